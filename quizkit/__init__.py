@@ -1,0 +1,1 @@
+"""Backprop Lab's tooling: the backprop engine, the quiz-bank format and the MkDocs plugin."""
