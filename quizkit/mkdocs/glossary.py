@@ -1,0 +1,186 @@
+"""The course glossary: merging every lesson's terms.yml, spotting terms, linking them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from typing import Annotated
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .lessons import ContentError
+
+
+class TermEntry(BaseModel):
+    """One entry of a lesson's terms.yml."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    term: Annotated[str, Field(min_length=1)]
+    definition: Annotated[str, Field(min_length=1)]
+    aliases: list[Annotated[str, Field(min_length=1)]] = []
+
+
+@dataclass(frozen=True)
+class Term:
+    """A glossary term with where it was defined."""
+
+    term: str
+    definition: str
+    aliases: tuple[str, ...]
+    slug: str
+    source: Path
+    lesson_title: str
+    lesson_url: str
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The term and its aliases: every spelling that links to the definition."""
+        return (self.term, *self.aliases)
+
+
+def slugify(text: str) -> str:
+    """The anchor id of a term on the glossary page, e.g. "chain rule" -> "chain-rule"."""
+    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")
+
+
+def load_terms(path: Path, lesson_title: str, lesson_url: str) -> list[Term]:
+    """Read one terms.yml (a list of {term, definition, aliases})."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ContentError([f"{path}: not valid YAML: {exc}"]) from None
+    if not isinstance(data, list):
+        raise ContentError([f"{path}: -: -: expected a list of {{term, definition, aliases}}"])
+    terms, errors = [], []
+    for index, raw in enumerate(data):
+        try:
+            entry = TermEntry.model_validate(raw)
+        except ValidationError as exc:
+            name = raw.get("term", f"entry {index + 1}") if isinstance(raw, dict) else index + 1
+            for err in exc.errors():
+                field = ".".join(str(p) for p in err["loc"]) or "-"
+                errors.append(f"{path}: {name}: {field}: {err['msg']}")
+            continue
+        terms.append(
+            Term(
+                term=entry.term,
+                definition=entry.definition,
+                aliases=tuple(entry.aliases),
+                slug=slugify(entry.term),
+                source=path,
+                lesson_title=lesson_title,
+                lesson_url=lesson_url,
+            )
+        )
+    if errors:
+        raise ContentError(errors)
+    return terms
+
+
+def merge_terms(groups: Iterable[list[Term]]) -> list[Term]:
+    """All terms in alphabetical order; a spelling defined twice is an error naming both files."""
+    seen: dict[str, Term] = {}
+    errors = []
+    for group in groups:
+        for term in group:
+            for name in term.names:
+                key = slugify(name)
+                if key in seen and seen[key] is not term:
+                    errors.append(
+                        f"{term.source}: {term.term}: term: '{name}' is already defined"
+                        f" in {seen[key].source} ('{seen[key].term}')"
+                    )
+                seen.setdefault(key, term)
+    if errors:
+        raise ContentError(errors)
+    unique = {id(t): t for t in seen.values()}.values()
+    return sorted(unique, key=lambda t: t.term.casefold())
+
+
+def _name_pattern(name: str) -> str:
+    words = [re.escape(w) for w in name.split()]
+    # Plurals ("vanishing gradients") and line breaks inside a term still count as a use.
+    return r"(?<![\w-])" + r"\s+".join(words) + r"(?:s|es)?(?![\w-])"
+
+
+def term_pattern(term: Term) -> re.Pattern[str]:
+    """A case-insensitive pattern matching any spelling of the term as whole words."""
+    names = sorted(term.names, key=len, reverse=True)
+    return re.compile("|".join(_name_pattern(n) for n in names), re.IGNORECASE)
+
+
+def terms_used(terms: Iterable[Term], texts: Iterable[str]) -> list[Term]:
+    """The terms that occur in any of `texts`, in glossary order."""
+    blob = "\n".join(texts)
+    return [t for t in terms if term_pattern(t).search(blob)]
+
+
+# Elements whose text must never become a link: links themselves, code, headings, form
+# controls and their labels, math, and the quiz widgets.
+_SKIP_TAGS = {
+    "a", "code", "pre", "script", "style", "h1", "h2", "h3", "h4", "h5", "h6",
+    "label", "button", "summary", "select", "option", "textarea", "legend", "svg",
+    "kbd", "math", "abbr", "dt",
+}  # fmt: skip
+_SKIP_CLASS = re.compile(r"""class\s*=\s*["'][^"']*\b(arithmatex|katex|qk-item|qk-bank)\b""")
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+         "track", "wbr"}  # fmt: skip
+_TOKEN = re.compile(r"(<!--.*?-->|<[^>]*>)", re.DOTALL)
+_TAG = re.compile(r"<(/?)([a-zA-Z][\w-]*)")
+
+
+def link_first_uses(html: str, terms: Iterable[Term], href: Callable[[Term], str]) -> str:
+    """Link the first use of each term in the page's prose to its glossary entry.
+
+    Text inside links, code, headings, math, form controls and quiz widgets is left alone.
+    """
+    pending = [(t, term_pattern(t)) for t in terms]
+    pieces = _TOKEN.split(html)
+    stack: list[tuple[str, bool]] = []  # (tag, skipping) for each open element
+    for i, piece in enumerate(pieces):
+        if not pending:
+            break
+        if i % 2 == 1:  # a tag or a comment
+            match = _TAG.match(piece)
+            if not match:
+                continue
+            closing, tag = match.group(1) == "/", match.group(2).lower()
+            if closing:
+                while stack:
+                    if stack.pop()[0] == tag:
+                        break
+            elif tag not in _VOID and not piece.endswith("/>"):
+                skipping = tag in _SKIP_TAGS or bool(_SKIP_CLASS.search(piece))
+                stack.append((tag, skipping))
+            continue
+        if any(skipping for _, skipping in stack) or not piece.strip():
+            continue
+        pieces[i], pending = _link_in_text(piece, pending, href)
+    return "".join(pieces)
+
+
+def _link_in_text(text, pending, href):
+    # The text node as segments; a segment that became a link is never searched again.
+    segments: list[tuple[str, bool]] = [(text, False)]
+    still = []
+    for term, pattern in pending:
+        for k, (segment, is_link) in enumerate(segments):
+            match = None if is_link else pattern.search(segment)
+            if match:
+                link = (
+                    f'<a class="qk-term" href="{href(term)}" title="Glossary: {escape(term.term)}">'
+                    f"{match.group(0)}</a>"
+                )
+                segments[k : k + 1] = [
+                    (segment[: match.start()], False),
+                    (link, True),
+                    (segment[match.end() :], False),
+                ]
+                break
+        else:
+            still.append((term, pattern))
+    return "".join(s for s, _ in segments), still

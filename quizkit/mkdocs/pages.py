@@ -1,0 +1,89 @@
+"""Page-level HTML work done by the plugin's hooks, as plain functions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from markupsafe import Markup
+
+from quizkit.bank.model import Bank, Item
+
+from .lessons import ContentError, Lesson
+
+EMBED = re.compile(r"<!--\s*quiz:\s*(?P<id>[a-z0-9][a-z0-9-]*)\s*-->")
+MARKER = "<!-- quizkit: {name} -->"
+# mkdocs-jupyter inserts a MathJax loader (with an empty address) into every notebook page;
+# the site renders math with its own KaTeX, so the block is dropped.
+NOTEBOOK_MATHJAX = re.compile(
+    r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S
+)
+
+
+def embedded_ids(markdown: str) -> list[str]:
+    """Ids of the items a lesson embeds with `<!-- quiz: item-id -->`, in page order."""
+    return [m.group("id") for m in EMBED.finditer(markdown)]
+
+
+def check_embeds(source: Path, markdown: str, known: set[str]) -> None:
+    """Raise ContentError (with line numbers) for embeds naming no item of the course."""
+    errors = []
+    for match in EMBED.finditer(markdown):
+        if match.group("id") not in known:
+            line = markdown.count("\n", 0, match.start()) + 1
+            errors.append(f"{source}:{line}: {match.group('id')}: quiz: no item has this id")
+    if errors:
+        raise ContentError(errors)
+
+
+def replace_embeds(html: str, render: Callable[[str], str]) -> str:
+    """Put each embedded item's widget where its comment stands in the page."""
+    return EMBED.sub(lambda m: render(m.group("id")), html)
+
+
+def replace_marker(html: str, name: str, content: str) -> str:
+    """Insert generated content at `<!-- quizkit: name -->`, or at the end without one."""
+    marker = MARKER.format(name=name)
+    if marker in html:
+        return html.replace(marker, content, 1)
+    return html + content
+
+
+def strip_notebook_mathjax(html: str) -> str:
+    """Remove the MathJax loader that notebook conversion adds."""
+    return NOTEBOOK_MATHJAX.sub("", html)
+
+
+def unique_item_ids(banks: dict[Path, Bank]) -> dict[str, tuple[Path, Item]]:
+    """Every item of the course by id; an id used twice is a ContentError naming both banks."""
+    found: dict[str, tuple[Path, Item]] = {}
+    errors = []
+    for path, bank in banks.items():
+        for item in bank.items:
+            if item.id in found:
+                errors.append(f"{path}: {item.id}: id: also used in {found[item.id][0]}")
+            else:
+                found[item.id] = (path, item)
+    if errors:
+        raise ContentError(errors)
+    return found
+
+
+def lesson_list(lessons: list[Lesson], banks: dict[str, Bank], url: Callable[[str], str]) -> str:
+    """The home page's list of lessons, each with its quiz's figures."""
+    from .stats import bank_stats
+
+    rows = []
+    for lesson in lessons:
+        link = f'<a href="{url(lesson.topic)}">{Markup.escape(lesson.title)}</a>'
+        bank = banks.get(lesson.name)
+        extra = ""
+        if bank is not None:
+            stats = bank_stats(bank)
+            questions = f"{stats.questions} question{'s' if stats.questions != 1 else ''}"
+            minutes = f"{stats.minutes} minute{'s' if stats.minutes != 1 else ''}"
+            extra = f' <span class="qk-lesson-figures">({questions}, about {minutes})</span>'
+
+        rows.append(f"<li>{link}{extra}</li>")
+    return '<ol class="qk-lessons">\n' + "\n".join(rows) + "\n</ol>"

@@ -1,0 +1,276 @@
+"""Turning banks into HTML: Markdown through Python-Markdown, layout in Jinja templates.
+
+Every answer key goes into an encoded payload (`data-qk-payload`, base64 of JSON) so that
+it is not readable in the question's HTML; the only plain-text copy is the no-JavaScript
+fallback inside a <details> element, which the widget script removes.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import markdown
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from quizkit.bank.model import Bank, Item, Tolerance
+
+from . import trace
+from .client import DISPLAY_DIGITS
+from .glossary import Term
+from .stats import bank_stats
+
+TEMPLATES = Path(__file__).parent / "templates"
+KIND_LABELS = {
+    "mcq": "Multiple choice",
+    "true_false": "True or false",
+    "short_answer": "Short answer",
+    "matching": "Matching",
+    "ordering": "Ordering",
+    "numeric_trace": "Trace by hand",
+    "interview": "Interview question",
+}
+DEFAULT_EXTENSIONS: list = [
+    "attr_list",
+    "md_in_html",
+    "pymdownx.superfences",
+    "pymdownx.arithmatex",
+]
+DEFAULT_EXTENSION_CONFIGS: dict = {"pymdownx.arithmatex": {"generic": True}}
+
+
+class MarkdownRenderer:
+    """Renders bank text with the same Markdown extensions as the rest of the site."""
+
+    def __init__(self, extensions: Sequence | None = None, configs: dict | None = None):
+        if extensions is None:
+            extensions, configs = DEFAULT_EXTENSIONS, DEFAULT_EXTENSION_CONFIGS
+        # The table of contents would give headings inside questions ids and permalinks
+        # that clash with the page's own.
+        extensions = [e for e in extensions if e not in ("toc", "markdown.extensions.toc")]
+        self._md = markdown.Markdown(extensions=list(extensions), extension_configs=configs or {})
+
+    def block(self, text: str) -> Markup:
+        """Markdown to HTML, as block content."""
+        self._md.reset()
+        return Markup(self._md.convert(text))
+
+    def inline(self, text: str) -> Markup:
+        """Markdown to HTML without the paragraph wrapper, for labels and option text."""
+        html = str(self.block(text)).strip()
+        match = re.fullmatch(r"<p>(.*)</p>", html, re.DOTALL)
+        if match and "<p>" not in match.group(1):
+            html = match.group(1)
+        return Markup(html)
+
+
+def encode_payload(data: dict) -> str:
+    """Base64 of compact UTF-8 JSON: the form in which answer keys travel to the browser."""
+    raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return base64.b64encode(raw).decode("ascii")
+
+
+def decode_payload(text: str) -> dict:
+    """Inverse of encode_payload (used by tests and tools; the browser has its own)."""
+    return json.loads(base64.b64decode(text).decode("utf-8"))
+
+
+def shuffled(items: Sequence, seed: str) -> list:
+    """A deterministic shuffle seeded by the item id, never equal to the original order.
+
+    Stable across builds so that the page, its no-JS fallback and saved progress agree.
+    """
+    order = list(items)
+    if len(order) < 2:
+        return order
+    random.Random(seed).shuffle(order)
+    if order == list(items):
+        order = order[1:] + order[:1]
+    return order
+
+
+def format_number(value: float) -> str:
+    """A value as the fallback and feedback show it: DISPLAY_DIGITS significant digits."""
+    text = f"{value:.{DISPLAY_DIGITS}g}"
+    return "0" if text == "-0" else text
+
+
+def tolerance_text(tolerance: Tolerance) -> str:
+    """The acceptance rule of a numeric answer in words, for the learner."""
+    rel = f"{tolerance.rel * 100:g}%"
+    return (
+        f"An answer counts as correct when it is within {rel} of the exact value"
+        f" (or within {format_number(tolerance.abs)} of it, for values close to zero)."
+    )
+
+
+@dataclass
+class RenderContext:
+    """What rendering a bank needs besides the bank: its file, glossary and page links."""
+
+    source: Path
+    terms: list[Term] = field(default_factory=list)
+    glossary_url: str = ""
+    # Filled with build-time trace values by the caller (the plugin caches them per build).
+    trace_results: dict[str, dict] = field(default_factory=dict)
+
+
+class Renderer:
+    """Renders items, bank headers and the glossary through the Jinja templates."""
+
+    def __init__(self, md: MarkdownRenderer | None = None):
+        self.md = md or MarkdownRenderer()
+        self.env = Environment(
+            loader=FileSystemLoader(TEMPLATES),
+            autoescape=True,
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters["md"] = self.md.block
+        self.env.filters["mdi"] = self.md.inline
+        self.env.filters["number"] = format_number
+        self.env.filters["label"] = lambda topic: topic.replace("-", " ")
+        self.env.globals["tolerance_text"] = tolerance_text
+        self.env.globals["same_tolerance"] = lambda item: (
+            len({q.tolerance for q in item.quantities}) == 1
+        )
+
+    def item(self, item: Item, number: int | None, ctx: RenderContext, level: int = 3) -> Markup:
+        """One item as an accessible widget with its encoded key and no-JS fallback."""
+        view, payload = getattr(self, f"_{item.kind}")(item, ctx)
+        payload["kind"] = item.kind
+        payload["explanation"] = str(self.md.block(item.explanation))
+        template = self.env.get_template("item.html.j2")
+        return Markup(
+            template.render(
+                item=item,
+                number=number,
+                level=level,
+                kind_label=KIND_LABELS[item.kind],
+                view=view,
+                kind_template=f"kinds/{item.kind}.html.j2",
+                payload=encode_payload(payload),
+            )
+        )
+
+    def bank(
+        self,
+        bank: Bank,
+        ctx: RenderContext,
+        *,
+        skip: Iterable[str] = (),
+        level: int = 2,
+        title: str | None = None,
+        intro: bool = True,
+        toolbar: str = "",
+    ) -> Markup:
+        """A bank's header (figures computed from the bank), its items and the page toolbar."""
+        skipped = set(skip)
+        items = [
+            Markup(self.item(item, n, ctx, level=level + 1))
+            for n, item in enumerate(bank.items, start=1)
+            if item.id not in skipped
+        ]
+        return Markup(
+            self.env.get_template("bank.html.j2").render(
+                bank=bank,
+                stats=bank_stats(bank),
+                items=items,
+                skipped=len(skipped & {i.id for i in bank.items}),
+                level=level,
+                title=title,
+                intro=intro,
+                terms=ctx.terms,
+                glossary_url=ctx.glossary_url,
+                toolbar=Markup(toolbar),
+            )
+        )
+
+    def toolbar(self) -> Markup:
+        """Score, reset, export and import for every quiz item on the page."""
+        return Markup(self.env.get_template("toolbar.html.j2").render())
+
+    def glossary(self, terms: list[Term], page_url: str) -> Markup:
+        """The glossary as a definition list with one anchor per term."""
+        from mkdocs.utils import get_relative_url
+
+        return Markup(
+            self.env.get_template("glossary.html.j2").render(
+                terms=terms, link=lambda t: get_relative_url(t.lesson_url, page_url)
+            )
+        )
+
+    # One method per kind: returns (what the template shows, the encoded key's content).
+
+    def _mcq(self, item, ctx):
+        options = shuffled(item.options, item.id)
+        view = {"options": options}
+        payload = {
+            "correct": [i for i, o in enumerate(options) if o.correct],
+            "feedback": [str(self.md.block(o.feedback)) if o.feedback else None for o in options],
+        }
+        return view, payload
+
+    def _true_false(self, item, ctx):
+        return {}, {"answer": item.answer}
+
+    def _short_answer(self, item, ctx):
+        return {}, {"model": str(self.md.block(item.model_answer))}
+
+    def _interview(self, item, ctx):
+        follow = [
+            {"question": str(self.md.block(f.question)), "answer": str(self.md.block(f.answer))}
+            for f in item.follow_ups
+        ]
+        return {}, {"model": str(self.md.block(item.answer)), "followUps": follow}
+
+    def _matching(self, item, ctx):
+        definitions = shuffled(item.pairs, item.id)
+        position = {p.id: i for i, p in enumerate(definitions)}
+        view = {"definitions": definitions}
+        return view, {"key": [position[p.id] for p in item.pairs]}
+
+    def _ordering(self, item, ctx):
+        shown = shuffled(item.steps, item.id)
+        position = {s.id: i for i, s in enumerate(shown)}
+        return {"steps": shown}, {"order": [position[s.id] for s in item.steps]}
+
+    def _numeric_trace(self, item, ctx):
+        result = ctx.trace_results.get(item.id)
+        if result is None:
+            result = trace.evaluate(item, ctx.source)
+        quantities = [
+            {
+                "name": q.name,
+                "tolerance": q.tolerance.model_dump(),
+                "mistakes": [
+                    {
+                        "key": trace.mistake_key(q.name, m.id),
+                        "feedback": str(self.md.block(m.feedback)),
+                    }
+                    for m in q.mistakes
+                ],
+            }
+            for q in item.quantities
+        ]
+        spec = {
+            "code": item.code,
+            "params": {name: p.model_dump() for name, p in item.params.items()},
+            "root": item.root,
+            "expressions": trace.expressions(item),
+        }
+        payload = {
+            "quantities": quantities,
+            "values": result["values"],
+            "graph": result["graph"],
+            "spec": spec,
+        }
+        view = {"values": result["values"], "params": trace.fixed_params(item)}
+        return view, payload

@@ -1,0 +1,93 @@
+// Matching: a select per term; check for partial credit, fix and check again, or show the key.
+import { actionRow, button, clearFeedback, explain, feedback, hideExplanation, mark, unmark } from "./quiz-ui.js";
+
+export function mount(section, payload, item) {
+  const form = section.querySelector(".qk-form");
+  const rows = [...form.querySelectorAll(".qk-row")];
+  const selects = rows.map((row) => row.querySelector("select"));
+  const showKey = button("Show the answer", "qk-show");
+  const again = button("Start over", "qk-again");
+  actionRow(section, showKey, again);
+
+  function grade(choices) {
+    let right = 0;
+    rows.forEach((row, i) => {
+      selects[i].value = choices[i] ?? "";
+      const ok = selects[i].value !== "" && Number(selects[i].value) === payload.key[i];
+      right += ok ? 1 : 0;
+      mark(row, ok);
+    });
+    const score = right / rows.length;
+    if (right === rows.length) {
+      feedback(section, "right", `All ${rows.length} matched correctly.`);
+      explain(section, payload);
+      showKey.hidden = true;
+    } else {
+      feedback(
+        section,
+        right ? "partial" : "wrong",
+        `${right} of ${rows.length} matched correctly. Change the ones marked ✗ and check again.`,
+      );
+      showKey.hidden = false;
+    }
+    again.hidden = false;
+    return score;
+  }
+
+  function reveal() {
+    selects.forEach((select, i) => {
+      select.value = String(payload.key[i]);
+      select.disabled = true;
+      mark(rows[i], true);
+    });
+    feedback(section, "info", "The matching pairs are now selected.");
+    explain(section, payload);
+    showKey.hidden = true;
+  }
+
+  function reset() {
+    selects.forEach((select, i) => {
+      select.value = "";
+      select.disabled = false;
+      unmark(rows[i]);
+    });
+    clearFeedback(section);
+    hideExplanation(section);
+    showKey.hidden = true;
+    again.hidden = true;
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const choices = selects.map((select) => select.value);
+    if (choices.some((choice) => choice === "")) {
+      feedback(section, "info", "Choose a definition for every term first.");
+      return;
+    }
+    const score = grade(choices);
+    item.record({ response: { choices }, score });
+  });
+  showKey.addEventListener("click", () => {
+    reveal();
+    item.record({ ...item.state(), revealed: true });
+    again.focus();
+  });
+  again.addEventListener("click", () => {
+    reset();
+    item.clear();
+    selects[0].focus();
+  });
+
+  return {
+    restore(state) {
+      const choices = state && state.response && state.response.choices;
+      if (!Array.isArray(choices) || choices.length !== rows.length) return false;
+      const valid = choices.every((c) => c === "" || [...selects[0].options].some((o) => o.value === c));
+      if (!valid) return false;
+      grade(choices);
+      if (state.revealed) reveal();
+      return true;
+    },
+    reset,
+  };
+}

@@ -1,0 +1,94 @@
+// Small DOM helpers shared by the widgets. Learner input only ever reaches the page through
+// textContent; innerHTML is used solely for HTML the site build rendered (explanations,
+// feedback), which travels in the encoded payload.
+import { renderMath } from "./quiz-math.js";
+
+export function make(tag, attrs = {}, text = "") {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
+  if (text) node.textContent = text;
+  return node;
+}
+
+export function button(text, className) {
+  return make("button", { type: "button", class: `md-button qk-button ${className}` }, text);
+}
+
+/** A block of build-time HTML (trusted), typeset. */
+export function trusted(html, className = "") {
+  const node = make("div", className ? { class: className } : {});
+  node.innerHTML = html;
+  renderMath(node);
+  return node;
+}
+
+/**
+ * Replace the item's feedback (an aria-live region). `parts` are strings (shown as text) or
+ * DOM nodes; `tone` is "right", "partial", "wrong" or "info".
+ */
+export function feedback(section, tone, ...parts) {
+  const region = section.querySelector(".qk-feedback");
+  region.replaceChildren();
+  region.className = `qk-feedback qk-tone-${tone}`;
+  for (const part of parts) {
+    region.append(typeof part === "string" ? make("p", {}, part) : part);
+  }
+}
+
+export function clearFeedback(section) {
+  const region = section.querySelector(".qk-feedback");
+  region.replaceChildren();
+  region.className = "qk-feedback";
+}
+
+/** Show the explanation (and any extra trusted blocks before it). */
+export function explain(section, payload, ...before) {
+  const box = section.querySelector(".qk-explanation");
+  box.replaceChildren(...before, make("h4", { class: "qk-explanation-title" }, "Explanation"));
+  box.append(trusted(payload.explanation));
+  box.hidden = false;
+}
+
+export function hideExplanation(section) {
+  const box = section.querySelector(".qk-explanation");
+  box.replaceChildren();
+  box.hidden = true;
+}
+
+/** The row of buttons under the form, with the given extra buttons (hidden at first). */
+export function actionRow(section, ...extra) {
+  const row = section.querySelector(".qk-actions");
+  for (const node of extra) {
+    node.hidden = true;
+    row.append(node);
+  }
+  return row;
+}
+
+/** Mark a row or option as right or wrong, in words and in colour. */
+export function mark(container, right) {
+  const spot = container.querySelector(".qk-mark") || container.appendChild(make("span"));
+  spot.className = `qk-mark ${right ? "qk-mark-right" : "qk-mark-wrong"}`;
+  spot.removeAttribute("aria-hidden");
+  spot.textContent = right ? "✓ right" : "✗ not right";
+}
+
+export function unmark(container) {
+  const spot = container.querySelector(".qk-mark");
+  if (spot) {
+    spot.className = "qk-mark";
+    spot.textContent = "";
+  }
+}
+
+/** A screen-reader-only live region for announcements such as "moved to position 2". */
+export function announcer(section) {
+  let region = section.querySelector(".qk-announce");
+  if (!region) {
+    region = make("p", { class: "qk-visually-hidden qk-announce", "aria-live": "polite" });
+    section.append(region);
+  }
+  return (text) => {
+    region.textContent = text;
+  };
+}
