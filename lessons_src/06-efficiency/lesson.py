@@ -107,10 +107,10 @@ def gradient_forward_mode(x):
 
 def gradient_reverse_mode(x):
     """One forward and one backward pass through the engine."""
-    xt = Tensor(x, requires_grad=True)
+    xt = Tensor(x.reshape(-1, 1), requires_grad=True)  # a column vector
     f = (Tensor(W) @ xt).tanh().sum()
     f.backward()
-    return xt.grad
+    return xt.grad.ravel()
 
 
 g_forward = gradient_forward_mode(x0)
