@@ -8,7 +8,7 @@ YAML keys a contributor writes.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -140,7 +140,7 @@ class Interview(ItemBase):
 
 
 Item = Annotated[
-    Union[Mcq, TrueFalse, ShortAnswer, Matching, Ordering, NumericTrace, Interview],
+    Mcq | TrueFalse | ShortAnswer | Matching | Ordering | NumericTrace | Interview,
     Field(discriminator="kind"),
 ]
 

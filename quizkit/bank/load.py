@@ -1,0 +1,309 @@
+"""Reading a quiz.yml into the bank model while remembering where everything was written.
+
+PyYAML forgets line numbers once it has built Python objects, so the loader walks the
+node tree it composed and records, for every mapping key and sequence item, the line it
+sits on. Schema errors from pydantic carry a location such as
+``("items", 3, "mcq", "options", 1, "feedback")``; that location is turned back into a line
+of the file, so each problem can be printed as ``path:line: item-id: field: message``.
+
+Nothing in here raises for bad input: every problem is collected and returned.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from .model import KINDS, Bank, Item
+from .problem import BANK, Problem
+
+Loc = tuple[str | int, ...]
+
+_ITEM = TypeAdapter(Item)
+
+
+@dataclass
+class Locator:
+    """Where each part of a YAML document was written (1-based lines)."""
+
+    # path -> line of its key (mapping entries) or of its first token (sequence items)
+    lines: dict[Loc, int] = field(default_factory=lambda: {(): 1})
+    # path -> line on which a string's text begins (the line after `|` for block scalars)
+    text_starts: dict[Loc, int] = field(default_factory=dict)
+
+    def line(self, path: Loc) -> int:
+        """The line of `path`, or of its nearest written ancestor when it is missing."""
+        for end in range(len(path), -1, -1):
+            found = self.lines.get(tuple(path[:end]))
+            if found is not None:
+                return found
+        return 1
+
+    def text_line(self, path: Loc, lineno: int) -> int:
+        """The file line holding line `lineno` (1-based) of the string at `path`."""
+        start = self.text_starts.get(tuple(path))
+        if start is None:
+            return self.line(path)
+        return start + max(lineno, 1) - 1
+
+
+@dataclass
+class LoadedBank:
+    """One quiz.yml after loading: the raw data, where it was, and what validated."""
+
+    path: str
+    raw: Any = None
+    locator: Locator = field(default_factory=Locator)
+    bank: Bank | None = None
+    # (index in the file, validated item) for every item that passed the schema, even
+    # when other items of the same bank did not; later checks run on these.
+    items: list[tuple[int, Item]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def item_id(self, index: int) -> str:
+        """The id written for item `index`, or a positional name when it has none."""
+        items = self.raw.get("items") if isinstance(self.raw, dict) else None
+        if isinstance(items, list) and 0 <= index < len(items):
+            entry = items[index]
+            if isinstance(entry, dict) and isinstance(entry.get("id"), str) and entry["id"]:
+                return entry["id"]
+        return f"items[{index}]"
+
+    def problem(self, loc: Loc, message: str, *, line: int | None = None) -> Problem:
+        """A Problem at data path `loc` (e.g. ``("items", 2, "options", 0, "id")``)."""
+        if line is None:
+            line = self.locator.line(loc)
+        if len(loc) >= 2 and loc[0] == "items" and isinstance(loc[1], int):
+            return Problem(self.path, line, self.item_id(loc[1]), format_field(loc[2:]), message)
+        return Problem(self.path, line, BANK, format_field(loc), message)
+
+
+def format_field(loc: Loc) -> str:
+    """``("options", 1, "feedback")`` -> ``"options[1].feedback"``; empty -> ``"-"``."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text or "-"
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader; kept as a subclass so nothing global is modified."""
+
+
+def load_bank(path: str | Path) -> LoadedBank:
+    """Read, parse and schema-validate one bank; every problem ends up in `.problems`."""
+    shown = str(path)
+    loaded = LoadedBank(shown)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        loaded.problems.append(Problem(shown, 1, BANK, "-", f"cannot read: {exc.strerror}"))
+        return loaded
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        loaded.problems.append(Problem(shown, line, BANK, "yaml", "the file is not UTF-8 text"))
+        return loaded
+    if not _parse(text, loaded):
+        return loaded
+    _validate(loaded)
+    return loaded
+
+
+def _parse(text: str, loaded: LoadedBank) -> bool:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        loaded.raw = None if node is None else loader.construct_document(node)
+        if node is not None:
+            _record(loader, node, (), loaded)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        message = f"YAML syntax error: {exc.problem or exc.context}"
+        if exc.context and exc.problem and exc.context_mark:
+            message += f" ({exc.context} on line {exc.context_mark.line + 1})"
+        loaded.problems.append(Problem(loaded.path, line, BANK, "yaml", message))
+        return False
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        message = f"YAML syntax error: character {exc.character!r} is not allowed"
+        loaded.problems.append(Problem(loaded.path, line, BANK, "yaml", message))
+        return False
+    except yaml.YAMLError as exc:  # any other parser complaint still gets a location
+        loaded.problems.append(Problem(loaded.path, 1, BANK, "yaml", f"YAML error: {exc}"))
+        return False
+    finally:
+        loader.dispose()
+    return True
+
+
+def _record(loader: _Loader, node: yaml.Node, path: Loc, loaded: LoadedBank) -> None:
+    locator = loaded.locator
+    if isinstance(node, yaml.ScalarNode):
+        block = node.style in ("|", ">")
+        locator.text_starts[path] = node.start_mark.line + (2 if block else 1)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, child in enumerate(node.value):
+            locator.lines[path + (index,)] = child.start_mark.line + 1
+            _record(loader, child, path + (index,), loaded)
+    elif isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue
+            key = loader.construct_object(key_node)
+            line = key_node.start_mark.line + 1
+            # Keys merged in from an anchor (<<: *x) were written elsewhere; overriding
+            # those is intended, so only keys written in this mapping count as repeats.
+            own = node.start_mark.index <= key_node.start_mark.index <= node.end_mark.index
+            if own and key in seen:
+                message = (
+                    f"duplicate key {key!r} (first written on line {seen[key]});"
+                    " YAML keeps only the last one"
+                )
+                loaded.problems.append(loaded.problem(path + (key,), message, line=line))
+            if own:
+                seen[key] = line
+            locator.lines[path + (key,)] = line
+            _record(loader, value_node, path + (key,), loaded)
+
+
+def _validate(loaded: LoadedBank) -> None:
+    raw = loaded.raw
+    if not isinstance(raw, dict):
+        what = "empty" if raw is None else f"a {type(raw).__name__}"
+        message = f"the file is {what}; a bank is a mapping with title, intro and items"
+        loaded.problems.append(Problem(loaded.path, 1, BANK, "-", message))
+        return
+    try:
+        loaded.bank = Bank.model_validate(raw)
+    except ValidationError as exc:
+        broken: set[int] = set()
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            if len(loc) >= 2 and loc[0] == "items" and isinstance(loc[1], int):
+                broken.add(loc[1])
+            loaded.problems.append(_schema_problem(loaded, error))
+        items = raw.get("items")
+        if isinstance(items, list):
+            for index, entry in enumerate(items):
+                if index not in broken:
+                    loaded.items.append((index, _ITEM.validate_python(entry)))
+        return
+    loaded.items = list(enumerate(loaded.bank.items))
+
+
+def _schema_problem(loaded: LoadedBank, error: dict) -> Problem:
+    loc = _clean_loc(loaded.raw, tuple(error["loc"]))
+    if error["type"] in ("union_tag_not_found", "union_tag_invalid"):
+        loc += ("kind",)
+    return loaded.problem(loc, _message(error, tuple(error["loc"])))
+
+
+def _clean_loc(raw: Any, loc: Loc) -> Loc:
+    """A pydantic location as a data path: without the union tag or dict-key markers."""
+    node, clean = raw, []
+    for part in loc:
+        if isinstance(node, dict) and part not in node and node.get("kind") == part:
+            continue  # the discriminated union inserts the item's kind; it is not a key
+        if part == "[key]":
+            continue
+        clean.append(part)
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            node = None
+    return tuple(clean)
+
+
+def _message(error: dict, loc: Loc) -> str:
+    kind = error["type"]
+    if kind == "missing":
+        if len(loc) >= 2 and loc[-2] == "range":
+            return "a range is two numbers, [low, high]"
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        name = str(loc[-1])
+        allowed = _fields_at(loc[:-1])
+        close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        known = f"; allowed here: {', '.join(allowed)}" if allowed and not close else ""
+        return f"unknown field {name!r}{hint}{known}"
+    if kind == "union_tag_invalid":
+        tag = error.get("ctx", {}).get("tag", "?")
+        close = difflib.get_close_matches(str(tag), KINDS, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        return f"unknown kind {tag!r}{hint}; expected one of: {', '.join(KINDS)}"
+    if kind == "union_tag_not_found":
+        return f"required field is missing (one of: {', '.join(KINDS)})"
+    if kind == "string_type" and isinstance(error.get("input"), int | float | bool):
+        return f"{error['msg']}; got {error['input']!r}: put the text in quotes"
+    if kind == "string_pattern_mismatch":
+        if loc[-1] == "id" or (len(loc) >= 2 and loc[-2] == "topics"):
+            return f"{error['input']!r} is not kebab-case (lowercase letters, digits and '-')"
+        if loc[-1] in ("name", "root"):
+            return f"{error['input']!r} is not a Python name (letters, digits and '_')"
+    if kind == "too_short" and isinstance(error.get("input"), list | dict):
+        need = error.get("ctx", {}).get("min_length", 1)
+        return f"needs at least {need} entr{'y' if need == 1 else 'ies'}"
+    return error["msg"]
+
+
+def _fields_at(loc: Loc) -> list[str]:
+    """Field names the model at schema location `loc` accepts (empty when unknown)."""
+    tp: Any = Bank
+    for part in loc:
+        tp = _descend(tp, part)
+        if tp is None:
+            return []
+    tp = _strip(tp)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return list(tp.model_fields)
+    return []
+
+
+def _strip(tp: Any) -> Any:
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+            continue
+        if origin in (typing.Union, types.UnionType):
+            members = [a for a in typing.get_args(tp) if a is not type(None)]
+            if len(members) == 1:
+                tp = members[0]
+                continue
+        return tp
+
+
+def _descend(tp: Any, part: str | int) -> Any:
+    tp = _strip(tp)
+    origin = typing.get_origin(tp)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        info = tp.model_fields.get(str(part))
+        return info.annotation if info else None
+    if origin in (list, tuple):
+        return typing.get_args(tp)[0]
+    if origin is dict:
+        return typing.get_args(tp)[1]
+    if origin in (typing.Union, types.UnionType):
+        for member in typing.get_args(tp):
+            member = _strip(member)
+            kind = getattr(member, "model_fields", {}).get("kind")
+            if kind is not None and part in typing.get_args(kind.annotation):
+                return member
+    return None
