@@ -1,0 +1,251 @@
+"""Checks that need more than the schema: the rules a bank must follow to be fair to learners.
+
+The schema (quizkit.bank.model) says what shape an item has; this module says whether it
+makes sense: one key per multiple-choice question, feedback on every wrong option, no two
+things with the same id, tolerances that neither demand exact floats nor accept anything,
+parameter ranges that contain their value, and no HTML that could run code in the page.
+
+`within` is the single definition of "close enough" used everywhere: by these checks, by
+the evidence runner, by the mutation test and (exported as JSON) by the browser.
+"""
+
+from __future__ import annotations
+
+import keyword
+import math
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from .load import LoadedBank, Loc
+from .model import (
+    Interview,
+    Matching,
+    Mcq,
+    NumericTrace,
+    Ordering,
+    Param,
+    Tolerance,
+)
+from .problem import Problem
+
+# Tolerances looser than these would mark clearly wrong hand computations as right.
+MAX_REL_TOL = 0.05
+MAX_ABS_TOL = 0.05
+
+# Fields holding Python rather than Markdown: never rendered as HTML, so not scanned.
+PYTHON_FIELDS = frozenset({"evidence", "code", "value"})
+
+_SCRIPT = re.compile(r"<\s*/?\s*(script|iframe|object|embed)\b", re.IGNORECASE)
+_HANDLER = re.compile(r"<[a-zA-Z][^<>]*?\s(on[a-zA-Z]+)\s*=", re.DOTALL)
+_JS_URL = re.compile(r"javascript\s*:", re.IGNORECASE)
+
+
+def within(answer: float, key: float, tolerance: Tolerance) -> bool:
+    """True when `answer` is accepted for `key`: |answer - key| <= max(abs, rel * |key|).
+
+    The tolerance scales with the key, not with the learner's answer, so a wild answer
+    cannot widen its own acceptance window. NaN is never accepted.
+    """
+    return abs(answer - key) <= max(tolerance.abs, tolerance.rel * abs(key))
+
+
+def tolerance_width(key: float, tolerance: Tolerance) -> float:
+    """How far from `key` an answer may be and still be accepted."""
+    return max(tolerance.abs, tolerance.rel * abs(key))
+
+
+def check_bank(loaded: LoadedBank, reserved: frozenset[str] = frozenset()) -> list[Problem]:
+    """Every semantic problem in one loaded bank (schema problems are already in `loaded`).
+
+    `reserved` holds the names the evidence namespace defines (np, Tensor, ...); a
+    numeric_trace parameter must not hide one of them.
+    """
+    problems = list(_unsafe_html(loaded))
+    for index, item in loaded.items:
+        at = ("items", index)
+        problems += [loaded.problem(at + loc, msg) for loc, msg in item_problems(item, reserved)]
+    return problems
+
+
+def item_problems(item: Any, reserved: frozenset[str] = frozenset()) -> Iterator[tuple[Loc, str]]:
+    """(location inside the item, message) for each rule the validated `item` breaks."""
+    yield from _duplicates(item.topics, ("topics",), "topic")
+    yield from _duplicates(item.hints, ("hints",), "hint")
+    if isinstance(item, Mcq):
+        yield from _mcq(item)
+    elif isinstance(item, Matching):
+        yield from _duplicates([p.id for p in item.pairs], ("pairs",), "pair id", "id")
+        yield from _duplicates([p.term for p in item.pairs], ("pairs",), "term", "term")
+        yield from _duplicates(
+            [p.definition for p in item.pairs], ("pairs",), "definition", "definition"
+        )
+    elif isinstance(item, Ordering):
+        yield from _duplicates([s.id for s in item.steps], ("steps",), "step id", "id")
+        yield from _duplicates([s.text for s in item.steps], ("steps",), "step text", "text")
+    elif isinstance(item, NumericTrace):
+        yield from _numeric_trace(item, reserved)
+    elif isinstance(item, Interview):
+        yield from _duplicates(
+            [f.question for f in item.follow_ups], ("follow_ups",), "question", "question"
+        )
+
+
+def _duplicates(values: list, at: Loc, what: str, attr: str | None = None) -> Iterator:
+    first: dict[Any, int] = {}
+    for index, value in enumerate(values):
+        key = value.strip() if isinstance(value, str) else value
+        if key in first:
+            loc = at + (index,) + ((attr,) if attr else ())
+            yield loc, f"duplicate {what} {value!r} (same as {at[-1]}[{first[key]}])"
+        else:
+            first[key] = index
+
+
+def _mcq(item: Mcq) -> Iterator[tuple[Loc, str]]:
+    keys = [i for i, option in enumerate(item.options) if option.correct]
+    if not keys:
+        yield ("options",), "no option has correct: true; exactly one must be the key"
+    for extra in keys[1:]:
+        first = item.options[keys[0]].id
+        yield (
+            ("options", extra, "correct"),
+            f"a second key (options[{keys[0]}] {first!r} is also correct: true);"
+            " exactly one option must be correct",
+        )
+    yield from _duplicates([o.id for o in item.options], ("options",), "option id", "id")
+    yield from _duplicates([o.text for o in item.options], ("options",), "option text", "text")
+    key = item.options[keys[0]] if keys else None
+    for index, option in enumerate(item.options):
+        if option.value is not None and not math.isfinite(option.value):
+            yield ("options", index, "value"), f"value must be a finite number, not {option.value}"
+            continue
+        if option.correct:
+            continue
+        if not (option.feedback or "").strip():
+            yield (
+                ("options", index),
+                f"distractor {option.id!r} has no feedback: say why a learner might pick it"
+                " and why it is wrong",
+            )
+        if (
+            key is not None
+            and key.value is not None
+            and option.value is not None
+            and math.isfinite(key.value)
+            and within(option.value, key.value, Tolerance())
+        ):
+            yield (
+                ("options", index, "value"),
+                f"distractor value {option.value:g} equals the key's value {key.value:g}"
+                " within tolerance",
+            )
+
+
+def _numeric_trace(item: NumericTrace, reserved: frozenset[str]) -> Iterator[tuple[Loc, str]]:
+    for name, param in item.params.items():
+        yield from _param(name, param, reserved)
+    yield from _duplicates([q.name for q in item.quantities], ("quantities",), "quantity", "name")
+    for qi, quantity in enumerate(item.quantities):
+        at: Loc = ("quantities", qi)
+        yield from _tolerance(quantity.tolerance, at + ("tolerance",))
+        if quantity.expect is not None and not math.isfinite(quantity.expect):
+            yield at + ("expect",), f"expect must be a finite number, not {quantity.expect}"
+        yield from _duplicates(
+            [m.id for m in quantity.mistakes], at + ("mistakes",), "mistake id", "id"
+        )
+
+
+def _param(name: str, param: Param, reserved: frozenset[str]) -> Iterator[tuple[Loc, str]]:
+    at: Loc = ("params", name)
+    if not name.isidentifier() or keyword.iskeyword(name):
+        yield at, f"parameter name {name!r} is not a Python name the code can use"
+    elif name in reserved:
+        yield at, f"parameter name {name!r} hides the engine's {name!r}; rename it"
+    if not math.isfinite(param.value):
+        yield at + ("value",), f"value must be a finite number, not {param.value}"
+        return
+    if param.range is None:
+        if "step" in param.model_fields_set:
+            yield at + ("step",), "step has no effect without a range; add range: [low, high]"
+        return
+    low, high = param.range
+    if not (math.isfinite(low) and math.isfinite(high) and math.isfinite(param.step)):
+        yield at + ("range",), "range and step must be finite numbers"
+        return
+    if low > high:
+        yield at + ("range",), f"range [{low:g}, {high:g}] is empty: low is above high"
+        return
+    if not low <= param.value <= high:
+        yield (
+            at + ("range",),
+            f"range [{low:g}, {high:g}] excludes the value {param.value:g}"
+            " the bank's keys are written for",
+        )
+    # Re-drawn values are multiples of step inside the range; there must be at least one.
+    first = math.ceil(low / param.step - 1e-9)
+    if first * param.step > high + 1e-9 * max(1.0, abs(high)):
+        yield (
+            at + ("step",),
+            f"no multiple of step {param.step:g} lies in [{low:g}, {high:g}];"
+            " 'New numbers' could not draw a value",
+        )
+
+
+def _tolerance(tolerance: Tolerance, at: Loc) -> Iterator[tuple[Loc, str]]:
+    rel, abs_ = tolerance.rel, tolerance.abs
+    if not (math.isfinite(rel) and math.isfinite(abs_)):
+        yield at, "tolerance must be finite"
+    elif rel == 0 and abs_ == 0:
+        yield at, "tolerance is zero: exact float equality rejects correctly rounded answers"
+    elif rel > MAX_REL_TOL:
+        yield at + ("rel",), f"rel {rel:g} is too loose (at most {MAX_REL_TOL:g})"
+    elif abs_ > MAX_ABS_TOL:
+        yield at + ("abs",), f"abs {abs_:g} is too loose (at most {MAX_ABS_TOL:g})"
+
+
+def _unsafe_html(loaded: LoadedBank) -> Iterator[Problem]:
+    for loc, text in _strings(loaded.raw, ()):
+        for pattern, describe in (
+            (_SCRIPT, lambda m: f"raw HTML <{m.group(1).lower()}> is not allowed"),
+            (_HANDLER, lambda m: f"HTML event handler attribute {m.group(1)}= is not allowed"),
+            (_JS_URL, lambda m: "javascript: URLs are not allowed"),
+        ):
+            for match in pattern.finditer(text):
+                lineno = text.count("\n", 0, match.start()) + 1
+                line = loaded.locator.text_line(loc, lineno)
+                yield loaded.problem(loc, describe(match), line=line)
+
+
+def _strings(node: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
+    if isinstance(node, str):
+        yield loc, node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key in PYTHON_FIELDS and isinstance(value, str):
+                continue
+            yield from _strings(value, loc + (key,))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _strings(value, loc + (index,))
+
+
+def duplicate_ids(banks: list[LoadedBank]) -> list[Problem]:
+    """One problem per use of an item id that appears more than once in the course."""
+    uses: dict[str, list[tuple[LoadedBank, int]]] = {}
+    for loaded in banks:
+        for index, item in loaded.items:
+            uses.setdefault(item.id, []).append((loaded, index))
+    problems = []
+    for item_id, places in uses.items():
+        if len(places) < 2:
+            continue
+        for loaded, index in places:
+            others = [
+                f"{other.path}:{other.locator.line(('items', i, 'id'))}"
+                for other, i in places
+                if not (other is loaded and i == index)
+            ]
+            message = f"duplicate id {item_id!r}: also used at {', '.join(others)}"
+            problems.append(loaded.problem(("items", index, "id"), message))
+    return problems
