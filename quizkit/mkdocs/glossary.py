@@ -138,7 +138,9 @@ def link_first_uses(html: str, terms: Iterable[Term], href: Callable[[Term], str
 
     Text inside links, code, headings, math, form controls and quiz widgets is left alone.
     """
-    pending = [(t, term_pattern(t)) for t in terms]
+    # Longer terms first, so "computational graph" is linked whole rather than its "graph".
+    ordered = sorted(terms, key=lambda t: max(len(n) for n in t.names), reverse=True)
+    pending = [(t, term_pattern(t)) for t in ordered]
     pieces = _TOKEN.split(html)
     stack: list[tuple[str, bool]] = []  # (tag, skipping) for each open element
     for i, piece in enumerate(pieces):

@@ -1,0 +1,124 @@
+"""The real course builds strictly, self-contained, with every lesson and quiz page."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from quizkit.mkdocs.lessons import discover
+
+ROOT = Path(__file__).resolve().parents[2]
+# Attributes that make a browser fetch something (or navigate somewhere).
+URL_ATTRS = {"src", "href", "srcset", "action", "data", "poster", "formaction"}
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+class _Refs(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in URL_ATTRS and value:
+                self.urls.extend(part.strip().split(" ")[0] for part in value.split(","))
+            if name == "style" and value:
+                self.urls.extend(re.findall(r"url\(\s*['\"]?([^'\")]+)", value))
+
+
+def foreign_references(html: str) -> list[str]:
+    """URLs in the page's attributes and inline styles that point to another host."""
+    parser = _Refs()
+    parser.feed(html)
+    urls = parser.urls + re.findall(r"@import\s+['\"]([^'\"]+)", html)
+    urls += re.findall(r"<style[^>]*>.*?url\(\s*['\"]?(https?:[^'\")]+)", html, re.S)
+    foreign = []
+    for url in urls:
+        host = urlsplit(url).hostname
+        if url.startswith("//") or (host and host not in LOCAL_HOSTS):
+            foreign.append(url)
+    return foreign
+
+
+def test_foreign_reference_finder_sees_what_it_should():
+    html = (
+        '<script src="https://cdn.example.org/x.js"></script><a href="lessons/">x</a>'
+        '<img srcset="a.png 1x, //cdn.example.org/b.png 2x"><div style="background:url(https://e.org/i)">'
+        '<svg xmlns="http://www.w3.org/2000/svg"></svg><link href="http://127.0.0.1:8000/">'
+    )
+    assert foreign_references(html) == [
+        "https://cdn.example.org/x.js",
+        "//cdn.example.org/b.png",
+        "https://e.org/i",
+    ]
+
+
+def test_strict_build_succeeds_without_warnings(project_build):
+    assert project_build.returncode == 0, project_build.output
+    warnings = [line for line in project_build.output.splitlines() if "WARNING" in line]
+    assert warnings == []
+
+
+def test_no_page_references_another_host(project_build):
+    assert project_build.returncode == 0, project_build.output
+    pages = sorted(project_build.site.rglob("*.html"))
+    assert len(pages) > 10
+    offenders = {
+        str(p.relative_to(project_build.site)): foreign_references(p.read_text(encoding="utf-8"))
+        for p in pages
+    }
+    assert {page: refs for page, refs in offenders.items() if refs} == {}
+
+
+def test_no_stylesheet_or_script_loads_from_another_host(project_build):
+    assets = [*project_build.site.rglob("*.css"), *project_build.site.glob("assets/quizkit/*.js")]
+    for asset in assets:
+        text = asset.read_text(encoding="utf-8", errors="replace")
+        remote = re.findall(r"""(?:url\(|@import\s|import\s[^;]*?from\s)\s*['"]?(https?:)""", text)
+        assert remote == [], asset
+
+
+def test_every_lesson_has_a_page_and_a_quiz_page_in_folder_order(project_build):
+    site = project_build.site
+    lessons = discover(ROOT / "lessons_src")
+    nav = (site / "index.html").read_text(encoding="utf-8")
+    positions = []
+    for lesson in lessons:
+        page = site / "lessons" / lesson.topic / "index.html"
+        assert page.is_file(), lesson.name
+        if lesson.bank_path:
+            quiz = (site / "lessons" / lesson.topic / "quiz" / "index.html").read_text()
+            assert 'class="qk-bank"' in quiz and "Estimated time" in quiz
+        positions.append(nav.index(f'href="lessons/{lesson.topic}/"'))
+    assert positions == sorted(positions)
+
+
+def test_notebook_lessons_are_executed_at_build_time(project_build):
+    for lesson in discover(ROOT / "lessons_src"):
+        if lesson.is_notebook:
+            html = (project_build.site / "lessons" / lesson.topic / "index.html").read_text()
+            assert "jp-OutputArea-output" in html, lesson.name
+            assert "Load mathjax" not in html and "Traceback" not in html
+
+
+def test_assets_are_self_hosted(project_build):
+    site = project_build.site
+    for path in ["assets/katex/katex.min.js", "assets/katex/katex.min.css",
+                 "assets/katex/contrib/auto-render.min.js", "assets/quizkit/quiz.js",
+                 "assets/quizkit/quiz-config.js", "assets/quizkit/quiz.css"]:  # fmt: skip
+        assert (site / path).is_file(), path
+    assert list((site / "assets/katex/fonts").glob("*.woff2"))
+    page = (site / "lessons").rglob("index.html").__next__().read_text()
+    assert '<script src="../../assets/quizkit/quiz.js" type="module">' in page
+
+
+def test_glossary_page_lists_every_term(project_build):
+    html = (project_build.site / "glossary" / "index.html").read_text()
+    terms = []
+    for path in sorted((ROOT / "lessons_src").glob("*/terms.yml")):
+        terms += re.findall(r'^- term: "([^"]+)"', path.read_text(), re.M)
+    assert terms
+    for term in terms:
+        assert f">{term}</dt>" in html, term

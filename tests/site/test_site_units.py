@@ -1,0 +1,416 @@
+"""Unit tests of the plugin's plain functions (no MkDocs build, no browser)."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import types
+from pathlib import Path
+
+import pytest
+import yaml
+
+from quizkit.bank.model import Bank, NumericTrace, Tolerance
+from quizkit.mkdocs import client, pages, trace
+from quizkit.mkdocs.banks import load_bank
+from quizkit.mkdocs.glossary import (
+    Term,
+    link_first_uses,
+    load_terms,
+    merge_terms,
+    slugify,
+    terms_used,
+)
+from quizkit.mkdocs.lessons import ContentError, discover, read_title
+from quizkit.mkdocs.render import (
+    RenderContext,
+    Renderer,
+    decode_payload,
+    encode_payload,
+    format_number,
+    shuffled,
+    tolerance_text,
+)
+from quizkit.mkdocs.stats import MINUTES_PER_ITEM, MINUTES_PER_TRACE_QUANTITY, bank_stats
+
+FIXTURES = Path(__file__).parent / "fixtures" / "lessons_src"
+BASICS = FIXTURES / "01-basics" / "quiz.yml"
+
+
+def fixture_bank() -> Bank:
+    return Bank.model_validate(yaml.safe_load(BASICS.read_text()))
+
+
+def trace_results(bank: Bank) -> dict:
+    """Stand-in build-time values for the fixture trace (the engine is tested elsewhere)."""
+    item = next(i for i in bank.items if i.kind == "numeric_trace")
+    values = {"q": 5.0, "f": 20.0, "f.added": 9.0, "dfdx": 4.0}
+    assert set(values) == set(trace.expressions(item))
+    return {item.id: {"values": values, "graph": None}}
+
+
+# -- discovery -------------------------------------------------------------------------------
+
+
+def test_discover_finds_lessons_in_folder_order():
+    lessons = discover(FIXTURES)
+    assert [lesson.name for lesson in lessons] == ["01-basics", "02-notebook"]
+    basics, notebook = lessons
+    assert (basics.topic, basics.number, basics.title) == ("basics", 1, "Fixture basics")
+    assert not basics.is_notebook and basics.bank_path and basics.terms_path
+    assert notebook.is_notebook and notebook.title == "Fixture notebook"
+    assert notebook.terms_path is None
+
+
+def test_discover_orders_by_folder_name_not_creation(tmp_path):
+    for name in ["10-late", "02-early", "03-middle"]:
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "lesson.md").write_text(f"# {name}\n")
+    assert [lesson.topic for lesson in discover(tmp_path)] == ["early", "middle", "late"]
+
+
+def test_discover_reports_every_broken_folder(tmp_path):
+    (tmp_path / "badname").mkdir()
+    (tmp_path / "01-empty").mkdir()
+    (tmp_path / "02-both").mkdir()
+    (tmp_path / "02-both" / "lesson.md").write_text("# A\n")
+    (tmp_path / "02-both" / "lesson.py").write_text("# # A\n")
+    (tmp_path / "03-untitled").mkdir()
+    (tmp_path / "03-untitled" / "lesson.md").write_text("no heading\n")
+    with pytest.raises(ContentError) as err:
+        discover(tmp_path)
+    text = "\n".join(err.value.messages)
+    assert "badname: lesson folders are named NN-topic" in text
+    assert "01-empty: expected one lesson file, found no lesson.md or lesson.py" in text
+    assert "02-both: expected one lesson file, found both" in text
+    assert "03-untitled/lesson.md:1: no level-one" in text
+
+
+def test_read_title_ignores_headings_inside_code(tmp_path):
+    md = tmp_path / "lesson.md"
+    md.write_text("```python\n# a comment\n```\n\n# Real title\n")
+    assert read_title(md) == "Real title"
+    py = tmp_path / "lesson.py"
+    py.write_text("# %% [markdown]\n# # Notebook title\n\n# %%\n# plain comment\n")
+    assert read_title(py) == "Notebook title"
+
+
+def test_the_real_lessons_are_discovered():
+    lessons = discover(Path(__file__).resolve().parents[2] / "lessons_src")
+    assert lessons, "the course has lessons"
+    assert [lesson.number for lesson in lessons] == sorted(lesson.number for lesson in lessons)
+
+
+# -- header figures --------------------------------------------------------------------------
+
+
+def test_bank_stats_are_computed_from_the_bank():
+    bank = fixture_bank()
+    stats = bank_stats(bank)
+    assert stats.questions == 7
+    assert stats.difficulty == {"easy": 2, "medium": 3, "hard": 2}
+    trace_minutes = MINUTES_PER_TRACE_QUANTITY * 3
+    others = sum(MINUTES_PER_ITEM[i.kind] for i in bank.items if i.kind != "numeric_trace")
+    assert stats.minutes == pytest.approx(-(-(trace_minutes + others) // 1))
+    # chain-rule is on three items, so it leads; the rest keep their first-seen order.
+    assert stats.topics[0] == "chain-rule"
+    assert stats.topics[1:] == ["gradients", "vocabulary", "training", "worked-example",
+                                "interview"]  # fmt: skip
+    assert sum(stats.kinds.values()) == 7
+
+
+# -- glossary --------------------------------------------------------------------------------
+
+
+def make_term(term, aliases=(), source="a/terms.yml"):
+    return Term(term, f"about {term}", tuple(aliases), slugify(term), Path(source), "L", "l/")
+
+
+def test_load_terms_and_merge_in_alphabetical_order(tmp_path):
+    terms = load_terms(FIXTURES / "01-basics" / "terms.yml", "Fixture basics", "lessons/basics/")
+    merged = merge_terms([terms, [make_term("backward pass")]])
+    assert [t.term for t in merged] == ["backward pass", "chain rule", "computational graph"]
+    assert merged[2].aliases == ("compute graph",) and merged[2].slug == "computational-graph"
+
+
+def test_terms_defined_twice_are_an_error_naming_both_files():
+    with pytest.raises(ContentError) as err:
+        merge_terms([[make_term("chain rule")], [make_term("Chain Rule", source="b/terms.yml")]])
+    assert "b/terms.yml: Chain Rule: term: 'Chain Rule' is already defined in a/terms.yml" in str(
+        err.value
+    )
+
+
+def test_bad_terms_file_names_the_entry_and_field(tmp_path):
+    path = tmp_path / "terms.yml"
+    path.write_text('- term: "x"\n  definiton: "typo"\n')
+    with pytest.raises(ContentError) as err:
+        load_terms(path, "L", "l/")
+    assert f"{path}: x: definition: Field required" in str(err.value)
+
+
+def test_terms_used_matches_aliases_plurals_and_line_breaks():
+    vanishing = make_term("vanishing gradient")
+    graph = make_term("computational graph", aliases=["compute graph"])
+    relu = make_term("ReLU")
+    used = terms_used([graph, relu, vanishing], ["Vanishing\ngradients hurt", "a compute graph"])
+    assert used == [graph, vanishing]
+    assert terms_used([relu], ["LeakyReLU-like"]) == []
+
+
+def test_link_first_uses_links_once_and_skips_code_headings_links_and_math():
+    chain = make_term("chain rule")
+    html = (
+        "<h2>The chain rule</h2>"
+        '<p><code>chain rule</code> <a href="x">chain rule</a> '
+        '<span class="arithmatex">chain rule</span> the chain rule, and the chain rule.</p>'
+    )
+    out = link_first_uses(html, [chain], lambda t: f"../glossary/#{t.slug}")
+    assert out.count('class="qk-term"') == 1
+    assert "<h2>The chain rule</h2>" in out
+    assert "<code>chain rule</code>" in out
+    assert 'the <a class="qk-term" href="../glossary/#chain-rule"' in out
+    assert out.endswith("and the chain rule.</p>")
+
+
+def test_link_first_uses_leaves_quiz_widgets_alone():
+    chain = make_term("chain rule")
+    html = '<section class="qk-item"><p>chain rule</p></section><p>chain rule</p>'
+    out = link_first_uses(html, [chain], lambda t: "#")
+    assert out.startswith('<section class="qk-item"><p>chain rule</p></section><p><a ')
+
+
+def test_link_first_uses_handles_several_terms_in_one_text_node():
+    terms = [make_term("graph"), make_term("computational graph")]
+    out = link_first_uses("<p>a computational graph and a graph</p>", terms, lambda t: t.slug)
+    assert '<a class="qk-term" href="computational-graph"' in out
+    assert out.count("<a ") == 2
+
+
+# -- rendering and payloads ------------------------------------------------------------------
+
+
+def test_payload_round_trips_unicode_and_hides_text():
+    data = {"model": "<p>∂L/∂w = −9 «ok»</p>", "correct": [2]}
+    encoded = encode_payload(data)
+    assert re.fullmatch(r"[A-Za-z0-9+/=]+", encoded)
+    assert "∂L" not in encoded and decode_payload(encoded) == data
+
+
+def test_shuffled_is_deterministic_and_never_the_original_order():
+    items = list(range(5))
+    assert shuffled(items, "seed") == shuffled(items, "seed")
+    for seed in map(str, range(50)):
+        order = shuffled(items, seed)
+        assert sorted(order) == items and order != items
+    assert shuffled([1], "x") == [1]
+
+
+def test_format_number_uses_six_significant_digits():
+    assert format_number(-9.0) == "-9"
+    assert format_number(1.0 / 3.0) == "0.333333"
+    assert format_number(-0.0) == "0"
+    assert format_number(1e-7) == "1e-07"
+
+
+def test_tolerance_text_states_the_rule():
+    text = tolerance_text(Tolerance(rel=0.01, abs=0.001))
+    assert "within 1% of the exact value" in text and "within 0.001" in text
+
+
+def render_bank_html() -> tuple[Bank, str]:
+    bank = fixture_bank()
+    ctx = RenderContext(source=BASICS, trace_results=trace_results(bank))
+    return bank, str(Renderer().bank(bank, ctx, level=1, toolbar="<div>TOOLBAR</div>"))
+
+
+def sections(html: str) -> dict[str, str]:
+    found = re.findall(r'(<section class="qk-item.*?</section>)', html, re.S)
+    return {re.search(r'data-qk-id="([^"]+)"', s).group(1): s for s in found}
+
+
+def without_fallback(section: str) -> str:
+    return re.sub(r'<details class="qk-fallback">.*?</details>', "", section, flags=re.S)
+
+
+def test_every_kind_renders_with_a_key_only_in_payload_and_fallback():
+    bank, html = render_bank_html()
+    items = sections(html)
+    assert set(items) == {i.id for i in bank.items}
+    assert "TOOLBAR" in html and "about 18 minutes" in html
+    for item in bank.items:
+        section = items[item.id]
+        payload = decode_payload(re.search(r'data-qk-payload="([^"]+)"', section).group(1))
+        assert payload["kind"] == item.kind
+        assert "EXPLANATION" in payload["explanation"]
+        question = without_fallback(section)
+        # Explanations, model answers and feedback appear only in the payload and fallback.
+        for secret in ("EXPLANATION", "MODEL-ANSWER", "FEEDBACK", "INTERVIEW-ANSWER"):
+            assert secret not in question, (item.id, secret)
+        assert '<details class="qk-fallback">' in section
+        assert "<fieldset" in section or "<textarea" in section
+    mcq = decode_payload(re.search(r'data-qk-payload="([^"]+)"', items["fx-mcq"]).group(1))
+    shown = re.findall(r'<label for="qk-fx-mcq-o\d">(.*?)</label>', items["fx-mcq"])
+    assert [shown[i] for i in mcq["correct"]] == ["6"]
+    wrong = [f for f in mcq["feedback"] if f]
+    assert len(wrong) == 2 and all("FEEDBACK" in f for f in wrong)
+
+
+def test_matching_and_ordering_controls_carry_no_key():
+    _, html = render_bank_html()
+    items = sections(html)
+    match = without_fallback(items["fx-match"])
+    assert re.findall(r'<option value="(\d*)">', match) == ["", "0", "1", "2"] * 3
+    assert "add" not in re.findall(r'value="([^"]*)"', match)
+    payload = decode_payload(re.search(r'data-qk-payload="([^"]+)"', match).group(1))
+    defs = re.findall(r"<li>(.*?)</li>", match.split("qk-definitions")[1].split("</ol>")[0])
+    assert [defs[k] for k in payload["key"]] == [
+        "passes the gradient unchanged",
+        "swaps and scales",
+        "routes it to the larger input",
+    ]
+    order = without_fallback(items["fx-order"])
+    steps = re.findall(r'class="qk-step-text"[^>]*>(.*?)</span>', order)
+    key = decode_payload(re.search(r'data-qk-payload="([^"]+)"', order).group(1))["order"]
+    assert [steps[i] for i in key] == [
+        "Forward pass",
+        "Compute the loss",
+        "Backward pass",
+        "Update the weights",
+    ]
+    assert steps != [steps[i] for i in key]
+
+
+def test_numeric_trace_payload_carries_the_runtime_spec():
+    bank, html = render_bank_html()
+    item = next(i for i in bank.items if isinstance(i, NumericTrace))
+    section = sections(html)["fx-trace"]
+    payload = decode_payload(re.search(r'data-qk-payload="([^"]+)"', section).group(1))
+    assert payload["values"] == {"q": 5.0, "f": 20.0, "f.added": 9.0, "dfdx": 4.0}
+    assert payload["spec"]["code"] == item.code and payload["spec"]["root"] == "f"
+    assert payload["spec"]["params"]["x"] == {"value": 2.0, "range": [1.0, 3.0], "step": 1.0}
+    assert payload["spec"]["expressions"] == trace.expressions(item)
+    quantities = {q["name"]: q for q in payload["quantities"]}
+    assert quantities["dfdx"]["tolerance"] == {"rel": 0.01, "abs": 0.001}
+    assert quantities["f"]["mistakes"][0]["key"] == "f.added"
+    assert 'inputmode="decimal"' in section and "within 1% of the exact value" in section
+    # The no-JS fallback lists the build-time values.
+    assert "<td>20</td>" in section
+
+
+def test_trace_expressions_cover_quantities_and_mistakes():
+    item = next(i for i in fixture_bank().items if isinstance(i, NumericTrace))
+    assert trace.expressions(item) == {
+        "q": "q.data",
+        "f": "f.data",
+        "f.added": "q.data + z",
+        "dfdx": "xt.grad",
+    }
+    assert trace.fixed_params(item) == {"x": 2.0, "y": 3.0, "z": 4.0}
+
+
+def test_trace_errors_name_bank_item_and_field(monkeypatch):
+    # Only the error report is under test here, so the engine is replaced by one that fails.
+    def failing(code, params, values, root=None):
+        raise ValueError("quantity 'f' is not a scalar")
+
+    engine = types.ModuleType("quizkit.backprop.worksheet")
+    engine.evaluate = failing
+    monkeypatch.setitem(sys.modules, "quizkit.backprop.worksheet", engine)
+    item = next(i for i in fixture_bank().items if isinstance(i, NumericTrace))
+    with pytest.raises(ContentError) as err:
+        trace.evaluate(item, BASICS)
+    assert str(err.value) == f"{BASICS}: fx-trace: code: ValueError: quantity 'f' is not a scalar"
+
+
+# -- banks, embeds, pages --------------------------------------------------------------------
+
+
+def test_load_bank_reports_item_and_field(tmp_path):
+    data = yaml.safe_load(BASICS.read_text())
+    data["items"][0]["feeback"] = "typo"
+    data["items"][1]["difficulty"] = "trivial"
+    path = tmp_path / "quiz.yml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(ContentError) as err:
+        load_bank(path)
+    # The bank package's loader supplies the wording; the site passes its lines on.
+    text = str(err.value)
+    assert re.search(rf"^{re.escape(str(path))}:\d+: fx-mcq: feeback: ", text, re.M)
+    assert re.search(rf"^{re.escape(str(path))}:\d+: fx-tf: difficulty: ", text, re.M)
+
+
+def test_load_bank_reports_yaml_syntax_with_a_line(tmp_path):
+    path = tmp_path / "quiz.yml"
+    path.write_text("title: x\nitems:\n  - id: [unclosed\n")
+    with pytest.raises(ContentError) as err:
+        load_bank(path)
+    assert re.match(rf"{re.escape(str(path))}:\d+: .*YAML", str(err.value))
+
+
+def test_embeds_are_found_and_unknown_ids_reported_with_lines():
+    md = "# T\n\n<!-- quiz: fx-mcq -->\n\ntext\n<!--quiz:nope-->\n"
+    assert pages.embedded_ids(md) == ["fx-mcq", "nope"]
+    with pytest.raises(ContentError) as err:
+        pages.check_embeds(Path("l.md"), md, {"fx-mcq"})
+    assert str(err.value) == "l.md:6: nope: quiz: no item has this id"
+    assert pages.replace_embeds("<p>a</p><!-- quiz: fx-mcq -->", lambda i: f"[{i}]") == (
+        "<p>a</p>[fx-mcq]"
+    )
+
+
+def test_duplicate_item_ids_across_banks_are_reported():
+    bank = fixture_bank()
+    with pytest.raises(ContentError) as err:
+        pages.unique_item_ids({Path("a.yml"): bank, Path("b.yml"): bank})
+    assert "b.yml: fx-mcq: id: also used in a.yml" in str(err.value)
+
+
+def test_markers_and_notebook_mathjax():
+    assert pages.replace_marker("<p>x</p><!-- quizkit: glossary -->", "glossary", "G") == (
+        "<p>x</p>G"
+    )
+    assert pages.replace_marker("<p>x</p>", "glossary", "G") == "<p>x</p>G"
+    html = (
+        "<p>a</p><!-- Load mathjax --><script src=''></script><!-- End of mathjax configuration -->"
+    )
+    assert pages.strip_notebook_mathjax(html) == "<p>a</p>"
+
+
+# -- numbers shared with the browser ---------------------------------------------------------
+
+ACCEPTED = {"-9": -9, "\u22129": -9, ".5": 0.5, "1e-3": 1e-3, "0,5": 0.5, "+2": 2, "5.": 5,
+            " 4.25 ": 4.25, "2E3": 2000, "-1,5e\u22122": -0.015}  # fmt: skip
+REJECTED = ["", "abc", "1.2.3", "1,2,3", "--9", "1e", "e3", "0x10", "NaN", "Infinity", "1 000",
+            "\u00bd", "9-", ".", ",", "1/2", "<img src=x onerror=alert(1)>"]  # fmt: skip
+
+
+def read_number(text: str) -> float | None:
+    """Apply the exported number rules (as quiz-check.js does) to check the rules themselves."""
+    text = text.strip()
+    if not re.match(client.NUMBER_PATTERN, text):
+        return None
+    for old, new in client.NUMBER_REPLACEMENTS.items():
+        text = text.replace(old, new)
+    return float(text)
+
+
+@pytest.mark.parametrize("text", ACCEPTED)
+def test_number_rules_accept(text):
+    assert read_number(text) == pytest.approx(ACCEPTED[text])
+
+
+@pytest.mark.parametrize("text", REJECTED)
+def test_number_rules_reject(text):
+    assert read_number(text) is None
+
+
+def test_client_config_module_is_the_exported_json():
+    module = client.client_config_module()
+    body = module.split("export default ", 1)[1].rstrip().rstrip(";")
+    config = json.loads(body)
+    assert config == client.client_config()
+    assert config["defaultTolerance"] == {"rel": 1e-3, "abs": 1e-6}
+    assert config["storageKey"].endswith(":v1") and config["storageVersion"] == 1
+    assert config["kinds"] == list(__import__("quizkit.bank.model").bank.model.KINDS)
