@@ -159,13 +159,14 @@ plt.show()
 # arithmetic for a dense layer that maps a batch $A$ of shape $B \times n_{\text{in}}$ to
 # $Z = A W^{\mathsf T}$ of shape $B \times n_{\text{out}}$. A matrix product of a $p \times
 # q$ and a $q \times r$ matrix takes about $2pqr$ floating-point operations (one multiply and
-# one add per term), so:
+# one add per term). Writing $\Delta = \partial L/\partial Z$ for the error signal arriving from
+# above:
 #
-# | pass | product | operations |
-# |---|---|---|
-# | forward | $Z = A W^{\mathsf T}$ | $2 B\, n_{\text{in}} n_{\text{out}}$ |
-# | backward: weights | $\partial L/\partial W = \Delta^{\mathsf T} A$ | the same |
-# | backward: inputs | $\partial L/\partial A = \Delta W$ | the same |
+# | pass | computes | product | operations |
+# |---|---|---|---|
+# | forward | the layer's output $Z$ | $A W^{\mathsf T}$ | $2 B\, n_{\text{in}} n_{\text{out}}$ |
+# | backward | the weights' gradient | $\Delta^{\mathsf T} A$ | the same |
+# | backward | the input's gradient | $\Delta W$ | the same |
 #
 # The backward pass does **two** matrix products of the same size for every one the forward
 # pass did: one for the weights' gradient, one to pass the error signal down. So the
