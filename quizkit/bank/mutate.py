@@ -1,0 +1,150 @@
+"""Mutation testing of answer keys: does the evidence notice when a key is wrong?
+
+Evidence that passes whatever the key says proves nothing. For every item this module makes
+each wrong version of its key that a slip of the keyboard could produce, and checks that
+the evidence's verdict (quizkit.bank.evidence.confirm, the same comparison `quizkit check`
+uses) rejects it:
+
+- mcq: each other option marked as the key instead;
+- true_false: the truth value flipped;
+- matching: the definitions of each two pairs swapped;
+- ordering: each two neighbouring steps swapped;
+- numeric_trace: each quantity's `expect` moved beyond its tolerance, both ways (when no
+  `expect` is written, one is added at the engine's value moved beyond tolerance).
+
+The evidence runs once per item; every mutant is judged against that cached outcome. The
+mutation score is killed / total, and the course requires 100%.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .evidence import Outcome, confirm
+from .load import LoadedBank
+from .model import Matching, Mcq, NumericTrace, Ordering, TrueFalse
+from .validate import tolerance_width
+
+# A mutated expectation sits this many tolerance widths from the engine's value; more than
+# one width, so it is wrong even after the written `expect`'s own small rounding.
+_PERTURB_WIDTHS = 3.0
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """An altered copy of an item whose key is wrong in one described way."""
+
+    description: str
+    item: Any
+
+
+@dataclass
+class Score:
+    """How many mutants the evidence rejected, and which ones survived."""
+
+    total: int = 0
+    killed: int = 0
+    survivors: list[str] = field(default_factory=list)
+
+    @property
+    def ratio(self) -> float:
+        """Killed over total; 1.0 when there was nothing to mutate."""
+        return self.killed / self.total if self.total else 1.0
+
+    def add(self, other: Score) -> None:
+        """Fold another item's score into this one."""
+        self.total += other.total
+        self.killed += other.killed
+        self.survivors += other.survivors
+
+
+def mutants(item: Any, outcome: Outcome) -> list[Mutant]:
+    """Every wrong-key variant of `item` (see the module docstring)."""
+    if isinstance(item, Mcq):
+        return _mcq(item)
+    if isinstance(item, TrueFalse):
+        return [Mutant(f"answer flipped to {not item.answer}", _copy(item, answer=not item.answer))]
+    if isinstance(item, Matching):
+        return _matching(item)
+    if isinstance(item, Ordering):
+        return _ordering(item)
+    if isinstance(item, NumericTrace):
+        return _numeric_trace(item, outcome)
+    return []  # short_answer and interview are self-assessed: there is no key to get wrong
+
+
+def score_item(loaded: LoadedBank, index: int, item: Any, outcome: Outcome) -> Score:
+    """Judge every mutant of one item against its evidence's cached outcome."""
+    score = Score()
+    for mutant in mutants(item, outcome):
+        score.total += 1
+        if confirm(loaded, index, mutant.item, outcome):
+            score.killed += 1
+        else:
+            score.survivors.append(f"{loaded.path}: {item.id}: {mutant.description}")
+    return score
+
+
+def _copy(model: Any, **changes: Any) -> Any:
+    return model.model_copy(update=changes)
+
+
+def _mcq(item: Mcq) -> list[Mutant]:
+    keys = [i for i, option in enumerate(item.options) if option.correct]
+    if len(keys) != 1:
+        return []
+    result = []
+    for new in range(len(item.options)):
+        if new == keys[0]:
+            continue
+        # The old key becomes a distractor and gets feedback, so the mutant differs from
+        # the original only in which option is the key.
+        options = [
+            _copy(o, correct=i == new, feedback=o.feedback or "mutant feedback")
+            for i, o in enumerate(item.options)
+        ]
+        result.append(
+            Mutant(f"key moved to option {item.options[new].id!r}", _copy(item, options=options))
+        )
+    return result
+
+
+def _matching(item: Matching) -> list[Mutant]:
+    result = []
+    pairs = item.pairs
+    for i in range(len(pairs)):
+        for j in range(i + 1, len(pairs)):
+            swapped = list(pairs)
+            swapped[i] = _copy(pairs[i], definition=pairs[j].definition)
+            swapped[j] = _copy(pairs[j], definition=pairs[i].definition)
+            description = f"definitions of {pairs[i].id!r} and {pairs[j].id!r} swapped"
+            result.append(Mutant(description, _copy(item, pairs=swapped)))
+    return result
+
+
+def _ordering(item: Ordering) -> list[Mutant]:
+    result = []
+    for i in range(len(item.steps) - 1):
+        steps = list(item.steps)
+        steps[i], steps[i + 1] = steps[i + 1], steps[i]
+        description = f"steps {item.steps[i].id!r} and {item.steps[i + 1].id!r} swapped"
+        result.append(Mutant(description, _copy(item, steps=steps)))
+    return result
+
+
+def _numeric_trace(item: NumericTrace, outcome: Outcome) -> list[Mutant]:
+    result = []
+    for qi, quantity in enumerate(item.quantities):
+        key = outcome.values.get(quantity.name)
+        if key is None:
+            continue
+        base = quantity.expect if quantity.expect is not None else key
+        step = _PERTURB_WIDTHS * tolerance_width(key, quantity.tolerance)
+        for sign in (1.0, -1.0):
+            wrong = base + sign * step
+            quantities = list(item.quantities)
+            quantities[qi] = _copy(quantity, expect=wrong)
+            description = f"{quantity.name} expected as {wrong:.6g} instead of {key:.6g}"
+            result.append(Mutant(description, _copy(item, quantities=quantities)))
+    return result
