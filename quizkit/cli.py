@@ -1,0 +1,142 @@
+"""The `quizkit` command: check the course's quiz banks, or start a new lesson.
+
+quizkit check [PATH ...]    validate banks (default: lessons_src/), run their evidence
+quizkit new TOPIC           scaffold lessons_src/NN-topic/ with a bank that passes check
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from importlib import resources
+from pathlib import Path
+
+from quizkit.bank.check import check_paths
+from quizkit.bank.evidence import TIME_LIMIT
+
+DEFAULT_ROOT = "lessons_src"
+_LESSON_DIR = re.compile(r"^(\d{2})-(.+)$")
+# Item ids are at most 80 characters; the scaffold appends suffixes such as "-ordering".
+_MAX_SLUG = 60
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 only when everything is fine)."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 1
+    return args.run(args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="quizkit", description="Check Backprop Lab's quiz banks or scaffold a lesson."
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = commands.add_parser(
+        "check",
+        help="validate quiz banks and run their evidence",
+        description="Validate every quiz.yml under the given paths, run each item's evidence "
+        "against the engine, print every problem as path:line: item-id: field: message, "
+        "then a one-line summary. Exit status 0 only when there is no problem.",
+    )
+    check.add_argument("paths", nargs="*", default=[DEFAULT_ROOT], help="files or folders")
+    check.add_argument(
+        "--no-evidence", action="store_true", help="only validate; do not run any evidence"
+    )
+    check.add_argument(
+        "--time-limit",
+        type=float,
+        default=TIME_LIMIT,
+        metavar="SECONDS",
+        help=f"stop one item's evidence after this long (default {TIME_LIMIT:g})",
+    )
+    check.add_argument(
+        "--mutation",
+        action="store_true",
+        help="also report the mutation score: how many wrong keys the evidence rejects",
+    )
+    check.set_defaults(run=_check)
+
+    new = commands.add_parser(
+        "new",
+        help="scaffold a new lesson folder",
+        description="Create ROOT/NN-topic/ (NN = the next free number) with a lesson stub and "
+        "a quiz bank holding one example of every kind, which passes `quizkit check`.",
+    )
+    new.add_argument("topic", help='the lesson\'s topic, e.g. "vanishing gradients"')
+    new.add_argument(
+        "--root", default=DEFAULT_ROOT, help=f"lessons folder (default {DEFAULT_ROOT})"
+    )
+    new.set_defaults(run=_new)
+    return parser
+
+
+def _check(args: argparse.Namespace) -> int:
+    report = check_paths(args.paths, run_evidence=not args.no_evidence, time_limit=args.time_limit)
+    for problem in report.problems:
+        print(problem)
+    if args.mutation and not args.no_evidence:
+        score = report.mutation()
+        for survivor in score.survivors:
+            print(f"mutant survived: {survivor}")
+        print(f"mutation score: {score.killed}/{score.total} ({100 * score.ratio:.1f}%)")
+        if score.survivors:
+            print(report.summary())
+            return 1
+    print(report.summary())
+    return 0 if report.clean else 1
+
+
+def slugify(topic: str) -> str:
+    """ "Vanishing gradients!" -> "vanishing-gradients" (what folder names and ids use)."""
+    return re.sub(r"[^a-z0-9]+", "-", topic.lower()).strip("-")[:_MAX_SLUG].strip("-")
+
+
+def _new(args: argparse.Namespace) -> int:
+    slug = slugify(args.topic)
+    if not slug:
+        print(f"quizkit new: {args.topic!r} has no letters or digits to name a folder with")
+        return 1
+    root = Path(args.root)
+    if root.exists() and not root.is_dir():
+        print(f"quizkit new: {root} is not a folder")
+        return 1
+    numbers = []
+    for entry in sorted(root.iterdir()) if root.is_dir() else []:
+        match = _LESSON_DIR.match(entry.name)
+        if not match or not entry.is_dir():
+            continue
+        if match.group(2) == slug:
+            print(f"quizkit new: {entry} already exists for this topic; not overwriting it")
+            return 1
+        numbers.append(int(match.group(1)))
+    number = max(numbers, default=0) + 1
+    if number > 99:
+        print(f"quizkit new: {root} already has lesson 99; folder numbers have two digits")
+        return 1
+    folder = root / f"{number:02d}-{slug}"
+    title = args.topic.strip() if " " in args.topic.strip() else slug.replace("-", " ")
+    # The title sits inside a double-quoted YAML string in the template.
+    title = (title[:1].upper() + title[1:]).replace('"', "'").replace("\\", "/")
+    try:
+        folder.mkdir(parents=True, exist_ok=False)
+    except FileExistsError:
+        print(f"quizkit new: {folder} already exists; not overwriting it")
+        return 1
+    templates = resources.files("quizkit.scaffold")
+    for name in ("lesson.md", "quiz.yml"):
+        text = templates.joinpath(name).read_text(encoding="utf-8")
+        text = text.replace("__TITLE__", title).replace("__SLUG__", slug)
+        (folder / name).write_text(text, encoding="utf-8")
+    print(f"created {folder}/lesson.md and {folder}/quiz.yml")
+    print(f"next: replace the examples with your own, then run: quizkit check {folder}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
