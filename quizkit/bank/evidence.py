@@ -46,7 +46,7 @@ from .model import (
     TrueFalse,
 )
 from .problem import Problem
-from .validate import within
+from .validate import param_problems, within
 
 # Seconds one item's code may run before it is stopped and reported.
 TIME_LIMIT = 10.0
@@ -258,6 +258,8 @@ class _Runner:
         """The computation must also work for the numbers "New numbers" can draw."""
         if not any(param.range for param in item.params.values()):
             return
+        if any(any(param_problems(name, param)) for name, param in item.params.items()):
+            return  # validate already reports the broken range; a failed draw would repeat it
         specs = {name: param.model_dump(exclude_none=True) for name, param in item.params.items()}
         for seed in DRAW_SEEDS:
             try:
@@ -308,7 +310,9 @@ def _disagreements(item: Any, outcome: Outcome) -> Iterator[tuple[Loc, str]]:
     elif isinstance(item, Matching):
         for pi, pair in enumerate(item.pairs):
             claimed = answer.get(pair.term)
-            if claimed != pair.definition:
+            if claimed is None:
+                yield ("pairs", pi, "term"), f"evidence matches {pair.term!r} with nothing"
+            elif claimed != pair.definition:
                 yield (
                     ("pairs", pi, "definition"),
                     f"evidence matches {pair.term!r} with {claimed!r}, not with this definition",
@@ -419,7 +423,13 @@ class _Bad:
 
 
 def _normalise(item: Any, answer: Any, names: dict[str, Any]) -> Any:
-    """The evidence's `answer` in the form `confirm` compares, or _Bad saying what's wrong."""
+    """The evidence's `answer` in the form `confirm` compares, or _Bad saying what's wrong.
+
+    None (no verdict) when the item's own ids repeat: validate reports that, and any
+    comparison made through ambiguous ids would only add confusing follow-on problems.
+    """
+    if len(set(_ids(item))) != len(_ids(item)):
+        return None
     if isinstance(item, Mcq):
         if isinstance(answer, str):
             ids = [option.id for option in item.options]
@@ -451,6 +461,13 @@ def _normalise(item: Any, answer: Any, names: dict[str, Any]) -> Any:
             return _Bad(f"answer {_show(answer)} must list each step id ({', '.join(ids)}) once")
         return tuple(answer)
     return None
+
+
+def _ids(item: Any) -> list[str]:
+    for attr in ("options", "pairs", "steps"):
+        if hasattr(item, attr):
+            return [part.id for part in getattr(item, attr)]
+    return []
 
 
 def _number(value: Any, names: dict[str, Any]) -> float | None:

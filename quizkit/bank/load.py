@@ -96,13 +96,25 @@ def format_field(loc: Loc) -> str:
     return text or "-"
 
 
+# PyYAML's wording assumes you know its grammar; these say what usually went wrong.
+_YAML_HINTS = (
+    ("expected <block end>", "; check this line's indentation"),
+    ("mapping values are not allowed", "; a value containing ': ' must be quoted"),
+    ("found character '\\t'", "; indent with spaces, not tabs"),
+    ("found undefined alias", "; '*' starts an alias: quote text that begins with '*'"),
+)
+
+
 class _Loader(yaml.SafeLoader):
     """PyYAML's safe loader; kept as a subclass so nothing global is modified."""
 
 
-def load_bank(path: str | Path) -> LoadedBank:
-    """Read, parse and schema-validate one bank; every problem ends up in `.problems`."""
-    shown = str(path)
+def load_bank(path: str | Path, shown: str | None = None) -> LoadedBank:
+    """Read, parse and schema-validate one bank; every problem ends up in `.problems`.
+
+    Problems name the file as `shown` (default: `path` as given).
+    """
+    shown = str(path) if shown is None else shown
     loaded = LoadedBank(shown)
     try:
         data = Path(path).read_bytes()
@@ -122,8 +134,9 @@ def load_bank(path: str | Path) -> LoadedBank:
 
 
 def _parse(text: str, loaded: LoadedBank) -> bool:
-    loader = _Loader(text)
+    loader = None
     try:
+        loader = _Loader(text)  # reads the first chunk, so it can already fail
         node = loader.get_single_node()
         loaded.raw = None if node is None else loader.construct_document(node)
         if node is not None:
@@ -134,6 +147,7 @@ def _parse(text: str, loaded: LoadedBank) -> bool:
         message = f"YAML syntax error: {exc.problem or exc.context}"
         if exc.context and exc.problem and exc.context_mark:
             message += f" ({exc.context} on line {exc.context_mark.line + 1})"
+        message += next((hint for key, hint in _YAML_HINTS if key in str(exc.problem)), "")
         loaded.problems.append(Problem(loaded.path, line, BANK, "yaml", message))
         return False
     except yaml.reader.ReaderError as exc:
@@ -145,7 +159,8 @@ def _parse(text: str, loaded: LoadedBank) -> bool:
         loaded.problems.append(Problem(loaded.path, 1, BANK, "yaml", f"YAML error: {exc}"))
         return False
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return True
 
 

@@ -144,7 +144,7 @@ def _mcq(item: Mcq) -> Iterator[tuple[Loc, str]]:
 
 def _numeric_trace(item: NumericTrace, reserved: frozenset[str]) -> Iterator[tuple[Loc, str]]:
     for name, param in item.params.items():
-        yield from _param(name, param, reserved)
+        yield from param_problems(name, param, reserved)
     yield from _duplicates([q.name for q in item.quantities], ("quantities",), "quantity", "name")
     for qi, quantity in enumerate(item.quantities):
         at: Loc = ("quantities", qi)
@@ -156,7 +156,10 @@ def _numeric_trace(item: NumericTrace, reserved: frozenset[str]) -> Iterator[tup
         )
 
 
-def _param(name: str, param: Param, reserved: frozenset[str]) -> Iterator[tuple[Loc, str]]:
+def param_problems(
+    name: str, param: Param, reserved: frozenset[str] = frozenset()
+) -> Iterator[tuple[Loc, str]]:
+    """(location, message) for each thing wrong with one numeric_trace parameter."""
     at: Loc = ("params", name)
     if not name.isidentifier() or keyword.iskeyword(name):
         yield at, f"parameter name {name!r} is not a Python name the code can use"
