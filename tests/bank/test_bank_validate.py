@@ -1,0 +1,209 @@
+"""Semantic checks: the rules beyond the schema, and the one tolerance comparator."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from bankhelp import MCQ_ITEM, TF_ITEM, TRACE_ITEM
+
+from quizkit.bank.check import check_paths
+from quizkit.bank.model import Tolerance
+from quizkit.bank.validate import tolerance_width, within
+
+
+def problems(path) -> list[tuple[int, str, str]]:
+    report = check_paths([path], run_evidence=False)
+    return [(p.line, p.field, p.message) for p in report.problems]
+
+
+@pytest.mark.parametrize(
+    ("answer", "key", "rel", "abs_", "accepted"),
+    [
+        (1.0009, 1.0, 1e-3, 1e-6, True),
+        (1.0011, 1.0, 1e-3, 1e-6, False),
+        (-9.0, 9.0, 1e-3, 1e-6, False),
+        (5e-7, 0.0, 1e-3, 1e-6, True),  # abs covers a zero key
+        (0.0, 1e-3, 0.5, 0.0, False),  # the window scales with the key, not the answer
+        (1e9 + 1e5, 1e9, 1e-3, 1e-6, True),
+    ],
+)
+def test_within(answer, key, rel, abs_, accepted):
+    assert within(answer, key, Tolerance(rel=rel, abs=abs_)) is accepted
+
+
+def test_within_never_accepts_nan():
+    assert not within(math.nan, 1.0, Tolerance())
+    assert not within(1.0, math.nan, Tolerance())
+
+
+def test_tolerance_width():
+    assert tolerance_width(2000.0, Tolerance()) == pytest.approx(2.0)
+    assert tolerance_width(0.0, Tolerance()) == pytest.approx(1e-6)
+
+
+def test_clean_items_have_no_problems(write_bank):
+    assert problems(write_bank(TF_ITEM + MCQ_ITEM + TRACE_ITEM)) == []
+
+
+def test_mcq_needs_exactly_one_key(write_bank):
+    none = MCQ_ITEM.replace("value: 6, correct: true", "value: 6, feedback: x")
+    assert problems(write_bank(none)) == [
+        (9, "options", "no option has correct: true; exactly one must be the key")
+    ]
+    two = MCQ_ITEM.replace('value: 5, feedback: "That is $2 + 3$."', "value: 5, correct: true")
+    [(line, field, message)] = problems(write_bank(two))
+    assert (line, field) == (11, "options[1].correct")
+    assert "a second key" in message
+
+
+def test_every_distractor_needs_feedback(write_bank):
+    bare = MCQ_ITEM.replace(', feedback: "That is $2^3$."', ', feedback: "  "')
+    [(line, field, message)] = problems(write_bank(bare))
+    assert (line, field) == (12, "options[2]")
+    assert message.startswith("distractor 'eight' has no feedback")
+
+
+def test_distractor_value_equal_to_key_is_reported(write_bank):
+    same = MCQ_ITEM.replace("value: 8,", "value: 6.000001,")
+    [(line, field, message)] = problems(write_bank(same))
+    assert (line, field) == (12, "options[2].value")
+    assert "equals the key's value" in message
+
+
+def test_duplicate_option_ids_and_texts(write_bank):
+    twin = MCQ_ITEM.replace('{id: eight, text: "8"', '{id: five, text: "5"')
+    assert [field for _, field, _ in problems(write_bank(twin))] == [
+        "options[2].id",
+        "options[2].text",
+    ]
+
+
+def test_duplicate_ids_are_reported_at_every_use(tmp_path, write_bank):
+    write_bank(TF_ITEM, name="01-a/quiz.yml")
+    write_bank(TF_ITEM, name="02-b/quiz.yml")
+    report = check_paths([tmp_path], run_evidence=False)
+    a, b = tmp_path / "01-a" / "quiz.yml", tmp_path / "02-b" / "quiz.yml"
+    assert [str(p) for p in report.problems] == [
+        f"{a}:4: two-plus-two: id: duplicate id 'two-plus-two': also used at {b}:4",
+        f"{b}:4: two-plus-two: id: duplicate id 'two-plus-two': also used at {a}:4",
+    ]
+
+
+def test_matching_duplicates(write_bank):
+    item = """
+    - id: gates
+      kind: matching
+      difficulty: easy
+      topics: [gates]
+      prompt: "Match."
+      pairs:
+        - {id: add, term: "Add", definition: "passes it on"}
+        - {id: add, term: "Add", definition: "passes it on"}
+      explanation: "e"
+      evidence: "answer = {}"
+    """
+    assert [field for _, field, _ in problems(write_bank(item))] == [
+        "pairs[1].id",
+        "pairs[1].term",
+        "pairs[1].definition",
+    ]
+
+
+def test_ordering_needs_distinct_steps(write_bank):
+    item = """
+    - id: steps
+      kind: ordering
+      difficulty: easy
+      topics: [training]
+      prompt: "Order."
+      steps:
+        - {id: a, text: "Forward"}
+        - {id: b, text: " Forward"}
+      explanation: "e"
+      evidence: "answer = ['a', 'b']"
+    """
+    [(line, field, message)] = problems(write_bank(item))
+    assert (line, field) == (11, "steps[1].text")
+    assert "duplicate step text" in message
+
+
+@pytest.mark.parametrize(
+    ("tolerance", "field", "fragment"),
+    [
+        ("{rel: 0, abs: 0}", "quantities[0].tolerance", "tolerance is zero"),
+        ("{rel: 0.2}", "quantities[0].tolerance.rel", "too loose"),
+        ("{abs: 1.0}", "quantities[0].tolerance.abs", "too loose"),
+        ("{rel: .inf}", "quantities[0].tolerance", "must be finite"),
+    ],
+)
+def test_tolerance_sanity(write_bank, tolerance, field, fragment):
+    item = TRACE_ITEM.replace("expect: 3.0", f"expect: 3.0\n      tolerance: {tolerance}")
+    [(_, got_field, message)] = problems(write_bank(item))
+    assert got_field == field
+    assert fragment in message
+
+
+@pytest.mark.parametrize(
+    ("param", "field", "fragment"),
+    [
+        ("{value: 1.5, range: [2.0, 3.0], step: 0.5}", "params.x.range", "excludes the value"),
+        ("{value: 1.5, range: [2.0, 1.0], step: 0.5}", "params.x.range", "is empty"),
+        ("{value: 1.5, range: [1.1, 1.9], step: 1.0}", "params.x.step", "no multiple of step"),
+        ("{value: 1.5, step: 0.5}", "params.x.step", "no effect without a range"),
+        ("{value: .nan}", "params.x.value", "finite"),
+    ],
+)
+def test_param_ranges(write_bank, param, field, fragment):
+    item = TRACE_ITEM.replace("{value: 1.5, range: [1.0, 2.0], step: 0.5}", param)
+    [(_, got_field, message)] = problems(write_bank(item))
+    assert got_field == field
+    assert fragment in message
+
+
+@pytest.mark.parametrize("name", ["np", "Tensor"])
+def test_param_may_not_hide_an_engine_name(write_bank, name):
+    item = TRACE_ITEM.replace("w: {value: 2.0}", f"{name}: {{value: 2.0}}")
+    assert problems(write_bank(item)) == [
+        (11, f"params.{name}", f"parameter name {name!r} hides the engine's {name!r}; rename it")
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<script>alert(1)</script>",
+        "< SCRIPT src='x.js'>",
+        '<img src="x.png" onerror="alert(1)">',
+        "<a href='#'\n   onclick = 'go()'>x</a>",
+        "[click](javascript:alert(1))",
+        "<iframe src='https://example.org'></iframe>",
+    ],
+)
+def test_unsafe_html_is_found_on_its_line(write_bank, text):
+    prompt = "Line one.\n" + text
+    block = "  prompt: |\n" + "".join(f"    {line}\n" for line in prompt.splitlines())
+    item = TF_ITEM.replace('  prompt: "Two plus two is four."\n', block)
+    [(line, field, message)] = problems(write_bank(item))
+    assert (line, field) == (10, "prompt")  # the prompt's second line
+    assert "not allowed" in message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "If $a < b$ and one = 1 then $b > a$.",
+        "Compare `x<y` with `online=True`.",
+        "A script is a program; onerror is a word.",
+    ],
+)
+def test_harmless_text_is_not_flagged(write_bank, text):
+    item = TF_ITEM.replace("Two plus two is four.", text)
+    assert problems(write_bank(item)) == []
+
+
+def test_python_fields_are_not_scanned_as_html(write_bank):
+    item = TF_ITEM.replace(
+        'evidence: "answer = 2 + 2 == 4"', "evidence: \"html = '<script>'; answer = True\""
+    )
+    assert problems(write_bank(item)) == []
