@@ -21,122 +21,186 @@ DEFAULT_ABS_TOL = 1e-6
 
 
 class Strict(BaseModel):
-    # Unknown keys are almost always typos ("feeback"); reject them.
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Unknown keys are almost always typos ("feeback"); reject them. Attribute docstrings
+    # become descriptions in the JSON Schema, so editors show them on hover.
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class ItemBase(Strict):
+    """What every quiz item has, whatever its kind."""
+
     id: Id
+    """Kebab-case name, unique across the whole course; learners' progress is keyed on it."""
     prompt: Text
+    """The question, in Markdown with $math$."""
     difficulty: Difficulty
+    """easy, medium or hard."""
     topics: Annotated[list[Id], Field(min_length=1)]
+    """Kebab-case topic tags, shown on the quiz page."""
     explanation: Text
+    """Why the answer is what it is; shown once the learner has answered."""
     hints: list[Text] = []
-    # Python run against quizkit.backprop in a fresh namespace. For kinds with a
-    # key it must bind `answer`; see quizkit.bank.evidence for each kind's rule.
+    """Revealed one at a time, before answering."""
     evidence: Text
+    """Python run against the engine that confirms the key: it binds `answer` or asserts.
+
+    The rule for each kind is in quizkit.bank.evidence (and in the README)."""
 
 
 class Option(Strict):
+    """One choice of a multiple-choice question."""
+
     id: Id
+    """Kebab-case name of the option, unique within the question."""
     text: Text
+    """What the learner sees (quote numbers: text: "54")."""
     correct: bool = False
-    # A number the option stands for; lets evidence refute numeric distractors.
+    """True for the one key."""
     value: float | None = None
+    """The number this option stands for, compared with a numeric `answer` from evidence."""
     feedback: str | None = None
+    """Required on every distractor: why a learner might choose it, and why it is wrong."""
 
 
 class Mcq(ItemBase):
+    """Multiple choice with exactly one correct option."""
+
     kind: Literal["mcq"]
     options: Annotated[list[Option], Field(min_length=2)]
+    """The choices; exactly one has correct: true."""
 
 
 class TrueFalse(ItemBase):
+    """A statement the learner judges true or false."""
+
     kind: Literal["true_false"]
     answer: bool
+    """Whether the prompt's statement is true."""
 
 
 class ShortAnswer(ItemBase):
+    """The learner thinks, then reveals a model answer and judges their own."""
+
     kind: Literal["short_answer"]
     model_answer: Text
+    """A strong answer, in Markdown."""
 
 
 class Pair(Strict):
+    """A term and the definition that belongs to it."""
+
     id: Id
+    """Kebab-case name of the pair, unique within the item."""
     term: Text
+    """Shown in a fixed column."""
     definition: Text
+    """Shuffled for display; the learner matches it to its term."""
 
 
 class Matching(ItemBase):
+    """Match each term to its definition."""
+
     kind: Literal["matching"]
     pairs: Annotated[list[Pair], Field(min_length=2)]
+    """Each term written with its own definition."""
 
 
 class Step(Strict):
+    """One step of a sequence."""
+
     id: Id
+    """Kebab-case name of the step, unique within the item."""
     text: Text
+    """What the learner sees."""
 
 
 class Ordering(ItemBase):
+    """Put steps in the right order."""
+
     kind: Literal["ordering"]
-    # Written in the correct order; shuffled for display.
     steps: Annotated[list[Step], Field(min_length=2)]
+    """Written in the correct order; shuffled for display."""
 
 
 class Tolerance(Strict):
+    """How close a typed number must be: |typed - key| <= max(abs, rel * |key|)."""
+
     rel: Annotated[float, Field(ge=0)] = DEFAULT_REL_TOL
+    """Allowed error as a fraction of the key."""
     abs: Annotated[float, Field(ge=0)] = DEFAULT_ABS_TOL
+    """Allowed error in absolute terms (matters for keys near zero)."""
 
 
 class Param(Strict):
+    """An input of a numeric_trace computation."""
+
     value: float
-    # Inclusive bounds for "New numbers"; absent means the value never changes.
+    """The value the bank's prose and `expect`s are written for."""
     range: tuple[float, float] | None = None
-    # Re-drawn values are multiples of step, so they stay pleasant to compute by hand.
+    """[low, high] for "New numbers"; leave it out to keep the value fixed."""
     step: Annotated[float, Field(gt=0)] = 0.1
+    """Re-drawn values are multiples of this, so they stay pleasant by hand."""
 
 
 class Mistake(Strict):
+    """A typical wrong computation of a quantity, recognised so it gets its own feedback."""
+
     id: Id
-    # A Python expression over the computation's namespace: the value a learner
-    # gets by making this error.
+    """Kebab-case name, unique within the quantity."""
     value: Text
+    """Python expression for the number a learner gets by making this mistake."""
     feedback: Text
+    """What went wrong and how to fix it."""
 
 
 class Quantity(Strict):
+    """A number the learner computes by hand and types in."""
+
     name: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
-    # How the quantity is shown to the learner (Markdown + math).
+    """Python name; the evidence sees the computed value under it."""
     label: Text
-    # A Python expression over the computation's namespace, e.g. "w1.grad".
+    """How the quantity is shown to the learner (Markdown + math)."""
     value: Text
-    # Optional hand-written expectation at the fixed parameters, checked by CI.
+    """Python expression for the key, e.g. "w1_t.grad"; the engine computes it."""
     expect: float | None = None
+    """Optional hand-written value at the fixed parameters, checked against the engine."""
     tolerance: Tolerance = Tolerance()
+    """How close a typed answer must be."""
     mistakes: list[Mistake] = []
+    """Typical wrong computations, each with feedback."""
 
 
 class NumericTrace(ItemBase):
+    """A small computation whose intermediate values the learner works out by hand."""
+
     kind: Literal["numeric_trace"]
     params: Annotated[dict[str, Param], Field(min_length=1)]
-    # Python run with quizkit.backprop's names and each parameter bound as a float.
+    """The computation's inputs, by Python name."""
     code: Text
-    # Name of the tensor in `code` whose graph is drawn (and traced backward).
+    """Python run with the engine's names and each parameter bound as a float."""
     root: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+    """Name of the tensor in `code` whose graph is drawn."""
     quantities: Annotated[list[Quantity], Field(min_length=1)]
-    # The computation itself is the evidence; extra assertions are optional.
+    """The numbers the learner computes, in the order they are asked for."""
     evidence: str = ""
+    """Optional extra asserts, run with each quantity's computed value bound by name."""
 
 
 class FollowUp(Strict):
+    """A question an interviewer might ask next, with a strong answer."""
+
     question: Text
     answer: Text
 
 
 class Interview(ItemBase):
+    """An interview question with a strong model answer and follow-ups."""
+
     kind: Literal["interview"]
     answer: Text
+    """A strong answer, in Markdown."""
     follow_ups: Annotated[list[FollowUp], Field(min_length=1)]
+    """Questions that probe the answer further."""
 
 
 Item = Annotated[
@@ -148,6 +212,11 @@ KINDS = ("mcq", "true_false", "short_answer", "matching", "ordering", "numeric_t
 
 
 class Bank(Strict):
+    """One lesson's quiz bank: lessons_src/<NN-topic>/quiz.yml."""
+
     title: Text
+    """Shown as the quiz page's title."""
     intro: Text
+    """Markdown shown above the questions."""
     items: Annotated[list[Item], Field(min_length=1)]
+    """The questions, in the order they are shown."""
