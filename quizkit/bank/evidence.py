@@ -136,6 +136,7 @@ def run(loaded: LoadedBank, index: int, item: Any, time_limit: float = TIME_LIMI
     # Evidence prints and warns freely (an exploding-gradient demo overflows on purpose);
     # none of that belongs in the checker's report. Seeding numpy's global generator makes
     # evidence that forgets to seed its own random numbers give the same verdict each run.
+    random_state = np.random.get_state()
     with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         np.random.seed(0)
@@ -153,6 +154,8 @@ def run(loaded: LoadedBank, index: int, item: Any, time_limit: float = TIME_LIMI
             message = f"did not finish within {time_limit:g} s (stopped here)"
             outcome.problems.append(loaded.problem(loc, message, line=line))
             outcome.answer = None
+        finally:
+            np.random.set_state(random_state)
     outcome.seconds = time.perf_counter() - started
     return outcome
 
