@@ -87,3 +87,12 @@ def lesson_list(lessons: list[Lesson], banks: dict[str, Bank], url: Callable[[st
 
         rows.append(f"<li>{link}{extra}</li>")
     return '<ol class="qk-lessons">\n' + "\n".join(rows) + "\n</ol>"
+
+
+# Material's search overlay is a dialog without an accessible name (axe: aria-dialog-name).
+_SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog">'
+
+
+def name_search_dialog(html: str) -> str:
+    """Give Material's search dialog an accessible name."""
+    return html.replace(_SEARCH_DIALOG, _SEARCH_DIALOG[:-1] + ' aria-label="Search">', 1)

@@ -226,6 +226,9 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
     def _embed(self, item_id: str, ctx: RenderContext) -> str:
         return str(self.renderer.item(self.items[item_id][1], None, ctx, level=3))
 
+    def on_post_page(self, output, page, config):
+        return pages.name_search_dialog(output)
+
     def on_serve(self, server, config, builder):
         root = Path(config.config_file_path or ".").resolve().parent
         server.watch(str(root / self.config.lessons_dir))

@@ -4,7 +4,7 @@ import { make, trusted } from "./quiz-ui.js";
 
 function followUps(payload) {
   const box = make("div", { class: "qk-follow-ups" });
-  box.append(make("h4", {}, "Follow-up questions"));
+  box.append(make("p", { class: "qk-explanation-title" }, "Follow-up questions"));
   for (const follow of payload.followUps) {
     const details = make("details", { class: "qk-follow-up" });
     const summary = make("summary");

@@ -41,7 +41,7 @@ export function mountReveal(section, payload, item, title, extra = () => []) {
   function show(saved) {
     state = { response: { notes: notes.value, revealed: true }, score: null, ...saved };
     const model = make("div", { class: "qk-model" });
-    model.append(make("h4", {}, title), trusted(payload.model));
+    model.append(make("p", { class: "qk-explanation-title" }, title), trusted(payload.model));
     explain(section, payload, model, ...extra(payload));
     assess.hidden = false;
     pressed(state.score);

@@ -44,7 +44,7 @@ export function clearFeedback(section) {
 /** Show the explanation (and any extra trusted blocks before it). */
 export function explain(section, payload, ...before) {
   const box = section.querySelector(".qk-explanation");
-  box.replaceChildren(...before, make("h4", { class: "qk-explanation-title" }, "Explanation"));
+  box.replaceChildren(...before, make("p", { class: "qk-explanation-title" }, "Explanation"));
   box.append(trusted(payload.explanation));
   box.hidden = false;
 }

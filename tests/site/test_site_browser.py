@@ -1,0 +1,585 @@
+"""The quiz experience in a real browser (Debian's Chromium) against the built fixture site.
+
+The fixture course (tests/site/fixtures) has one item of every kind with known answers; the
+axe-core and request checks also run on every page of the real course.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Page, expect
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+QUIZ = "lessons/basics/quiz/"
+LESSON = "lessons/basics/"
+XSS = '<img src=x onerror="window.__xss=(window.__xss||0)+1">'
+MATCH_KEY = {
+    "Add gate": "passes the gradient unchanged",
+    "Multiply gate": "swaps and scales",
+    "Max gate": "routes it to the larger input",
+}
+ORDER_KEY = ["Forward pass", "Compute the loss", "Backward pass", "Update the weights"]
+
+
+def open_page(page: Page, site, path: str) -> None:
+    page.goto(site.url + path)
+    page.wait_for_selector(".qk-toolbar.qk-ready")
+
+
+def item(page: Page, item_id: str):
+    return page.locator(f"#qk-{item_id}")
+
+
+def score(page: Page) -> str:
+    return page.locator(".qk-score-value").inner_text()
+
+
+def choose(page: Page, item_id: str, label: str) -> None:
+    item(page, item_id).get_by_label(label, exact=True).check()
+    item(page, item_id).get_by_role("button", name="Check").click()
+
+
+def match_letters(page: Page, wanted: dict[str, str]) -> dict[str, str]:
+    """Letter to pick for each term so that it gets the wanted definition."""
+    shown = item(page, "fx-match").locator(".qk-definitions li").all_inner_texts()
+    return {term: "ABCDEFGH"[shown.index(definition)] for term, definition in wanted.items()}
+
+
+def arrange(page: Page, target: list[str], keyboard: bool = False) -> None:
+    """Put the ordering item's steps in `target` order with its Move up buttons."""
+    steps = item(page, "fx-order").locator(".qk-step")
+    for position, text in enumerate(target):
+        current = steps.locator(".qk-step-text").all_inner_texts()
+        for _ in range(current.index(text) - position):
+            button = steps.filter(has_text=text).get_by_role("button", name="Move up")
+            if keyboard:
+                button.focus()
+                page.keyboard.press("Enter")
+            else:
+                button.click()
+    assert steps.locator(".qk-step-text").all_inner_texts() == target
+
+
+# -- every kind, right and wrong -------------------------------------------------------------
+
+
+def test_mcq_wrong_then_right_with_feedback_explanation_and_hints(page, fixture_site):
+    open_page(page, fixture_site, QUIZ)
+    mcq = item(page, "fx-mcq")
+    expect(mcq.locator(".qk-explanation")).to_be_hidden()
+    mcq.get_by_role("button", name="Show a hint (1 of 2)").click()
+    expect(mcq.get_by_text("HINT-ONE")).to_be_visible()
+    expect(mcq.get_by_text("HINT-TWO")).to_have_count(0)
+    mcq.get_by_role("button", name="Show a hint (2 of 2)").click()
+    expect(mcq.get_by_text("HINT-TWO")).to_be_visible()
+    expect(mcq.locator(".qk-hint")).to_be_hidden()
+
+    choose(page, "fx-mcq", "5")
+    feedback = mcq.locator(".qk-feedback")
+    expect(feedback).to_contain_text("Not quite.")
+    expect(feedback).to_contain_text("FIVE-FEEDBACK")
+    expect(feedback).not_to_contain_text("EIGHT-FEEDBACK")
+    expect(mcq.locator(".qk-explanation")).to_contain_text("MCQ-EXPLANATION")
+    expect(mcq.locator(".qk-explanation .katex")).to_have_count(0)  # plain-text explanation
+    expect(feedback.locator(".katex").first).to_be_attached()  # $2 + 3$ typeset
+    assert score(page) == "0"
+
+    mcq.get_by_role("button", name="Try again").click()
+    expect(mcq.locator(".qk-explanation")).to_be_hidden()
+    choose(page, "fx-mcq", "6")
+    expect(feedback).to_contain_text("Correct.")
+    assert score(page) == "1"
+
+
+def test_true_false_wrong_then_right(page, fixture_site):
+    open_page(page, fixture_site, QUIZ)
+    tf = item(page, "fx-tf")
+    choose(page, "fx-tf", "False")
+    expect(tf.locator(".qk-feedback")).to_contain_text("Not quite.")
+    expect(tf.locator(".qk-explanation")).to_contain_text("TF-EXPLANATION")
+    tf.get_by_role("button", name="Try again").click()
+    choose(page, "fx-tf", "True")
+    expect(tf.locator(".qk-feedback")).to_contain_text("Correct.")
+
+
+def test_choice_without_selection_asks_for_one(page, fixture_site):
+    open_page(page, fixture_site, QUIZ)
+    item(page, "fx-mcq").get_by_role("button", name="Check").click()
+    expect(item(page, "fx-mcq").locator(".qk-feedback")).to_have_text("Choose an answer first.")
+
+
+def test_short_answer_and_interview_reveal_then_self_assess(page, fixture_site):
+    open_page(page, fixture_site, QUIZ)
+    short = item(page, "fx-short")
+    expect(short.get_by_text("SHORT-MODEL-ANSWER")).to_have_count(0)
+    short.get_by_label("Your answer").fill("Because it is the direction of steepest ascent.")
+    short.get_by_role("button", name="Reveal the model answer").click()
+    expect(short.locator(".qk-explanation")).to_contain_text("SHORT-MODEL-ANSWER")
+    expect(short.locator(".qk-explanation")).to_contain_text("SHORT-EXPLANATION")
+    short.get_by_role("button", name="Partly").click()
+    expect(short.get_by_role("button", name="Partly")).to_have_attribute("aria-pressed", "true")
+    assert score(page) == "0.5"
+
+    interview = item(page, "fx-interview")
+    interview.get_by_role("button", name="Reveal a strong answer").click()
+    expect(interview.locator(".qk-explanation")).to_contain_text("INTERVIEW-ANSWER")
+    follow = interview.locator(".qk-follow-up")
+    expect(follow).to_contain_text("FOLLOW-UP-QUESTION?")
+    expect(follow.get_by_text("FOLLOW-UP-ANSWER.")).to_be_hidden()
+    follow.locator("summary").click()
+    expect(follow.get_by_text("FOLLOW-UP-ANSWER.")).to_be_visible()
+    interview.get_by_role("button", name="Not yet").click()
+    assert score(page) == "0.5"
+    interview.get_by_role("button", name="I had it").click()
+    assert score(page) == "1.5"
+
+
+def test_matching_partial_credit_then_retry(page, fixture_site):
+    open_page(page, fixture_site, QUIZ)
+    match = item(page, "fx-match")
+    right = match_letters(page, MATCH_KEY)
+    wrong = {"Add gate": right["Multiply gate"], "Multiply gate": right["Add gate"],
+             "Max gate": right["Max gate"]}  # fmt: skip
+    for term, letter in wrong.items():
+        match.get_by_label(term).select_option(label=letter)
+    match.get_by_role("button", name="Check").click()
+    expect(match.locator(".qk-feedback")).to_contain_text("1 of 3 matched correctly")
+    expect(match.locator(".qk-mark-wrong")).to_have_count(2)
+    expect(match.locator(".qk-explanation")).to_be_hidden()
+    assert float(score(page)) == pytest.approx(1 / 3, abs=0.01)
+    for term, letter in right.items():
+        match.get_by_label(term).select_option(label=letter)
+    match.get_by_role("button", name="Check").click()
+    expect(match.locator(".qk-feedback")).to_contain_text("All 3 matched correctly")
+    expect(match.locator(".qk-explanation")).to_contain_text("MATCH-EXPLANATION")
+    assert score(page) == "1"
+
+
+def test_matching_show_answer(page, fixture_site):
+    open_page(page, fixture_site, QUIZ)
+    match = item(page, "fx-match")
+    for term in MATCH_KEY:
+        match.get_by_label(term).select_option(label="A")
+    match.get_by_role("button", name="Check").click()
+    match.get_by_role("button", name="Show the answer").click()
+    letters = match_letters(page, MATCH_KEY)
+    for term, letter in letters.items():
+        selected = match.get_by_label(term).evaluate("s => s.selectedOptions[0].textContent")
+        assert selected == letter
+    expect(match.locator(".qk-explanation")).to_contain_text("MATCH-EXPLANATION")
+
+
+def test_ordering_partial_credit_then_retry(page, fixture_site):
+    open_page(page, fixture_site, QUIZ)
+    order = item(page, "fx-order")
+    arrange(page, ["Compute the loss", "Forward pass", "Backward pass", "Update the weights"])
+    order.get_by_role("button", name="Check").click()
+    expect(order.locator(".qk-feedback")).to_contain_text("2 of 4 steps are in the right place")
+    assert score(page) == "0.5"
+    arrange(page, ORDER_KEY)
+    order.get_by_role("button", name="Check").click()
+    expect(order.locator(".qk-feedback")).to_contain_text("All 4 steps are in the right place")
+    expect(order.locator(".qk-explanation")).to_contain_text("ORDER-EXPLANATION")
+    assert score(page) == "1"
+
+
+def test_numeric_trace_reading_mistakes_tolerance_and_success(page, fixture_site):
+    open_page(page, fixture_site, QUIZ)
+    trace = item(page, "fx-trace")
+    q, f, dfdx = (trace.locator(f'[data-qk-quantity="{n}"]') for n in ("q", "f", "dfdx"))
+    q.locator("input").fill("five")
+    f.locator("input").fill("9")
+    dfdx.locator("input").fill("4,5")
+    trace.get_by_role("button", name="Check").click()
+    expect(q.locator(".qk-msg")).to_contain_text("This is not a number.")
+    expect(q.locator(".qk-msg")).to_contain_text("-9, 0.5, .5, 0,5 or 1e-3")
+    expect(q.locator("input")).to_have_attribute("aria-invalid", "true")
+    expect(f.locator(".qk-msg")).to_contain_text("TRACE-MISTAKE-FEEDBACK")
+    expect(dfdx.locator(".qk-msg")).to_contain_text("Not yet")
+    expect(trace.locator(".qk-feedback")).to_contain_text("0 of 3 values are correct")
+    expect(trace.locator(".qk-feedback")).to_contain_text("1 could not be read")
+    # 4.02 is within this quantity's 1% tolerance; "−" is the Unicode minus sign.
+    q.locator("input").fill("5")
+    f.locator("input").fill("2e1")
+    dfdx.locator("input").fill("4,02")
+    trace.get_by_role("button", name="Check").click()
+    expect(trace.locator(".qk-feedback")).to_contain_text("All 3 values are correct")
+    expect(trace.locator(".qk-explanation")).to_contain_text("TRACE-EXPLANATION")
+    assert score(page) == "1"
+
+
+def test_number_parsing_in_the_browser_follows_the_exported_rules(page, fixture_site):
+    open_page(page, fixture_site, QUIZ)
+    from test_site_units import ACCEPTED, REJECTED
+
+    results = page.evaluate(
+        """async ([accepted, rejected]) => {
+            const { parseNumber } = await import("../../../assets/quizkit/quiz-check.js");
+            return {
+                accepted: accepted.map((t) => parseNumber(t)),
+                rejected: rejected.map((t) => parseNumber(t).ok),
+            };
+        }""",
+        [list(ACCEPTED), REJECTED],
+    )
+    for text, result in zip(ACCEPTED, results["accepted"], strict=True):
+        assert result["ok"] and result["value"] == pytest.approx(ACCEPTED[text]), text
+    assert results["rejected"] == [False] * len(REJECTED)
+
+
+def test_new_numbers_extension_point_replaces_the_values(page, fixture_site):
+    open_page(page, fixture_site, QUIZ)
+    trace = item(page, "fx-trace")
+    page.evaluate(
+        """async () => {
+            const m = await import("../../../assets/quizkit/quiz-numeric-trace.js");
+            const section = document.getElementById("qk-fx-trace");
+            const values = {q: 6, f: 24, "f.added": 10, dfdx: 4};
+            m.setTraceValues(section, {params: {x: 3}, values});
+        }"""
+    )
+    expect(trace.locator('[data-qk-param="x"] .qk-param-value')).to_have_text("3")
+    for name, value in {"q": "6", "f": "24", "dfdx": "4"}.items():
+        trace.locator(f'[data-qk-quantity="{name}"] input').fill(value)
+    trace.get_by_role("button", name="Check").click()
+    expect(trace.locator(".qk-feedback")).to_contain_text("All 3 values are correct")
+
+
+# -- keyboard, progress, storage -------------------------------------------------------------
+
+
+def tab_to(page: Page, selector: str, limit: int = 400) -> None:
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def test_whole_quiz_with_the_keyboard_only(page, fixture_site):
+    open_page(page, fixture_site, QUIZ)
+    letters = match_letters(page, MATCH_KEY)
+    labels = item(page, "fx-mcq").locator("label").all_inner_texts()
+    steps_now = item(page, "fx-order").locator(".qk-step-text").all_inner_texts()
+    kb = page.keyboard
+
+    tab_to(page, "#qk-fx-mcq input[type=radio]")
+    kb.press("Space")  # selects the first option; arrows then move the selection
+    for _ in range(labels.index("6")):
+        kb.press("ArrowDown")
+    tab_to(page, "#qk-fx-mcq .qk-check")
+    kb.press("Enter")
+
+    tab_to(page, "#qk-fx-tf input[type=radio]")
+    kb.press("Space")  # the first radio is True
+    tab_to(page, "#qk-fx-tf .qk-check")
+    kb.press("Enter")
+
+    tab_to(page, "#qk-fx-short textarea")
+    kb.type("The gradient is the direction of steepest ascent.")
+    tab_to(page, "#qk-fx-short .qk-reveal")
+    kb.press("Enter")
+    kb.press("Enter")  # focus moved to "I had it"
+
+    for row, term in enumerate(MATCH_KEY):
+        tab_to(page, f"#qk-fx-match-m{row}")
+        kb.press(letters[term])
+    tab_to(page, "#qk-fx-match .qk-check")
+    kb.press("Enter")
+
+    # Selection by "Move up": each step to place sits below the focus, so Tab reaches it.
+    for position, text in enumerate(ORDER_KEY):
+        index = steps_now.index(text)
+        if index == position:
+            continue
+        step = item(page, "fx-order").locator(".qk-step").nth(index).get_attribute("data-qk-step")
+        tab_to(page, f"#qk-fx-order .qk-step[data-qk-step='{step}'] [data-qk-move='-1']")
+        for _ in range(index - position):
+            kb.press("Enter")
+        steps_now.insert(position, steps_now.pop(index))
+    tab_to(page, "#qk-fx-order .qk-check")
+    kb.press("Enter")
+
+    for name, value in {"q": "5", "f": "20", "dfdx": "4"}.items():
+        tab_to(page, f"#qk-fx-trace-q-{name}")
+        kb.type(value)
+    tab_to(page, "#qk-fx-trace .qk-check")
+    kb.press("Enter")
+
+    tab_to(page, "#qk-fx-interview .qk-reveal")
+    kb.press("Enter")
+    kb.press("Enter")  # "I had it"
+
+    for item_id in ("fx-mcq", "fx-tf", "fx-match", "fx-order", "fx-trace"):
+        expect(item(page, item_id).locator(".qk-feedback")).to_contain_text(
+            re.compile("Correct|All")
+        )
+    expect(page.locator(".qk-score-value")).to_have_text("7")
+    expect(page.locator(".qk-score-answered")).to_have_text("(7 of 7 answered)")
+
+
+def test_focus_is_visible(page, fixture_site):
+    open_page(page, fixture_site, QUIZ)
+    tab_to(page, "#qk-fx-mcq .qk-check")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline == "solid"
+
+
+def test_progress_survives_reload_and_is_shared_by_item_id(page, fixture_site):
+    open_page(page, fixture_site, QUIZ)
+    choose(page, "fx-mcq", "6")
+    item(page, "fx-trace").locator('[data-qk-quantity="q"] input').fill("5")
+    item(page, "fx-trace").get_by_role("button", name="Check").click()
+    page.reload()
+    page.wait_for_selector(".qk-toolbar.qk-ready")
+    expect(item(page, "fx-mcq").locator(".qk-feedback")).to_contain_text("Correct.")
+    expect(item(page, "fx-mcq").get_by_label("6", exact=True)).to_be_checked()
+    expect(item(page, "fx-trace").locator('[data-qk-quantity="q"] input')).to_have_value("5")
+    assert float(score(page)) == pytest.approx(1 + 1 / 3, abs=0.01)
+    # The lesson page shows the same items (the trace is embedded there): same progress.
+    open_page(page, fixture_site, LESSON)
+    expect(item(page, "fx-mcq").locator(".qk-feedback")).to_contain_text("Correct.")
+    expect(item(page, "fx-trace").locator('[data-qk-quantity="q"] input')).to_have_value("5")
+
+
+def test_reset_clears_the_page(page, fixture_site):
+    open_page(page, fixture_site, QUIZ)
+    choose(page, "fx-mcq", "6")
+    page.get_by_role("button", name="Reset this page").click()
+    assert score(page) == "0"
+    expect(item(page, "fx-mcq").get_by_label("6", exact=True)).not_to_be_checked()
+    page.reload()
+    page.wait_for_selector(".qk-toolbar.qk-ready")
+    assert score(page) == "0"
+
+
+def test_export_then_import_restores_progress(page, fixture_site, tmp_path):
+    open_page(page, fixture_site, QUIZ)
+    choose(page, "fx-mcq", "6")
+    choose(page, "fx-tf", "False")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export progress").click()
+    path = tmp_path / "progress.json"
+    download.value.save_as(path)
+    data = json.loads(path.read_text())
+    assert data["format"] == "backprop-lab-progress" and data["version"] == 1
+    assert data["items"]["fx-mcq"]["score"] == 1 and data["items"]["fx-tf"]["score"] == 0
+
+    page.get_by_role("button", name="Reset this page").click()
+    assert score(page) == "0"
+    page.locator(".qk-import-file").set_input_files(str(path))
+    expect(page.locator(".qk-toolbar-status")).to_have_text("Imported progress for 2 questions.")
+    assert score(page) == "1"
+    expect(item(page, "fx-tf").locator(".qk-feedback")).to_contain_text("Not quite.")
+    page.reload()
+    page.wait_for_selector(".qk-toolbar.qk-ready")
+    assert score(page) == "1"
+
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "something else"}')
+    page.locator(".qk-import-file").set_input_files(str(bad))
+    expect(page.locator(".qk-toolbar-status")).to_contain_text("Nothing was imported")
+    assert score(page) == "1"
+
+
+STORAGE_FAILURES = {
+    "disabled": """
+        Object.defineProperty(window, "localStorage", {
+            get() { throw new DOMException("The user denied storage", "SecurityError"); },
+        });""",
+    "full": """
+        const realSet = Storage.prototype.setItem;
+        Storage.prototype.setItem = function (key, value) {
+            if (key === "backprop-lab:progress:v1") {
+                throw new DOMException("full", "QuotaExceededError");
+            }
+            return realSet.call(this, key, value);
+        };""",
+    "corrupted": """
+        localStorage.setItem("backprop-lab:progress:v1", "{not json");""",
+}
+
+
+@pytest.mark.parametrize("failure", STORAGE_FAILURES)
+def test_storage_failures_leave_the_quiz_working_and_say_so(page, fixture_site, failure):
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.add_init_script(STORAGE_FAILURES[failure])
+    open_page(page, fixture_site, QUIZ)
+    choose(page, "fx-mcq", "6")
+    expect(item(page, "fx-mcq").locator(".qk-feedback")).to_contain_text("Correct.")
+    assert score(page) == "1"
+    expect(page.locator(".qk-storage")).to_contain_text("Progress is not being saved")
+    assert [e for e in errors if "quizkit" in e or "qk-" in e] == []
+    if failure == "corrupted":
+        raw = page.evaluate("localStorage.getItem('backprop-lab:progress:v1')")
+        assert raw == "{not json"  # left alone until the learner resets or imports
+
+
+def test_reset_after_corruption_starts_saving_again(page, fixture_site):
+    page.add_init_script(
+        "if (!sessionStorage.getItem('seeded')) {"
+        " localStorage.setItem('backprop-lab:progress:v1', '{not json');"
+        " sessionStorage.setItem('seeded', '1'); }"
+    )
+    open_page(page, fixture_site, QUIZ)
+    expect(page.locator(".qk-storage")).to_contain_text("could not be read")
+    page.get_by_role("button", name="Reset this page").click()
+    expect(page.locator(".qk-storage")).to_have_text("")
+    choose(page, "fx-mcq", "6")
+    page.reload()
+    page.wait_for_selector(".qk-toolbar.qk-ready")
+    assert score(page) == "1"
+
+
+# -- safety and self-containment -------------------------------------------------------------
+
+
+def test_learner_input_is_never_executed(page, fixture_site, requests_seen, tmp_path):
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    open_page(page, fixture_site, QUIZ)
+    for name in ("q", "f", "dfdx"):
+        item(page, "fx-trace").locator(f'[data-qk-quantity="{name}"] input').fill(XSS)
+    item(page, "fx-trace").get_by_role("button", name="Check").click()
+    item(page, "fx-short").get_by_label("Your answer").fill(XSS)
+    item(page, "fx-short").get_by_role("button", name="Reveal the model answer").click()
+    item(page, "fx-interview").get_by_label("Your answer").fill(XSS)
+    item(page, "fx-interview").get_by_role("button", name="Reveal a strong answer").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export progress").click()
+    path = tmp_path / "progress.json"
+    download.value.save_as(path)
+    page.reload()
+    page.wait_for_selector(".qk-toolbar.qk-ready")
+    expect(item(page, "fx-short").get_by_label("Your answer")).to_have_value(XSS)
+    page.locator(".qk-import-file").set_input_files(str(path))
+    expect(page.locator(".qk-toolbar-status")).to_contain_text("Imported")
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.__xss") is None
+    assert page.locator(".qk-item img, .qk-toolbar img").count() == 0
+    assert dialogs == []
+    assert not [url for url in requests_seen if urlsplit(url).path.endswith("/x")]
+
+
+def local_hosts(urls: list[str]) -> set[str | None]:
+    """The hosts requested, leaving out in-page data: and blob: addresses."""
+    return {urlsplit(url).hostname for url in urls if not url.startswith(("data:", "blob:"))}
+
+
+def test_every_request_stays_on_127_0_0_1(page, fixture_site, requests_seen):
+    for path in fixture_site.pages():
+        page.goto(fixture_site.url + path)
+        page.wait_for_load_state("networkidle")
+    choose(page, "fx-mcq", "6") if page.locator("#qk-fx-mcq").count() else None
+    hosts = {
+        urlsplit(url).hostname for url in requests_seen if not url.startswith(("data:", "blob:"))
+    }
+    assert hosts == {"127.0.0.1"}
+
+
+def test_instant_navigation_mounts_widgets_and_math(page, fixture_site):
+    page.goto(fixture_site.url)
+    page.wait_for_load_state("networkidle")  # Material reads the sitemap before it intercepts
+    page.evaluate("window.__sameDocument = true")
+    page.locator(".qk-lessons a", has_text="Fixture basics").click()
+    page.wait_for_url(f"**/{LESSON}")
+    page.wait_for_selector("#qk-fx-mcq.qk-ready")
+    assert page.evaluate("window.__sameDocument") is True  # no full page load
+    expect(page.locator("#qk-fx-mcq .qk-prompt .katex").first).to_be_attached()
+    choose(page, "fx-mcq", "6")
+    expect(item(page, "fx-mcq").locator(".qk-feedback")).to_contain_text("Correct.")
+    page.go_back()
+    page.wait_for_selector(".qk-lessons")
+    page.go_forward()
+    page.wait_for_selector("#qk-fx-mcq.qk-ready")
+    expect(item(page, "fx-mcq").locator(".qk-feedback")).to_contain_text("Correct.")
+    assert page.evaluate("window.__sameDocument") is True
+    assert page.locator(".qk-toolbar .qk-toolbar-status").count() == 1
+
+
+def test_without_javascript_questions_and_answers_are_readable(browser, fixture_site):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(fixture_site.url + QUIZ)
+    assert page.locator(".qk-item").count() == 7
+    expect(page.locator("#qk-fx-mcq .qk-prompt")).to_be_visible()
+    expect(page.locator("#qk-fx-mcq .qk-actions")).to_be_hidden()
+    fallback = page.locator("#qk-fx-mcq details.qk-fallback")
+    expect(fallback.get_by_text("MCQ-EXPLANATION")).to_be_hidden()
+    fallback.locator("summary").click()
+    expect(fallback.get_by_text("MCQ-EXPLANATION")).to_be_visible()
+    expect(fallback).to_contain_text("FIVE-FEEDBACK")
+    expect(page.locator("#qk-fx-trace details.qk-fallback")).to_contain_text("20")
+    expect(page.locator(".qk-noscript")).to_be_visible()
+    context.close()
+
+
+def test_answers_are_not_in_the_page_text_before_answering(page, fixture_site):
+    open_page(page, fixture_site, QUIZ)
+    text = page.locator("article").inner_text()
+    for secret in ("EXPLANATION", "FEEDBACK", "MODEL-ANSWER", "INTERVIEW-ANSWER"):
+        assert secret not in text
+    assert page.locator(".qk-fallback").count() == 0  # removed once the widgets run
+
+
+# -- accessibility ---------------------------------------------------------------------------
+
+
+def axe_violations(page: Page) -> list[dict]:
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+            .filter((v) => v.impact === "serious" || v.impact === "critical")
+            .map((v) => ({id: v.id, impact: v.impact,
+                          nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" "))}))"""
+    )
+    return found
+
+
+def test_axe_finds_no_serious_problems_on_any_page_of_the_course(page, project_site, requests_seen):
+    problems = {}
+    for path in project_site.pages():
+        page.goto(project_site.url + path)
+        page.wait_for_load_state("networkidle")
+        found = axe_violations(page)
+        if found:
+            problems[path or "/"] = found
+    assert problems == {}
+    assert local_hosts(requests_seen) == {"127.0.0.1"}
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_on_an_answered_quiz_in_both_schemes(page, fixture_site, scheme):
+    page.emulate_media(color_scheme=scheme)
+    open_page(page, fixture_site, QUIZ)
+    choose(page, "fx-mcq", "5")
+    choose(page, "fx-tf", "True")
+    item(page, "fx-trace").locator('[data-qk-quantity="f"] input').fill("9")
+    item(page, "fx-trace").get_by_role("button", name="Check").click()
+    arrange(page, ORDER_KEY[::-1])
+    item(page, "fx-order").get_by_role("button", name="Check").click()
+    item(page, "fx-short").get_by_role("button", name="Reveal the model answer").click()
+    assert axe_violations(page) == []
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_screenshot_of_a_quiz(page, fixture_site, scheme):
+    """Screenshots for a person to look at (/tmp/quiz-light.png, /tmp/quiz-dark.png)."""
+    page.set_viewport_size({"width": 1280, "height": 2000})
+    page.emulate_media(color_scheme=scheme)
+    open_page(page, fixture_site, QUIZ)
+    choose(page, "fx-mcq", "5")
+    item(page, "fx-trace").locator('[data-qk-quantity="f"] input').fill("9")
+    item(page, "fx-trace").locator('[data-qk-quantity="q"] input').fill("abc")
+    item(page, "fx-trace").get_by_role("button", name="Check").click()
+    page.locator("#qk-fx-mcq").scroll_into_view_if_needed()
+    path = Path(f"/tmp/quiz-{scheme}.png")
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 10_000
