@@ -89,6 +89,27 @@ def lesson_list(lessons: list[Lesson], banks: dict[str, Bank], url: Callable[[st
     return '<ol class="qk-lessons">\n' + "\n".join(rows) + "\n</ol>"
 
 
+def timing_table() -> str:
+    """The minutes per kind that estimated times are made of, for the contributor guide."""
+    from .render import KIND_LABELS
+    from .stats import MINUTES_PER_ITEM, MINUTES_PER_TRACE_QUANTITY
+
+    rows = [
+        f"<tr><td>{KIND_LABELS[kind]}</td><td>{minutes:g} per question</td></tr>"
+        for kind, minutes in MINUTES_PER_ITEM.items()
+    ]
+    rows.append(
+        f"<tr><td>{KIND_LABELS['numeric_trace']}</td>"
+        f"<td>{MINUTES_PER_TRACE_QUANTITY:g} per quantity</td></tr>"
+    )
+    return (
+        '<table class="qk-timing"><thead><tr><th scope="col">Kind</th>'
+        '<th scope="col">Minutes</th></tr></thead><tbody>'
+        + "".join(rows)
+        + "</tbody></table><p>The total is rounded up to whole minutes.</p>"
+    )
+
+
 # Material's search overlay is a dialog without an accessible name (axe: aria-dialog-name).
 _SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog">'
 

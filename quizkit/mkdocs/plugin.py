@@ -214,6 +214,8 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
                     lambda topic: get_relative_url(self._lesson_uri(topic), page.url),
                 ),
             )
+        if pages.MARKER.format(name="timing") in html:
+            html = pages.replace_marker(html, "timing", pages.timing_table())
         if pages.MARKER.format(name="interview") in html:
             interview = [item for _, item in self.items.values() if item.kind == "interview"]
             body = "".join(
