@@ -16,6 +16,9 @@ EMBED = re.compile(r"<!--\s*quiz:\s*(?P<id>[a-z0-9][a-z0-9-]*)\s*-->")
 MARKER = "<!-- quizkit: {name} -->"
 # mkdocs-jupyter inserts a MathJax loader (with an empty address) into every notebook page;
 # the site renders math with its own KaTeX, so the block is dropped.
+# Output images (plots) without any alt attribute.
+NOTEBOOK_IMAGE = re.compile(r"<img(?![^>]*\balt=)([^>]*>)")
+NOTEBOOK_CODE = re.compile(r'<div class="highlight-ipynb[^"]*"')
 NOTEBOOK_MATHJAX = re.compile(
     r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S
 )
@@ -50,9 +53,16 @@ def replace_marker(html: str, name: str, content: str) -> str:
     return html + content
 
 
-def strip_notebook_mathjax(html: str) -> str:
-    """Remove the MathJax loader that notebook conversion adds."""
-    return NOTEBOOK_MATHJAX.sub("", html)
+def clean_notebook(html: str) -> str:
+    """Fit a converted notebook into the site.
+
+    Drops the MathJax loader (math is typeset by the site's KaTeX), gives plots a text
+    alternative, and makes the code cells, which scroll sideways, reachable by keyboard as
+    Material does for its own code blocks.
+    """
+    html = NOTEBOOK_MATHJAX.sub("", html)
+    html = NOTEBOOK_IMAGE.sub(r'<img alt="Figure drawn by the code cell above"\1', html)
+    return NOTEBOOK_CODE.sub(r'\g<0> tabindex="0"', html)
 
 
 def unique_item_ids(banks: dict[Path, Bank]) -> dict[str, tuple[Path, Item]]:

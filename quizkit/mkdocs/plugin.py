@@ -186,7 +186,7 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
         toolbar = str(self.renderer.toolbar())
         if role == "lesson":
             if lesson.is_notebook:
-                html = pages.strip_notebook_mathjax(html)
+                html = pages.clean_notebook(html)
             if self.config.link_terms and glossary:
                 html = link_first_uses(html, self.terms, lambda t: f"{glossary_url}#{t.slug}")
             embedded = pages.embedded_ids(html)
@@ -230,6 +230,10 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
 
     def on_post_page(self, output, page, config):
         return pages.name_search_dialog(output)
+
+    def on_post_template(self, output_content, template_name, config):
+        # 404.html is rendered as a template, not a page, and has the search dialog too.
+        return pages.name_search_dialog(output_content)
 
     def on_serve(self, server, config, builder):
         root = Path(config.config_file_path or ".").resolve().parent

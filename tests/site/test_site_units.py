@@ -375,7 +375,16 @@ def test_markers_and_notebook_mathjax():
     html = (
         "<p>a</p><!-- Load mathjax --><script src=''></script><!-- End of mathjax configuration -->"
     )
-    assert pages.strip_notebook_mathjax(html) == "<p>a</p>"
+    assert pages.clean_notebook(html) == "<p>a</p>"
+    cell = '<div class="highlight-ipynb hl-python"><pre>x = 1</pre></div>'
+    assert pages.clean_notebook(cell).startswith(
+        '<div class="highlight-ipynb hl-python" tabindex="0">'
+    )
+    plot = '<img src="data:image/png;base64,AAAA"><img alt="kept" src="x.png">'
+    assert pages.clean_notebook(plot) == (
+        '<img alt="Figure drawn by the code cell above" src="data:image/png;base64,AAAA">'
+        '<img alt="kept" src="x.png">'
+    )
 
 
 # -- numbers shared with the browser ---------------------------------------------------------
