@@ -122,3 +122,11 @@ def test_glossary_page_lists_every_term(project_build):
     assert terms
     for term in terms:
         assert f">{term}</dt>" in html, term
+
+
+def test_search_index_holds_questions_but_no_answers(fixture_build):
+    assert fixture_build.returncode == 0, fixture_build.output
+    index = (fixture_build.site / "search" / "search_index.json").read_text(encoding="utf-8")
+    assert "Order a training step." in index
+    for secret in ("MCQ-EXPLANATION", "FIVE-FEEDBACK", "SHORT-MODEL-ANSWER", "INTERVIEW-ANSWER"):
+        assert secret not in index

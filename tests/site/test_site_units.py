@@ -231,7 +231,7 @@ def sections(html: str) -> dict[str, str]:
 
 
 def without_fallback(section: str) -> str:
-    return re.sub(r'<details class="qk-fallback">.*?</details>', "", section, flags=re.S)
+    return re.sub(r'<details class="qk-fallback"[^>]*>.*?</details>', "", section, flags=re.S)
 
 
 def test_every_kind_renders_with_a_key_only_in_payload_and_fallback():
@@ -248,7 +248,7 @@ def test_every_kind_renders_with_a_key_only_in_payload_and_fallback():
         # Explanations, model answers and feedback appear only in the payload and fallback.
         for secret in ("EXPLANATION", "MODEL-ANSWER", "FEEDBACK", "INTERVIEW-ANSWER"):
             assert secret not in question, (item.id, secret)
-        assert '<details class="qk-fallback">' in section
+        assert '<details class="qk-fallback" data-search-exclude>' in section
         assert "<fieldset" in section or "<textarea" in section
     mcq = decode_payload(re.search(r'data-qk-payload="([^"]+)"', items["fx-mcq"]).group(1))
     shown = re.findall(r'<label for="qk-fx-mcq-o\d">(.*?)</label>', items["fx-mcq"])
