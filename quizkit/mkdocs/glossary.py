@@ -12,6 +12,8 @@ from typing import Annotated
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from quizkit.bank.model import Bank
+
 from .lessons import ContentError
 
 
@@ -117,6 +119,28 @@ def terms_used(terms: Iterable[Term], texts: Iterable[str]) -> list[Term]:
     """The terms that occur in any of `texts`, in glossary order."""
     blob = "\n".join(texts)
     return [t for t in terms if term_pattern(t).search(blob)]
+
+
+# Fields of a bank that a learner reads (ids, code and evidence are not prose).
+_PROSE_FIELDS = {"title", "intro", "prompt", "text", "explanation", "hints", "model_answer",
+                 "term", "definition", "answer", "question", "label", "feedback"}  # fmt: skip
+
+
+def bank_texts(bank: Bank) -> list[str]:
+    """The learner-facing text of a bank, where its glossary terms are looked for."""
+
+    def walk(value, key=None):
+        if isinstance(value, str):
+            if key in _PROSE_FIELDS:
+                yield value
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                yield from walk(v, k)
+        elif isinstance(value, list):
+            for v in value:
+                yield from walk(v, key)
+
+    return list(walk(bank.model_dump()))
 
 
 # Elements whose text must never become a link: links themselves, code, headings, form

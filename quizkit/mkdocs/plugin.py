@@ -17,7 +17,7 @@ from . import assets, pages
 from .banks import load_bank
 from .client import client_config_module
 from .config import QuizkitConfig
-from .glossary import link_first_uses, load_terms, merge_terms, terms_used
+from .glossary import bank_texts, link_first_uses, load_terms, merge_terms, terms_used
 from .lessons import ContentError, discover
 from .render import MarkdownRenderer, RenderContext, Renderer
 from .trace import evaluate
@@ -52,6 +52,7 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
         self._add_assets(config)
         md = MarkdownRenderer(config.markdown_extensions, config.mdx_configs)
         self.renderer = Renderer(md)
+        self.toolbar = str(self.renderer.toolbar())
         return config
 
     def _load(self, root: Path) -> None:
@@ -67,15 +68,17 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
             for lesson in self.lessons
             if lesson.terms_path
         )
+        self.bank_terms = {
+            name: terms_used(self.terms, bank_texts(bank)) for name, bank in self.banks.items()
+        }
         self.trace_results = {
             item_id: evaluate(item, path)
             for item_id, (path, item) in self.items.items()
             if item.kind == "numeric_trace"
         }
         for lesson in self.lessons:
-            if not lesson.is_notebook:
-                text = lesson.source.read_text(encoding="utf-8")
-                pages.check_embeds(lesson.source, text, set(self.items))
+            text = lesson.source.read_text(encoding="utf-8")
+            pages.check_embeds(lesson.source, text, set(self.items))
 
     # -- where things go -------------------------------------------------------------------
 
@@ -179,11 +182,11 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
         bank = self.banks.get(lesson.name) if lesson else None
         ctx = RenderContext(
             source=lesson.bank_path if lesson and lesson.bank_path else Path("-"),
-            terms=terms_used(self.terms, _bank_texts(bank)) if bank else [],
+            terms=self.bank_terms.get(lesson.name, []) if lesson else [],
             glossary_url=glossary_url,
             trace_results=self.trace_results,
         )
-        toolbar = str(self.renderer.toolbar())
+        toolbar = self.toolbar
         if role == "lesson":
             if lesson.is_notebook:
                 html = pages.clean_notebook(html)
@@ -254,22 +257,3 @@ def _add_to_toc(toc, link: AnchorLink) -> None:
         items[0].children.append(link)
     else:
         items.append(link)
-
-
-def _bank_texts(bank):
-    """The learner-facing text of a bank, where glossary terms are looked for."""
-    keys = {"title", "intro", "prompt", "text", "explanation", "hints", "model_answer", "term",
-            "definition", "answer", "question", "label", "feedback"}  # fmt: skip
-
-    def walk(value, key=None):
-        if isinstance(value, str):
-            if key in keys:
-                yield value
-        elif isinstance(value, dict):
-            for k, v in value.items():
-                yield from walk(v, k)
-        elif isinstance(value, list):
-            for v in value:
-                yield from walk(v, key)
-
-    return list(walk(bank.model_dump()))

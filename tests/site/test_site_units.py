@@ -16,6 +16,7 @@ from quizkit.mkdocs import client, pages, trace
 from quizkit.mkdocs.banks import load_bank
 from quizkit.mkdocs.glossary import (
     Term,
+    bank_texts,
     link_first_uses,
     load_terms,
     merge_terms,
@@ -157,6 +158,13 @@ def test_terms_used_matches_aliases_plurals_and_line_breaks():
     used = terms_used([graph, relu, vanishing], ["Vanishing\ngradients hurt", "a compute graph"])
     assert used == [graph, vanishing]
     assert terms_used([relu], ["LeakyReLU-like"]) == []
+
+
+def test_bank_texts_are_the_prose_a_learner_reads():
+    texts = bank_texts(fixture_bank())
+    assert "What is $2 \\times 3$?" in texts and "HINT-ONE" in texts
+    assert "FOLLOW-UP-ANSWER." in texts and "Add gate" in texts
+    assert "answer = 'six'" not in texts and "fx-mcq" not in texts and "q.data" not in texts
 
 
 def test_link_first_uses_links_once_and_skips_code_headings_links_and_math():
