@@ -7,6 +7,8 @@
 // (or call setTraceValues) where `values` maps every key of payload.spec.expressions to a
 // number computed by the engine for the new `params`. The widget then shows the new
 // parameters, clears the learner's answers and checks against the new values from then on.
+// Each item's section fires a bubbling "quizkit:ready" event once its widget is running, and
+// payload.spec (itemPayload in quiz-payload.js) holds the code, params, root and expressions.
 import { checkQuantity, formatNumber } from "./quiz-check.js";
 import { actionRow, button, clearFeedback, explain, feedback, hideExplanation, make, mark, trusted, unmark } from "./quiz-ui.js";
 

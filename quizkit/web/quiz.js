@@ -141,14 +141,27 @@ function initPage() {
         page.refresh();
       },
     };
-    mountHints(section);
-    item.widget = widgetModule.mount(section, itemPayload(section), item);
+    try {
+      mountHints(section);
+      item.widget = widgetModule.mount(section, itemPayload(section), item);
+    } catch (error) {
+      // One broken item must not take the rest of the page down with it.
+      console.error(`quizkit: could not start ${id}`, error);
+      section.querySelector(".qk-feedback")?.replaceChildren(
+        make("p", {}, "This question could not be started; its answer is not available."),
+      );
+      continue;
+    }
     page.items.push(item);
     const saved = store.get(id);
     if (saved && !item.widget.restore(saved)) {
       // Saved for a different version of this item (or other numbers): start it afresh.
       item.widget.reset();
     }
+    // Lets other scripts (the Python runtime's "New numbers") extend a widget once it runs.
+    section.dispatchEvent(
+      new CustomEvent("quizkit:ready", { bubbles: true, detail: { id, kind: section.dataset.qkKind } }),
+    );
   }
   if (toolbar && !toolbar.dataset.qkReady) {
     toolbar.dataset.qkReady = "";

@@ -234,7 +234,12 @@ def test_number_parsing_in_the_browser_follows_the_exported_rules(page, fixture_
 
 
 def test_new_numbers_extension_point_replaces_the_values(page, fixture_site):
+    page.add_init_script(
+        'document.addEventListener("quizkit:ready",'
+        " (e) => (window.__ready = window.__ready || []).push(e.detail.id));"
+    )
     open_page(page, fixture_site, QUIZ)
+    assert "fx-trace" in page.evaluate("window.__ready")
     trace = item(page, "fx-trace")
     page.evaluate(
         """async () => {
