@@ -1,13 +1,11 @@
 // Matching: a select per term; check for partial credit, fix and check again, or show the key.
-import { actionRow, button, clearFeedback, explain, feedback, hideExplanation, mark, unmark } from "./quiz-ui.js";
+import { clearFeedback, explain, feedback, hideExplanation, mark, partialCreditButtons, reportCheck, unmark } from "./quiz-ui.js";
 
 export function mount(section, payload, item) {
   const form = section.querySelector(".qk-form");
   const rows = [...form.querySelectorAll(".qk-row")];
   const selects = rows.map((row) => row.querySelector("select"));
-  const showKey = button("Show the answer", "qk-show");
-  const again = button("Start over", "qk-again");
-  actionRow(section, showKey, again);
+  const buttons = partialCreditButtons(section, item, { reveal, reset, first: () => selects[0] });
 
   function grade(choices) {
     let right = 0;
@@ -17,21 +15,12 @@ export function mount(section, payload, item) {
       right += ok ? 1 : 0;
       mark(row, ok);
     });
-    const score = right / rows.length;
-    if (right === rows.length) {
-      feedback(section, "right", `All ${rows.length} matched correctly.`);
-      explain(section, payload);
-      showKey.hidden = true;
-    } else {
-      feedback(
-        section,
-        right ? "partial" : "wrong",
-        `${right} of ${rows.length} matched correctly. Change the ones marked ✗ and check again.`,
-      );
-      showKey.hidden = false;
-    }
-    again.hidden = false;
-    return score;
+    return reportCheck(section, payload, buttons, {
+      right,
+      total: rows.length,
+      allRight: `All ${rows.length} matched correctly.`,
+      partial: `${right} of ${rows.length} matched correctly. Change the ones marked ✗ and check again.`,
+    });
   }
 
   function reveal() {
@@ -42,7 +31,7 @@ export function mount(section, payload, item) {
     });
     feedback(section, "info", "The matching pairs are now selected.");
     explain(section, payload);
-    showKey.hidden = true;
+    buttons.showKey.hidden = true;
   }
 
   function reset() {
@@ -53,8 +42,8 @@ export function mount(section, payload, item) {
     });
     clearFeedback(section);
     hideExplanation(section);
-    showKey.hidden = true;
-    again.hidden = true;
+    buttons.showKey.hidden = true;
+    buttons.again.hidden = true;
   }
 
   form.addEventListener("submit", (event) => {
@@ -66,16 +55,6 @@ export function mount(section, payload, item) {
     }
     const score = grade(choices);
     item.record({ response: { choices }, score });
-  });
-  showKey.addEventListener("click", () => {
-    reveal();
-    item.record({ ...item.state(), revealed: true });
-    again.focus();
-  });
-  again.addEventListener("click", () => {
-    reset();
-    item.clear();
-    selects[0].focus();
   });
 
   return {

@@ -10,7 +10,7 @@
 // Each item's section fires a bubbling "quizkit:ready" event once its widget is running, and
 // payload.spec (itemPayload in quiz-payload.js) holds the code, params, root and expressions.
 import { checkQuantity, formatNumber } from "./quiz-check.js";
-import { actionRow, button, clearFeedback, explain, feedback, hideExplanation, make, mark, trusted, unmark } from "./quiz-ui.js";
+import { clearFeedback, explain, feedback, hideExplanation, make, mark, partialCreditButtons, reportCheck, trusted, unmark } from "./quiz-ui.js";
 
 export const VALUES_EVENT = "quizkit:values";
 
@@ -29,9 +29,7 @@ export function mount(section, payload, item) {
     const row = form.querySelector(`[data-qk-quantity="${CSS.escape(quantity.name)}"]`);
     return { quantity, row, input: row.querySelector("input"), msg: row.querySelector(".qk-msg") };
   });
-  const showKey = button("Show the answer", "qk-show");
-  const again = button("Start over", "qk-again");
-  actionRow(section, showKey, again);
+  const buttons = partialCreditButtons(section, item, { reveal, reset, first: () => rows[0].input });
   let values = payload.values;
   let params = fixedParams(payload);
 
@@ -57,17 +55,13 @@ export function mount(section, payload, item) {
       right += result.status === "correct" ? 1 : 0;
     }
     const total = rows.length;
-    if (right === total) {
-      feedback(section, "right", `All ${total} values are correct.`);
-      explain(section, payload);
-      showKey.hidden = true;
-    } else {
-      const unread = invalid ? ` ${invalid} could not be read as a number or is empty.` : "";
-      feedback(section, right ? "partial" : "wrong", `${right} of ${total} values are correct.${unread}`);
-      showKey.hidden = false;
-    }
-    again.hidden = false;
-    return right / total;
+    const unread = invalid ? ` ${invalid} could not be read as a number or is empty.` : "";
+    return reportCheck(section, payload, buttons, {
+      right,
+      total,
+      allRight: `All ${total} values are correct.`,
+      partial: `${right} of ${total} values are correct.${unread}`,
+    });
   }
 
   function typed() {
@@ -84,7 +78,7 @@ export function mount(section, payload, item) {
     }
     feedback(section, "info", "The exact values are now filled in.");
     explain(section, payload);
-    showKey.hidden = true;
+    buttons.showKey.hidden = true;
   }
 
   function reset() {
@@ -97,8 +91,8 @@ export function mount(section, payload, item) {
     }
     clearFeedback(section);
     hideExplanation(section);
-    showKey.hidden = true;
-    again.hidden = true;
+    buttons.showKey.hidden = true;
+    buttons.again.hidden = true;
   }
 
   function record(extra = {}) {
@@ -110,16 +104,6 @@ export function mount(section, payload, item) {
     event.preventDefault();
     const score = grade(typed());
     record({ score });
-  });
-  showKey.addEventListener("click", () => {
-    reveal();
-    record({ score: item.state()?.score ?? 0, revealed: true });
-    again.focus();
-  });
-  again.addEventListener("click", () => {
-    reset();
-    item.clear();
-    rows[0].input.focus();
   });
   section.addEventListener(VALUES_EVENT, (event) => {
     values = { ...event.detail.values };

@@ -1,14 +1,16 @@
 // Ordering: move steps up and down with buttons (no dragging needed), check for partial
 // credit, fix and check again, or show the key.
-import { actionRow, announcer, button, clearFeedback, explain, feedback, hideExplanation, mark, unmark } from "./quiz-ui.js";
+import { announcer, clearFeedback, explain, feedback, hideExplanation, mark, partialCreditButtons, reportCheck, unmark } from "./quiz-ui.js";
 
 export function mount(section, payload, item) {
   const form = section.querySelector(".qk-form");
   const list = form.querySelector(".qk-steps");
   const initial = [...list.children];
-  const showKey = button("Show the answer", "qk-show");
-  const again = button("Start over", "qk-again");
-  actionRow(section, showKey, again);
+  const buttons = partialCreditButtons(section, item, {
+    reveal,
+    reset,
+    first: () => list.querySelector(".qk-move"),
+  });
   const announce = announcer(section);
 
   const steps = () => [...list.children];
@@ -47,20 +49,12 @@ export function mount(section, payload, item) {
       mark(li, ok);
     });
     const total = payload.order.length;
-    if (right === total) {
-      feedback(section, "right", `All ${total} steps are in the right place.`);
-      explain(section, payload);
-      showKey.hidden = true;
-    } else {
-      feedback(
-        section,
-        right ? "partial" : "wrong",
-        `${right} of ${total} steps are in the right place. Move the ones marked ✗ and check again.`,
-      );
-      showKey.hidden = false;
-    }
-    again.hidden = false;
-    return right / total;
+    return reportCheck(section, payload, buttons, {
+      right,
+      total,
+      allRight: `All ${total} steps are in the right place.`,
+      partial: `${right} of ${total} steps are in the right place. Move the ones marked ✗ and check again.`,
+    });
   }
 
   function reveal() {
@@ -69,7 +63,7 @@ export function mount(section, payload, item) {
     for (const move of list.querySelectorAll(".qk-move")) move.disabled = true;
     feedback(section, "info", "The steps are now in the right order.");
     explain(section, payload);
-    showKey.hidden = true;
+    buttons.showKey.hidden = true;
   }
 
   function reset() {
@@ -77,24 +71,14 @@ export function mount(section, payload, item) {
     for (const move of list.querySelectorAll(".qk-move")) move.disabled = false;
     clearFeedback(section);
     hideExplanation(section);
-    showKey.hidden = true;
-    again.hidden = true;
+    buttons.showKey.hidden = true;
+    buttons.again.hidden = true;
   }
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const current = order();
     item.record({ response: { order: current }, score: grade(current) });
-  });
-  showKey.addEventListener("click", () => {
-    reveal();
-    item.record({ ...item.state(), revealed: true });
-    again.focus();
-  });
-  again.addEventListener("click", () => {
-    reset();
-    item.clear();
-    list.querySelector(".qk-move").focus();
   });
 
   return {

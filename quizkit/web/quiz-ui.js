@@ -92,3 +92,43 @@ export function announcer(section) {
     region.textContent = text;
   };
 }
+
+/**
+ * "Show the answer" and "Start over" for the kinds checked with partial credit (matching,
+ * ordering, numeric trace). `reveal` fills in the key, `reset` clears the item and
+ * `first()` returns the control to focus when starting over.
+ */
+export function partialCreditButtons(section, item, { reveal, reset, first }) {
+  const showKey = button("Show the answer", "qk-show");
+  const again = button("Start over", "qk-again");
+  actionRow(section, showKey, again);
+  showKey.addEventListener("click", () => {
+    reveal();
+    item.record({ ...item.state(), revealed: true });
+    again.focus();
+  });
+  again.addEventListener("click", () => {
+    reset();
+    item.clear();
+    first().focus();
+  });
+  return { showKey, again };
+}
+
+/**
+ * Report a partial-credit check: when all `total` parts are right, the explanation shows;
+ * otherwise `partial` (the count and what to do) and the "Show the answer" button.
+ * Returns the score, right / total.
+ */
+export function reportCheck(section, payload, buttons, { right, total, allRight, partial }) {
+  if (right === total) {
+    feedback(section, "right", allRight);
+    explain(section, payload);
+    buttons.showKey.hidden = true;
+  } else {
+    feedback(section, right ? "partial" : "wrong", partial);
+    buttons.showKey.hidden = false;
+  }
+  buttons.again.hidden = false;
+  return right / total;
+}
