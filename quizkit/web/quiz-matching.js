@@ -1,11 +1,11 @@
 // Matching: a select per term; check for partial credit, fix and check again, or show the key.
-import { clearFeedback, explain, feedback, hideExplanation, mark, partialCreditButtons, reportCheck, unmark } from "./quiz-ui.js";
+import { feedback, mark, partialCreditButtons, reportCheck, unmark } from "./quiz-ui.js";
 
 export function mount(section, payload, item) {
   const form = section.querySelector(".qk-form");
   const rows = [...form.querySelectorAll(".qk-row")];
   const selects = rows.map((row) => row.querySelector("select"));
-  const buttons = partialCreditButtons(section, item, { reveal, reset, first: () => selects[0] });
+  const buttons = partialCreditButtons(section, item, payload, { reveal, reset, first: () => selects[0] });
 
   function grade(choices) {
     let right = 0;
@@ -29,9 +29,7 @@ export function mount(section, payload, item) {
       select.disabled = true;
       mark(rows[i], true);
     });
-    feedback(section, "info", "The matching pairs are now selected.");
-    explain(section, payload);
-    buttons.showKey.hidden = true;
+    buttons.shown("The matching pairs are now selected.");
   }
 
   function reset() {
@@ -40,10 +38,7 @@ export function mount(section, payload, item) {
       select.disabled = false;
       unmark(rows[i]);
     });
-    clearFeedback(section);
-    hideExplanation(section);
-    buttons.showKey.hidden = true;
-    buttons.again.hidden = true;
+    buttons.cleared();
   }
 
   form.addEventListener("submit", (event) => {

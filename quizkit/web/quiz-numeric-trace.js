@@ -10,7 +10,7 @@
 // Each item's section fires a bubbling "quizkit:ready" event once its widget is running, and
 // payload.spec (itemPayload in quiz-payload.js) holds the code, params, root and expressions.
 import { checkQuantity, formatNumber } from "./quiz-check.js";
-import { clearFeedback, explain, feedback, hideExplanation, make, mark, partialCreditButtons, reportCheck, trusted, unmark } from "./quiz-ui.js";
+import { feedback, make, mark, partialCreditButtons, reportCheck, trusted, unmark } from "./quiz-ui.js";
 
 export const VALUES_EVENT = "quizkit:values";
 
@@ -29,7 +29,7 @@ export function mount(section, payload, item) {
     const row = form.querySelector(`[data-qk-quantity="${CSS.escape(quantity.name)}"]`);
     return { quantity, row, input: row.querySelector("input"), msg: row.querySelector(".qk-msg") };
   });
-  const buttons = partialCreditButtons(section, item, { reveal, reset, first: () => rows[0].input });
+  const buttons = partialCreditButtons(section, item, payload, { reveal, reset, first: () => rows[0].input });
   let values = payload.values;
   let params = fixedParams(payload);
 
@@ -76,9 +76,7 @@ export function mount(section, payload, item) {
       row.msg.replaceChildren(make("span", {}, "The exact value."));
       mark(row.row, true);
     }
-    feedback(section, "info", "The exact values are now filled in.");
-    explain(section, payload);
-    buttons.showKey.hidden = true;
+    buttons.shown("The exact values are now filled in.");
   }
 
   function reset() {
@@ -89,10 +87,7 @@ export function mount(section, payload, item) {
       row.msg.replaceChildren();
       unmark(row.row);
     }
-    clearFeedback(section);
-    hideExplanation(section);
-    buttons.showKey.hidden = true;
-    buttons.again.hidden = true;
+    buttons.cleared();
   }
 
   function record(extra = {}) {

@@ -1,12 +1,12 @@
 // Ordering: move steps up and down with buttons (no dragging needed), check for partial
 // credit, fix and check again, or show the key.
-import { announcer, clearFeedback, explain, feedback, hideExplanation, mark, partialCreditButtons, reportCheck, unmark } from "./quiz-ui.js";
+import { announcer, mark, partialCreditButtons, reportCheck, unmark } from "./quiz-ui.js";
 
 export function mount(section, payload, item) {
   const form = section.querySelector(".qk-form");
   const list = form.querySelector(".qk-steps");
   const initial = [...list.children];
-  const buttons = partialCreditButtons(section, item, {
+  const buttons = partialCreditButtons(section, item, payload, {
     reveal,
     reset,
     first: () => list.querySelector(".qk-move"),
@@ -61,18 +61,13 @@ export function mount(section, payload, item) {
     arrange(payload.order);
     steps().forEach((li) => mark(li, true));
     for (const move of list.querySelectorAll(".qk-move")) move.disabled = true;
-    feedback(section, "info", "The steps are now in the right order.");
-    explain(section, payload);
-    buttons.showKey.hidden = true;
+    buttons.shown("The steps are now in the right order.");
   }
 
   function reset() {
     arrange(initial.map((li) => Number(li.dataset.qkStep)));
     for (const move of list.querySelectorAll(".qk-move")) move.disabled = false;
-    clearFeedback(section);
-    hideExplanation(section);
-    buttons.showKey.hidden = true;
-    buttons.again.hidden = true;
+    buttons.cleared();
   }
 
   form.addEventListener("submit", (event) => {

@@ -96,9 +96,10 @@ export function announcer(section) {
 /**
  * "Show the answer" and "Start over" for the kinds checked with partial credit (matching,
  * ordering, numeric trace). `reveal` fills in the key, `reset` clears the item and
- * `first()` returns the control to focus when starting over.
+ * `first()` returns the control to focus when starting over. The returned `shown(message)`
+ * and `cleared()` do the part of revealing and resetting that these kinds share.
  */
-export function partialCreditButtons(section, item, { reveal, reset, first }) {
+export function partialCreditButtons(section, item, payload, { reveal, reset, first }) {
   const showKey = button("Show the answer", "qk-show");
   const again = button("Start over", "qk-again");
   actionRow(section, showKey, again);
@@ -112,7 +113,21 @@ export function partialCreditButtons(section, item, { reveal, reset, first }) {
     item.clear();
     first().focus();
   });
-  return { showKey, again };
+  return {
+    showKey,
+    again,
+    shown(message) {
+      feedback(section, "info", message);
+      explain(section, payload);
+      showKey.hidden = true;
+    },
+    cleared() {
+      clearFeedback(section);
+      hideExplanation(section);
+      showKey.hidden = true;
+      again.hidden = true;
+    },
+  };
 }
 
 /**
