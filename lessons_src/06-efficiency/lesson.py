@@ -77,6 +77,10 @@ def best_time(fn, repeats=5):
 # vector-Jacobian product). A loss is a single number, $m = 1$: its Jacobian is one row, the
 # gradient, and reverse mode gets it in one go.
 #
+# Try both modes by hand on a tiny function before timing them on bigger ones:
+#
+# <!-- quiz: eff-forward-vs-reverse -->
+#
 # Here is forward mode written out for $f(x) = \sum_i \tanh\bigl((Wx)_i\bigr)$, with each
 # value carrying its tangent. To get the whole gradient we must seed each input direction in
 # turn.
