@@ -336,6 +336,19 @@ def test_focus_is_visible(page, fixture_site):
     assert outline == "solid"
 
 
+@pytest.mark.parametrize("motion", ["reduce", "no-preference"])
+def test_feedback_animates_only_without_reduced_motion(page, fixture_site, motion):
+    page.emulate_media(reduced_motion=motion)
+    open_page(page, fixture_site, QUIZ)
+    choose(page, "fx-mcq", "6")
+    name = (
+        item(page, "fx-mcq")
+        .locator(".qk-feedback")
+        .evaluate("e => getComputedStyle(e).animationName")
+    )
+    assert (name == "none") == (motion == "reduce")
+
+
 def test_progress_survives_reload_and_is_shared_by_item_id(page, fixture_site):
     open_page(page, fixture_site, QUIZ)
     choose(page, "fx-mcq", "6")
