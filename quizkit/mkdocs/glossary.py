@@ -153,6 +153,7 @@ _SKIP_TAGS = {
 _SKIP_CLASS = re.compile(r"""class\s*=\s*["'][^"']*\b(arithmatex|katex|qk-item|qk-bank)\b""")
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
          "track", "wbr"}  # fmt: skip
+_RAW_MATH = re.compile(r"(\$\$.*?\$\$|\$[^$]+\$)", re.DOTALL)
 _TOKEN = re.compile(r"(<!--.*?-->|<[^>]*>)", re.DOTALL)
 _TAG = re.compile(r"<(/?)([a-zA-Z][\w-]*)")
 
@@ -190,8 +191,11 @@ def link_first_uses(html: str, terms: Iterable[Term], href: Callable[[Term], str
 
 
 def _link_in_text(text, pending, href):
-    # The text node as segments; a segment that became a link is never searched again.
-    segments: list[tuple[str, bool]] = [(text, False)]
+    # The text node as segments; a segment that became a link is never searched again, and
+    # neither is TeX still written between dollars (notebook Markdown keeps it that way).
+    segments: list[tuple[str, bool]] = [
+        (part, i % 2 == 1) for i, part in enumerate(_RAW_MATH.split(text))
+    ]
     still = []
     for term, pattern in pending:
         for k, (segment, is_link) in enumerate(segments):

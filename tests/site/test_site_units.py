@@ -182,6 +182,13 @@ def test_link_first_uses_links_once_and_skips_code_headings_links_and_math():
     assert out.endswith("and the chain rule.</p>")
 
 
+def test_link_first_uses_leaves_raw_tex_alone():
+    relu = make_term("ReLU")
+    out = link_first_uses(r"<p>$\mathrm{ReLU}(z)$ is a ReLU</p>", [relu], lambda t: "#")
+    link = '<a class="qk-term" href="#" title="Glossary: ReLU">ReLU</a>'
+    assert out == r"<p>$\mathrm{ReLU}(z)$ is a " + link + "</p>"
+
+
 def test_link_first_uses_leaves_quiz_widgets_alone():
     chain = make_term("chain rule")
     html = '<section class="qk-item"><p>chain rule</p></section><p>chain rule</p>'
