@@ -56,29 +56,41 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
         return config
 
     def _load(self, root: Path) -> None:
+        """Read every lesson, bank and glossary file; report all their problems at once."""
         self.lessons = discover(root / self.config.lessons_dir)
-        self.banks = {
-            lesson.name: load_bank(lesson.bank_path) for lesson in self.lessons if lesson.bank_path
-        }
-        by_path = {lesson.bank_path: self.banks[lesson.name] for lesson in self.lessons
-                   if lesson.bank_path}  # fmt: skip
-        self.items = pages.unique_item_ids(by_path)
-        self.terms = merge_terms(
-            load_terms(lesson.terms_path, lesson.title, self._lesson_uri(lesson.topic))
+        errors: list[str] = []
+
+        def attempt(load, *args):
+            try:
+                return load(*args)
+            except ContentError as exc:
+                errors.extend(exc.messages)
+                return None
+
+        loaded = {lesson: attempt(load_bank, lesson.bank_path)
+                  for lesson in self.lessons if lesson.bank_path}  # fmt: skip
+        self.banks = {lesson.name: bank for lesson, bank in loaded.items() if bank is not None}
+        term_groups = [
+            attempt(load_terms, lesson.terms_path, lesson.title, self._lesson_uri(lesson.topic))
             for lesson in self.lessons
             if lesson.terms_path
-        )
-        self.bank_terms = {
-            name: terms_used(self.terms, bank_texts(bank)) for name, bank in self.banks.items()
-        }
+        ]
+        self.terms = attempt(merge_terms, [g for g in term_groups if g is not None]) or []
+        by_path = {lesson.bank_path: bank for lesson, bank in loaded.items() if bank is not None}
+        self.items = attempt(pages.unique_item_ids, by_path) or {}
+        for lesson in self.lessons:
+            text = lesson.source.read_text(encoding="utf-8")
+            attempt(pages.check_embeds, lesson.source, text, set(self.items))
         self.trace_results = {
-            item_id: evaluate(item, path)
+            item_id: attempt(evaluate, item, path)
             for item_id, (path, item) in self.items.items()
             if item.kind == "numeric_trace"
         }
-        for lesson in self.lessons:
-            text = lesson.source.read_text(encoding="utf-8")
-            pages.check_embeds(lesson.source, text, set(self.items))
+        if errors:
+            raise ContentError(errors)
+        self.bank_terms = {
+            name: terms_used(self.terms, bank_texts(bank)) for name, bank in self.banks.items()
+        }
 
     # -- where things go -------------------------------------------------------------------
 

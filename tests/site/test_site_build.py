@@ -132,3 +132,34 @@ def test_search_index_holds_questions_but_no_answers(fixture_build):
     assert "Order a training step." in index
     for secret in ("MCQ-EXPLANATION", "FIVE-FEEDBACK", "SHORT-MODEL-ANSWER", "INTERVIEW-ANSWER"):
         assert secret not in index
+
+
+def test_content_errors_stop_the_build_with_located_messages(tmp_path):
+    import shutil
+
+    from conftest import FIXTURE_CONFIG, build_site
+
+    lessons = tmp_path / "lessons_src"
+    shutil.copytree(FIXTURE_CONFIG.parent / "lessons_src", lessons)
+    lesson = lessons / "01-basics" / "lesson.md"
+    lesson.write_text(lesson.read_text() + "\n<!-- quiz: no-such-item -->\n")
+    bank = lessons / "02-notebook" / "quiz.yml"
+    bank.write_text(bank.read_text().replace("difficulty: easy", "difficulty: trivial"))
+    config = tmp_path / "mkdocs.yml"
+    config.write_text(
+        f"INHERIT: {ROOT / 'mkdocs.yml'}\n"
+        f"docs_dir: {ROOT / 'docs'}\n"
+        "plugins:\n"
+        "  - quizkit:\n"
+        f"      katex_dir: {ROOT / 'node_modules/katex/dist'}\n"
+    )
+    build = build_site(config, tmp_path / "site")
+    assert build.returncode != 0
+    assert "quizkit: content errors:" in build.output
+    # Every problem is reported in one run, each with its file and line.
+    assert re.search(r"lessons_src/02-notebook/quiz\.yml:\d+: fx-nb-tf: difficulty: ", build.output)
+    line = lesson.read_text().splitlines().index("<!-- quiz: no-such-item -->") + 1
+    assert f"lessons_src/01-basics/lesson.md:{line}: no-such-item: quiz: no item has this id" in (
+        build.output
+    )
+    assert "Traceback" not in build.output
