@@ -1,0 +1,162 @@
+"""Layers, a multilayer perceptron and stochastic gradient descent, built on `Tensor`.
+
+Convention: a batch is a 2-D array with one example per row, so a layer computes
+`x @ W + b` with `W` of shape (inputs, outputs). (`dense` uses the textbook's columns
+instead; see there.)
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .tensor import Tensor
+
+__all__ = ["Linear", "MLP", "SGD"]
+
+ACTIVATIONS = ("relu", "sigmoid", "tanh")
+
+
+def _rng(rng) -> np.random.Generator:
+    """A NumPy Generator from a Generator, a seed, or None (fresh, unpredictable)."""
+    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+
+
+def init_std(init, n_in: int, n_out: int) -> float:
+    """Standard deviation of the initial weights for an init scheme.
+
+    * "he": √(2 / n_in), keeps the variance of ReLU activations constant layer to layer;
+    * "xavier": √(2 / (n_in + n_out)), the Glorot scheme for sigmoid and tanh;
+    * "normal": 1 (the naive choice, instructive for seeing gradients vanish or explode);
+    * a number: that standard deviation.
+    """
+    if init == "he":
+        return math.sqrt(2.0 / n_in)
+    if init == "xavier":
+        return math.sqrt(2.0 / (n_in + n_out))
+    if init == "normal":
+        return 1.0
+    if isinstance(init, int | float) and not isinstance(init, bool):
+        return float(init)
+    raise ValueError(f'init must be "he", "xavier", "normal" or a number, not {init!r}')
+
+
+class Linear:
+    """A fully connected layer: `y = x @ W + b`.
+
+    `Linear(n_in, n_out, init="he", rng=None)` draws W from a normal distribution with
+    the init's standard deviation (see `init_std`) and sets b to zero. Pass `rng` (a seed
+    or a `numpy.random.Generator`) for reproducible weights.
+    """
+
+    def __init__(self, n_in: int, n_out: int, init="he", rng=None, dtype=np.float64, name=""):
+        std = init_std(init, n_in, n_out)
+        weights = _rng(rng).normal(0.0, std, size=(n_in, n_out)).astype(dtype)
+        self.W = Tensor(weights, requires_grad=True, name=f"W{name}")
+        self.b = Tensor(np.zeros(n_out, dtype=dtype), requires_grad=True, name=f"b{name}")
+
+    def __call__(self, x) -> Tensor:
+        x = x if isinstance(x, Tensor) else Tensor(x)
+        return x @ self.W + self.b
+
+    def parameters(self) -> list[Tensor]:
+        return [self.W, self.b]
+
+    def __repr__(self) -> str:
+        return f"Linear({self.W.shape[0]}, {self.W.shape[1]})"
+
+
+class MLP:
+    """A multilayer perceptron: Linear layers with an activation between them.
+
+    `MLP([2, 16, 16, 1], activation="relu")` has layers 2→16, 16→16 and 16→1. The last
+    layer has no activation (it outputs raw scores; put a loss after it).
+
+    With `residual=True`, a hidden layer whose input and output have the same width adds
+    its input to its output, h ← h + act(layer(h)): an identity path for the gradient.
+
+    `init` defaults to "he" for ReLU and "xavier" for sigmoid and tanh.
+    """
+
+    def __init__(
+        self,
+        sizes,
+        activation: str = "relu",
+        residual: bool = False,
+        init=None,
+        rng=None,
+        dtype=np.float64,
+    ):
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {ACTIVATIONS}, not {activation!r}")
+        if len(sizes) < 2:
+            raise ValueError("an MLP needs at least an input and an output size")
+        self.sizes = list(sizes)
+        self.activation = activation
+        self.residual = residual
+        init = init or ("he" if activation == "relu" else "xavier")
+        rng = _rng(rng)
+        self.layers = [
+            Linear(n_in, n_out, init=init, rng=rng, dtype=dtype, name=str(i + 1))
+            for i, (n_in, n_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:], strict=True))
+        ]
+
+    def forward(self, x, record: list | None = None) -> Tensor:
+        """The output for a batch `x`; hidden pre-activations z are appended to `record`."""
+        h = x if isinstance(x, Tensor) else Tensor(x)
+        last = len(self.layers) - 1
+        for i, layer in enumerate(self.layers):
+            z = layer(h)
+            if i == last:
+                return z
+            if record is not None:
+                record.append(z)
+            a = getattr(z, self.activation)()
+            h = h + a if self.residual and a.shape == h.shape else a
+        raise AssertionError("unreachable: an MLP has at least one layer")
+
+    def __call__(self, x) -> Tensor:
+        return self.forward(x)
+
+    def parameters(self) -> list[Tensor]:
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def __repr__(self) -> str:
+        extra = ", residual=True" if self.residual else ""
+        return f"MLP({self.sizes}, activation={self.activation!r}{extra})"
+
+
+class SGD:
+    """Stochastic gradient descent: θ ← θ − lr · ∂L/∂θ for every parameter.
+
+    With `clip_norm`, if the gradients' global norm ‖g‖ (all parameters together) exceeds
+    it, they are scaled by clip_norm/‖g‖ first: the direction is kept, the step is bounded.
+    """
+
+    def __init__(self, params, lr: float, clip_norm: float | None = None):
+        self.params = list(params)
+        self.lr = lr
+        self.clip_norm = clip_norm
+
+    def grad_norm(self) -> float:
+        """The global gradient norm: √(sum of every parameter's squared gradient entries)."""
+        return math.sqrt(
+            sum(float(np.vdot(p.grad, p.grad)) for p in self.params if p.grad is not None)
+        )
+
+    def step(self) -> None:
+        """Update every parameter that has a gradient (clipping first if asked to)."""
+        scale = 1.0
+        if self.clip_norm is not None:
+            norm = self.grad_norm()
+            if norm > self.clip_norm:
+                scale = self.clip_norm / norm
+        for p in self.params:
+            if p.grad is not None:
+                p.data -= (self.lr * scale) * p.grad
+
+    def zero_grad(self) -> None:
+        """Forget every parameter's gradient before the next backward pass."""
+        for p in self.params:
+            p.grad = None

@@ -1,0 +1,481 @@
+"""The `Tensor`: a NumPy array that remembers how it was computed, so it can backpropagate.
+
+Every operation below has the same shape. It computes its result with NumPy (the forward
+pass) and, right beside it, defines a small `_backward(g)` function: given `g`, the gradient
+of the final output with respect to this result, it adds each input's share of `g` to that
+input's `.grad` (the local derivative times `g`, the chain rule). Reading one operation
+tells you both halves of its story.
+
+`backward()` visits the recorded operations in reverse topological order, so a tensor's
+gradient is complete (summed over every place it was used) before it is passed further back.
+
+Two rules worth knowing:
+
+* A gradient is only computed for tensors that need one: leaves created with
+  `requires_grad=True` and everything computed from them. Constants (inputs, targets) get
+  `.grad = None` and cost nothing in the backward pass.
+* Calling `backward()` a second time *adds* the new gradients to the leaves' `.grad`, as
+  PyTorch does; call `zero_grad()` on the leaves (or an optimizer's `zero_grad()`) between
+  training steps. Intermediate results do not accumulate: after each `backward()` their
+  `.grad` is the gradient of that call alone.
+
+The engine never changes a gradient array in place, so two tensors may share one array
+(the two inputs of an addition both receive the same upstream gradient). Copy a `.grad`
+before modifying it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["Tensor"]
+
+
+def _as_array(data, dtype=None) -> np.ndarray:
+    """`data` as a float array: float arrays keep their precision, others become float64."""
+    array = np.asarray(data, dtype=dtype)
+    if dtype is None and array.dtype.kind != "f":
+        array = array.astype(np.float64)
+    return array
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum `grad` over the axes NumPy broadcasting added or stretched, so it has `shape`.
+
+    If `b` of shape (3,) was added to every row of a (4, 3) array, `b` was used four
+    times; its gradient is the sum of the four rows' gradients. Every binary operation
+    passes its operands' gradients through here.
+    """
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra > 0:
+        grad = grad.sum(axis=tuple(range(extra)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if stretched:
+        grad = grad.sum(axis=stretched, keepdims=True)
+    return grad
+
+
+class Tensor:
+    """An array of numbers that records the operations applied to it.
+
+    `Tensor(data, requires_grad=False, name=None)`:
+
+    * `data`: a number, list or NumPy array. Floating-point arrays keep their precision
+      (float32 stays float32); everything else becomes float64.
+    * `requires_grad=True` marks a leaf whose gradient you want (a weight, a bias, an
+      input you are curious about). Its data is copied, so updating it never changes the
+      array you passed in.
+    * `name`: an optional label shown by `trace()`; you can also set `t.name = "z1"` later.
+
+    After `loss.backward()`, `t.grad` holds dL/dt with the same shape as `t.data`.
+    """
+
+    # Make NumPy hand `array + tensor` over to Tensor.__radd__ instead of looping itself.
+    __array_ufunc__ = None
+
+    def __init__(self, data, requires_grad: bool = False, name: str | None = None):
+        self.data = _as_array(data)
+        if requires_grad:
+            self.data = self.data.copy()
+        self.requires_grad = bool(requires_grad)
+        self.grad: np.ndarray | None = None
+        self.name = name
+        self._parents: tuple[Tensor, ...] = ()
+        self._op = "leaf"
+        self._backward = None
+
+    # -- bookkeeping -------------------------------------------------------------------
+
+    def _result(self, data: np.ndarray, parents: tuple[Tensor, ...], op: str) -> Tensor:
+        """A new tensor computed by `op` from `parents` (skipping __init__'s checks: hot path)."""
+        out = Tensor.__new__(Tensor)
+        out.data = data
+        out.requires_grad = any(p.requires_grad for p in parents)
+        out.grad = None
+        out.name = None
+        out._parents = parents
+        out._op = op
+        out._backward = None
+        return out
+
+    def _lift(self, other) -> Tensor:
+        """`other` as a Tensor; plain numbers take this tensor's precision."""
+        if isinstance(other, Tensor):
+            return other
+        array = np.asarray(other)
+        if array.dtype.kind != "f" or array.ndim == 0:
+            array = array.astype(self.data.dtype)
+        return Tensor(array)
+
+    def _accumulate(self, grad: np.ndarray) -> None:
+        """Add one contribution to this tensor's gradient (a value used twice gets two)."""
+        if self.grad is None:
+            self.grad = grad
+        else:
+            self.grad = self.grad + grad
+
+    # -- properties ----------------------------------------------------------------------
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def op(self) -> str:
+        """The operation that produced this tensor ("leaf" if you created it)."""
+        return self._op
+
+    @property
+    def parents(self) -> tuple[Tensor, ...]:
+        """The tensors this one was computed from, in argument order."""
+        return self._parents
+
+    def item(self) -> float:
+        """The value of a one-element tensor as a Python float."""
+        return float(self.data.item())
+
+    def __float__(self) -> float:
+        return self.item()
+
+    def __repr__(self) -> str:
+        label = f", name={self.name!r}" if self.name else ""
+        grad = ", requires_grad=True" if self.requires_grad else ""
+        return f"Tensor({np.array2string(self.data, precision=4)}{grad}{label})"
+
+    # -- arithmetic ----------------------------------------------------------------------
+
+    def __add__(self, other) -> Tensor:
+        a, b = self, self._lift(other)
+        out = self._result(a.data + b.data, (a, b), "add")
+
+        def _backward(g):
+            # d(a+b)/da = d(a+b)/db = 1: both inputs receive g unchanged.
+            if a.requires_grad:
+                a._accumulate(unbroadcast(g, a.shape))
+            if b.requires_grad:
+                b._accumulate(unbroadcast(g, b.shape))
+
+        out._backward = _backward
+        return out
+
+    def __sub__(self, other) -> Tensor:
+        a, b = self, self._lift(other)
+        out = self._result(a.data - b.data, (a, b), "sub")
+
+        def _backward(g):
+            if a.requires_grad:
+                a._accumulate(unbroadcast(g, a.shape))
+            if b.requires_grad:
+                b._accumulate(unbroadcast(-g, b.shape))
+
+        out._backward = _backward
+        return out
+
+    def __mul__(self, other) -> Tensor:
+        a, b = self, self._lift(other)
+        out = self._result(a.data * b.data, (a, b), "mul")
+
+        def _backward(g):
+            # Swap and scale: each input gets g times the *other* input.
+            if a.requires_grad:
+                a._accumulate(unbroadcast(g * b.data, a.shape))
+            if b.requires_grad:
+                b._accumulate(unbroadcast(g * a.data, b.shape))
+
+        out._backward = _backward
+        return out
+
+    def __truediv__(self, other) -> Tensor:
+        a, b = self, self._lift(other)
+        out = self._result(a.data / b.data, (a, b), "div")
+
+        def _backward(g):
+            # d(a/b)/da = 1/b,  d(a/b)/db = -a/b².
+            if a.requires_grad:
+                a._accumulate(unbroadcast(g / b.data, a.shape))
+            if b.requires_grad:
+                b._accumulate(unbroadcast(-g * a.data / (b.data * b.data), b.shape))
+
+        out._backward = _backward
+        return out
+
+    def __matmul__(self, other) -> Tensor:
+        a, b = self, self._lift(other)
+        out = self._result(a.data @ b.data, (a, b), "matmul")
+
+        def _backward(g):
+            # For 2-D a (n, k) and b (k, m): dL/da = g bᵀ and dL/db = aᵀ g.
+            # 1-D operands are treated as a row (a) or a column (b), as NumPy does.
+            a_data = a.data if a.ndim > 1 else a.data[None, :]
+            b_data = b.data if b.ndim > 1 else b.data[:, None]
+            g2 = g.reshape(a_data.shape[:-1] + b_data.shape[-1:])
+            if a.requires_grad:
+                grad_a = g2 @ np.swapaxes(b_data, -1, -2)
+                a._accumulate(unbroadcast(grad_a, a_data.shape).reshape(a.shape))
+            if b.requires_grad:
+                grad_b = np.swapaxes(a_data, -1, -2) @ g2
+                b._accumulate(unbroadcast(grad_b, b_data.shape).reshape(b.shape))
+
+        out._backward = _backward
+        return out
+
+    def __pow__(self, other) -> Tensor:
+        a, b = self, self._lift(other)
+        out = self._result(a.data**b.data, (a, b), "pow")
+
+        def _backward(g):
+            # d(aᵇ)/da = b·aᵇ⁻¹;  d(aᵇ)/db = aᵇ·ln a (only needed if the exponent is learned).
+            if a.requires_grad:
+                a._accumulate(unbroadcast(g * b.data * a.data ** (b.data - 1), a.shape))
+            if b.requires_grad:
+                b._accumulate(unbroadcast(g * out.data * np.log(a.data), b.shape))
+
+        out._backward = _backward
+        return out
+
+    def __neg__(self) -> Tensor:
+        a = self
+        out = self._result(-a.data, (a,), "neg")
+
+        def _backward(g):
+            a._accumulate(-g)
+
+        out._backward = _backward
+        return out
+
+    # The reflected forms (2 * t, 1 - t, ...) lift the number and reuse the ops above.
+    def __radd__(self, other) -> Tensor:
+        return self._lift(other) + self
+
+    def __rsub__(self, other) -> Tensor:
+        return self._lift(other) - self
+
+    def __rmul__(self, other) -> Tensor:
+        return self._lift(other) * self
+
+    def __rtruediv__(self, other) -> Tensor:
+        return self._lift(other) / self
+
+    def __rmatmul__(self, other) -> Tensor:
+        return self._lift(other) @ self
+
+    def __rpow__(self, other) -> Tensor:
+        return self._lift(other) ** self
+
+    # -- reductions and shape --------------------------------------------------------------
+
+    def sum(self, axis=None, keepdims: bool = False) -> Tensor:
+        """Sum of the elements (over `axis` if given), like `ndarray.sum`."""
+        a = self
+        out = self._result(a.data.sum(axis=axis, keepdims=keepdims), (a,), "sum")
+
+        def _backward(g):
+            # Every summed element contributed with slope 1: spread g back over them.
+            if axis is not None and not keepdims:
+                g = np.expand_dims(g, axis)
+            a._accumulate(np.broadcast_to(g, a.shape).copy())
+
+        out._backward = _backward
+        return out
+
+    def mean(self, axis=None, keepdims: bool = False) -> Tensor:
+        """Mean of the elements (over `axis` if given), like `ndarray.mean`."""
+        a = self
+        out = self._result(a.data.mean(axis=axis, keepdims=keepdims), (a,), "mean")
+        count = a.data.size // max(out.data.size, 1)
+
+        def _backward(g):
+            if axis is not None and not keepdims:
+                g = np.expand_dims(g, axis)
+            a._accumulate(np.broadcast_to(g / count, a.shape).copy())
+
+        out._backward = _backward
+        return out
+
+    def reshape(self, *shape) -> Tensor:
+        """The same numbers arranged in a new shape (`t.reshape(2, 3)` or `t.reshape((2, 3))`)."""
+        if len(shape) == 1 and isinstance(shape[0], tuple | list):
+            shape = tuple(shape[0])
+        a = self
+        out = self._result(a.data.reshape(shape), (a,), "reshape")
+
+        def _backward(g):
+            a._accumulate(g.reshape(a.shape))
+
+        out._backward = _backward
+        return out
+
+    @property
+    def T(self) -> Tensor:
+        """The transpose (axes reversed), like `ndarray.T`."""
+        a = self
+        out = self._result(a.data.T, (a,), "transpose")
+
+        def _backward(g):
+            a._accumulate(g.T)
+
+        out._backward = _backward
+        return out
+
+    def __getitem__(self, index) -> Tensor:
+        """Select elements with NumPy indexing; the gradient flows back to those positions."""
+        a = self
+        if isinstance(index, Tensor):
+            index = index.data.astype(np.intp)
+        out = self._result(a.data[index], (a,), "index")
+
+        def _backward(g):
+            grad = np.zeros_like(a.data)
+            np.add.at(grad, index, g)  # add.at: an element picked twice gets both gradients
+            a._accumulate(grad)
+
+        out._backward = _backward
+        return out
+
+    # -- element-wise functions ----------------------------------------------------------
+
+    def relu(self) -> Tensor:
+        """max(0, x). Its derivative is 1 where x > 0 and 0 elsewhere (0 is used at x = 0)."""
+        a = self
+        out = self._result(np.maximum(a.data, 0), (a,), "relu")
+
+        def _backward(g):
+            a._accumulate(g * (a.data > 0))
+
+        out._backward = _backward
+        return out
+
+    def leaky_relu(self, slope: float = 0.01) -> Tensor:
+        """x for x > 0, slope·x otherwise: negative inputs still pass a small gradient."""
+        a = self
+        positive = a.data > 0
+        out = self._result(np.where(positive, a.data, slope * a.data), (a,), "leaky_relu")
+
+        def _backward(g):
+            a._accumulate(g * np.where(positive, 1.0, slope).astype(a.dtype, copy=False))
+
+        out._backward = _backward
+        return out
+
+    def sigmoid(self) -> Tensor:
+        """σ(x) = 1 / (1 + e⁻ˣ), with derivative σ(x)(1 − σ(x)) (at most 0.25)."""
+        a = self
+        # 0.5(1 + tanh(x/2)) equals σ(x) and never overflows for large |x|.
+        s = 0.5 * (1.0 + np.tanh(0.5 * a.data))
+        out = self._result(s, (a,), "sigmoid")
+
+        def _backward(g):
+            a._accumulate(g * s * (1.0 - s))
+
+        out._backward = _backward
+        return out
+
+    def tanh(self) -> Tensor:
+        """tanh(x), with derivative 1 − tanh²(x)."""
+        a = self
+        t = np.tanh(a.data)
+        out = self._result(t, (a,), "tanh")
+
+        def _backward(g):
+            a._accumulate(g * (1.0 - t * t))
+
+        out._backward = _backward
+        return out
+
+    def exp(self) -> Tensor:
+        """eˣ, which is its own derivative."""
+        a = self
+        e = np.exp(a.data)
+        out = self._result(e, (a,), "exp")
+
+        def _backward(g):
+            a._accumulate(g * e)
+
+        out._backward = _backward
+        return out
+
+    def log(self) -> Tensor:
+        """Natural logarithm, with derivative 1/x."""
+        a = self
+        out = self._result(np.log(a.data), (a,), "log")
+
+        def _backward(g):
+            a._accumulate(g / a.data)
+
+        out._backward = _backward
+        return out
+
+    # -- backpropagation -------------------------------------------------------------------
+
+    def backward(self, grad=None) -> None:
+        """Backpropagate from this tensor: fill `.grad` of everything it was computed from.
+
+        `grad` is dL/d(this tensor). It defaults to 1 when this tensor holds a single
+        number (a loss); for any other shape you must say which gradient to start from.
+        Leaves accumulate: a second call adds to their `.grad` (see the module notes).
+        """
+        if grad is None:
+            if self.data.size != 1:
+                raise ValueError(
+                    f"backward() without a gradient needs a single-number tensor (a loss), but"
+                    f" this one has shape {self.shape}; reduce it first (e.g. .sum() or"
+                    f" .mean()) or pass backward(grad=...) with an array of that shape"
+                )
+            grad = np.ones_like(self.data)
+        else:
+            grad = _as_array(grad.data if isinstance(grad, Tensor) else grad, self.data.dtype)
+            if grad.shape != self.shape:
+                grad = np.broadcast_to(grad, self.shape).copy()
+
+        order = topological_order(self)
+        # Results computed along the way get this call's gradient only; leaves keep theirs.
+        for node in order:
+            if node._backward is not None:
+                node.grad = None
+        self._accumulate(grad)
+        for node in reversed(order):
+            if node._backward is not None and node.grad is not None and node.requires_grad:
+                node._backward(node.grad)
+
+    def zero_grad(self) -> None:
+        """Forget this tensor's gradient (`.grad` becomes None); the next backward starts at 0."""
+        self.grad = None
+
+
+def topological_order(root: Tensor) -> list[Tensor]:
+    """Every tensor `root` depends on, each listed after all of its parents, root last.
+
+    A depth-first walk that visits parents in argument order, so the same computation
+    always gives the same order (the ids in `trace()` and the course's figures rely on it).
+    """
+    order: list[Tensor] = []
+    seen: set[int] = set()  # membership only; the order never depends on ids
+    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    while stack:
+        node, parents_done = stack.pop()
+        if parents_done:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        # Pushed in reverse so the first parent is explored first.
+        for parent in reversed(node._parents):
+            if id(parent) not in seen:
+                stack.append((parent, False))
+    return order
