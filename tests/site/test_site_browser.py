@@ -562,6 +562,8 @@ def axe_violations(page: Page) -> list[dict]:
 
 
 def test_axe_finds_no_serious_problems_on_any_page_of_the_course(page, project_site, requests_seen):
+    script_errors: list[str] = []
+    page.on("pageerror", lambda error: script_errors.append(str(error)))
     problems = {}
     for path in project_site.pages():
         page.goto(project_site.url + path)
@@ -570,6 +572,7 @@ def test_axe_finds_no_serious_problems_on_any_page_of_the_course(page, project_s
         if found:
             problems[path or "/"] = found
     assert problems == {}
+    assert script_errors == []
     assert local_hosts(requests_seen) == {"127.0.0.1"}
 
 
