@@ -101,12 +101,25 @@ def format_number(value: float) -> str:
     return "0" if text == "-0" else text
 
 
+_SUPERSCRIPT = str.maketrans(
+    "-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
+)
+
+
+def readable_amount(value: float) -> str:
+    """A small tolerance as a person writes it: 10⁻⁶ rather than 1e-06."""
+    mantissa, exponent = f"{value:.0e}".split("e")
+    if value > 0 and mantissa == "1" and int(exponent) <= -4 and float(f"1e{exponent}") == value:
+        return "10" + str(int(exponent)).translate(_SUPERSCRIPT)
+    return format_number(value)
+
+
 def tolerance_text(tolerance: Tolerance) -> str:
     """The acceptance rule of a numeric answer in words, for the learner."""
     rel = f"{tolerance.rel * 100:g}%"
     return (
         f"An answer counts as correct when it is within {rel} of the exact value"
-        f" (or within {format_number(tolerance.abs)} of it, for values close to zero)."
+        f" (or within {readable_amount(tolerance.abs)} of it, for values close to zero)."
     )
 
 

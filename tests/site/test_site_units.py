@@ -30,6 +30,7 @@ from quizkit.mkdocs.render import (
     decode_payload,
     encode_payload,
     format_number,
+    readable_amount,
     shuffled,
     tolerance_text,
 )
@@ -232,6 +233,8 @@ def test_format_number_uses_six_significant_digits():
 def test_tolerance_text_states_the_rule():
     text = tolerance_text(Tolerance(rel=0.01, abs=0.001))
     assert "within 1% of the exact value" in text and "within 0.001" in text
+    assert "within 10\u207b\u2076 of it" in tolerance_text(Tolerance())
+    assert readable_amount(2e-6) == "2e-06" and readable_amount(0.0) == "0"
 
 
 def render_bank_html() -> tuple[Bank, str]:
