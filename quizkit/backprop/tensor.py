@@ -235,14 +235,15 @@ class Tensor:
 
     def __pow__(self, other) -> Tensor:
         a, b = self, self._lift(other)
-        out = self._result(a.data**b.data, (a, b), "pow")
+        power = a.data**b.data
+        out = self._result(power, (a, b), "pow")
 
         def _backward(g):
             # d(aᵇ)/da = b·aᵇ⁻¹;  d(aᵇ)/db = aᵇ·ln a (only needed if the exponent is learned).
             if a.requires_grad:
                 a._accumulate(unbroadcast(g * b.data * a.data ** (b.data - 1), a.shape))
             if b.requires_grad:
-                b._accumulate(unbroadcast(g * out.data * np.log(a.data), b.shape))
+                b._accumulate(unbroadcast(g * power * np.log(a.data), b.shape))
 
         out._backward = _backward
         return out
