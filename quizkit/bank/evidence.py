@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import functools
 import io
 import math
 import signal
@@ -52,38 +51,31 @@ from .validate import param_problems, within
 TIME_LIMIT = 10.0
 # Seeds used to re-draw a numeric_trace's parameters, as "New numbers" does in the browser.
 DRAW_SEEDS = (1, 2, 3)
-# Submodules the namespace exposes by name, as the contract's "Evidence namespace" lists.
-SUBMODULES = ("nn", "dense", "diagnostics", "checkpoint")
+# Names the namespace holds even when the engine cannot be imported (see reserved_names).
+_BASE_NAMES = ("np", "math", "nn", "dense", "diagnostics", "checkpoint")
 
 
 class EvidenceTimeout(BaseException):
     """Raised inside runaway evidence; a BaseException so `except Exception` can't eat it."""
 
 
-@functools.cache
-def _template() -> dict[str, Any]:
-    import importlib
-
-    import quizkit.backprop as engine
-
-    names: dict[str, Any] = {"np": np, "math": math}
-    names.update({name: getattr(engine, name) for name in engine.__all__})
-    for sub in SUBMODULES:
-        names[sub] = importlib.import_module(f"quizkit.backprop.{sub}")
-    return names
-
-
 def namespace() -> dict[str, Any]:
-    """A fresh namespace for one item: numpy, math and the engine's public names."""
-    return dict(_template())
+    """A fresh namespace for one item: numpy, math and the engine's public names.
+
+    The engine's worksheet builds it, so evidence sees exactly what a numeric_trace's code
+    sees in CI and in the browser.
+    """
+    from quizkit.backprop import worksheet
+
+    return worksheet.namespace()
 
 
 def reserved_names() -> frozenset[str]:
     """Names every evidence namespace defines; parameters must not hide them."""
     try:
-        return frozenset(_template())
+        return frozenset(namespace())
     except ImportError:
-        return frozenset({"np", "math", *SUBMODULES})
+        return frozenset(_BASE_NAMES)
 
 
 def mistake_key(quantity: str, mistake: str) -> str:

@@ -6,8 +6,7 @@ import json
 
 import jsonschema
 import pytest
-import yaml
-from bankhelp import real_bank_paths
+from bankhelp import load_real, real_bank_paths
 
 from quizkit.bank import schema
 from quizkit.bank.model import DEFAULT_ABS_TOL, DEFAULT_REL_TOL, KINDS, Tolerance
@@ -40,9 +39,9 @@ def test_spec_matches_the_model():
 
 @pytest.mark.parametrize("path", real_bank_paths(), ids=lambda p: p.parent.name)
 def test_real_banks_validate_against_the_json_schema(path):
-    jsonschema.validate(
-        yaml.safe_load(path.read_text()), json.loads(schema.SCHEMA_PATH.read_text())
-    )
+    loaded = load_real(path)
+    assert loaded.raw is not None, "\n".join(map(str, loaded.problems))
+    jsonschema.validate(loaded.raw, json.loads(schema.SCHEMA_PATH.read_text()))
 
 
 def test_json_schema_rejects_what_the_model_rejects():
