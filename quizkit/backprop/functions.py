@@ -68,12 +68,13 @@ def cross_entropy(logits, targets) -> Tensor:
         raise ValueError(f"cross_entropy: targets must be class indices in [0, {classes})")
     rows = np.arange(n)
     shifted = data - data.max(axis=1, keepdims=True)
-    log_sum = np.log(np.exp(shifted).sum(axis=1))
-    losses = log_sum - shifted[rows, labels]
+    exp = np.exp(shifted)
+    total = exp.sum(axis=1, keepdims=True)
+    losses = np.log(total[:, 0]) - shifted[rows, labels]
     out = z._result(np.asarray(losses.mean(), dtype=data.dtype), (z,), "cross_entropy")
 
     def _backward(g):
-        grad = np.exp(shifted - log_sum[:, None])  # softmax probabilities
+        grad = exp / total  # softmax probabilities
         grad[rows, labels] -= 1.0
         grad *= g / n
         z._accumulate(grad.reshape(z.shape))

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from quizkit.backprop import Tensor, cross_entropy, mse_loss, softmax
+from quizkit.backprop.nn import linear
 
 EPS = 1e-6
 RTOL = 1e-6
@@ -171,3 +172,13 @@ def test_losses(n, classes, seed):
     y = rng.normal(size=(n, classes))
     check(lambda p: mse_loss(p, y), [rng.normal(size=(n, classes))], rng)
     check(lambda p, t: mse_loss(p, t), [rng.normal(size=(n, 1)), rng.normal(size=(n, 1))], rng)
+
+
+@FAST
+@given(n=st.integers(1, 4), k=st.integers(1, 4), m=st.integers(1, 4), seed=seeds)
+def test_fused_linear_layer(n, k, m, seed):
+    rng = np.random.default_rng(seed)
+    shapes = [(n, k), (k, m), (m,)]
+    check(linear, [rng.normal(size=s) for s in shapes], rng)
+    x, W, b = (Tensor(rng.normal(size=s)) for s in shapes)
+    np.testing.assert_allclose(linear(x, W, b).data, (x @ W + b).data, rtol=1e-14)
