@@ -33,6 +33,8 @@ __all__ = ["Tensor"]
 
 def _as_array(data, dtype=None) -> np.ndarray:
     """`data` as a float array: float arrays keep their precision, others become float64."""
+    if isinstance(data, Tensor):
+        data = data.data
     array = np.asarray(data, dtype=dtype)
     if dtype is None and array.dtype.kind != "f":
         array = array.astype(np.float64)
@@ -150,6 +152,18 @@ class Tensor:
 
     def __float__(self) -> float:
         return self.item()
+
+    def __array__(self, dtype=None, copy=None):
+        # Lets NumPy functions read a Tensor's values (np.linalg.norm(t), np.array(t)).
+        # The result is a plain array: nothing computed from it is recorded.
+        if copy:
+            return np.array(self.data, dtype=dtype)
+        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+
+    def named(self, name: str) -> Tensor:
+        """Set the name shown by `trace()` and return the tensor: `z1 = (w1 * x).named("z1")`."""
+        self.name = name
+        return self
 
     def __repr__(self) -> str:
         label = f", name={self.name!r}" if self.name else ""

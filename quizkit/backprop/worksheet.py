@@ -33,6 +33,10 @@ def evaluate(code: str, params: dict[str, float], values: dict[str, str], root=N
     Returns {"values": {name: float}, "graph": trace(<root>).to_dict() or None}. Every
     expression must give a single number (a Python number, or a size-1 array or Tensor);
     anything else raises ValueError naming the quantity.
+
+    Tensors the code left without a name are labelled in the graph by the variable that
+    holds them (the first such variable, in the order the code bound them), so `z1 = w1 * x`
+    shows up as "z1" without writing `z1.name = "z1"`.
     """
     from .tensor import Tensor
     from .tracing import trace
@@ -44,6 +48,9 @@ def evaluate(code: str, params: dict[str, float], values: dict[str, str], root=N
     for key, expression in values.items():
         value = eval(compile(expression, f"<quantity {key}>", "eval"), names)
         results[key] = _scalar(key, value.data if isinstance(value, Tensor) else value)
+    for key, value in list(names.items()):
+        if isinstance(value, Tensor) and value.name is None and not key.startswith("_"):
+            value.name = key
     graph = None
     if root is not None:
         if root not in names:

@@ -197,3 +197,11 @@ def test_diagnostics_gradient_norms_and_dead_units():
     assert diagnostics.dead_relu_fraction(model, np.abs(x)) == pytest.approx(
         (3 + fractions[1] * 4) / 8
     )
+
+
+def test_numpy_functions_read_tensor_values():
+    t = Tensor([3.0, 4.0], requires_grad=True)
+    assert np.linalg.norm(t) == pytest.approx(5.0)
+    assert np.array(t).tolist() == [3.0, 4.0]
+    assert Tensor(t).data.tolist() == [3.0, 4.0]
+    assert (t * 2).named("double").name == "double"

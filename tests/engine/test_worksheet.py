@@ -107,3 +107,9 @@ def test_draw_matches_a_documented_recipe():
 def test_draw_rejects_an_empty_range():
     with pytest.raises(ValueError, match="'a': no multiple of 0.5"):
         worksheet.draw({"a": {"value": 1.1, "range": [1.1, 1.2], "step": 0.5}}, 0)
+
+
+def test_unnamed_tensors_take_their_variable_names_in_the_graph():
+    code = "a = Tensor(2.0, requires_grad=True)\nb = a * 3.0\nc = b.relu().named('out')\nd = c\n"
+    graph = worksheet.evaluate(code, {}, {}, root="d")["graph"]
+    assert [n["label"] for n in graph["nodes"]] == ["a", "3", "b", "out"]
