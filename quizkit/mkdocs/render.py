@@ -22,7 +22,7 @@ from markupsafe import Markup
 from quizkit.bank.model import Bank, Item, Tolerance
 
 from . import trace
-from .client import DISPLAY_DIGITS
+from .client import DISPLAY_DIGITS, NUMBER_HELP
 from .glossary import Term
 from .stats import bank_stats
 
@@ -151,6 +151,7 @@ class Renderer:
         self.env.filters["number"] = format_number
         self.env.filters["label"] = lambda topic: topic.replace("-", " ")
         self.env.globals["tolerance_text"] = tolerance_text
+        self.env.globals["number_help"] = NUMBER_HELP
         self.env.globals["same_tolerance"] = lambda item: (
             len({q.tolerance for q in item.quantities}) == 1
         )
