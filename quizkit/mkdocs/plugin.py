@@ -94,9 +94,9 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
 
     # -- where things go -------------------------------------------------------------------
 
-    def _lesson_uri(self, topic: str, page: str = "") -> str:
-        """Site URL (relative to the root) of a lesson or its quiz page."""
-        return f"{self.config.lessons_url}/{topic}/{page}"
+    def _lesson_uri(self, topic: str) -> str:
+        """Site URL (relative to the root) of a lesson."""
+        return f"{self.config.lessons_url}/{topic}/"
 
     def _lesson_src(self, lesson) -> str:
         return f"{self.config.lessons_url}/{lesson.topic}/index{lesson.source.suffix}"
