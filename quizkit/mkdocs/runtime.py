@@ -1,0 +1,298 @@
+"""The in-browser Python of the built site: Pyodide, NumPy and the engine as a wheel.
+
+`bundle(site_dir)` is called after `mkdocs build` has written the site. It puts into
+`site/pyodide/`:
+
+* the Pyodide core files copied from the npm package (`node_modules/pyodide`);
+* the engine (`quizkit.backprop`, nothing else of quizkit) built as a pure-Python wheel;
+* NumPy's WebAssembly wheel, when one can be had (see `vendor_numpy`);
+* `pyodide-lock.json`, listing just those two packages, so the browser's
+  `loadPackage("quizkit-backprop")` fetches the engine and NumPy from the site itself.
+
+Everything is a plain function so tests can call it without MkDocs.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import os
+import shutil
+import urllib.request
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+ENGINE_DIR = ROOT / "quizkit" / "backprop"
+PYODIDE_DIR = ROOT / "node_modules" / "pyodide"
+DIST_NAME = "quizkit-backprop"
+WHEELS_ENV = "PYODIDE_WHEELS_DIR"
+DEFAULT_WHEELS_DIR = Path("~/.cache/backprop-lab/wheels")
+# The interpreter, its loader and the standard library; the .map files and console.html
+# are for debugging Pyodide itself and are not needed by the site.
+CORE_FILES = ("pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", "python_stdlib.zip")
+LOCK = "pyodide-lock.json"
+CDN = "https://cdn.jsdelivr.net/pyodide/v{version}/full/"
+DOWNLOAD_TIMEOUT_S = 5.0
+# Zip entries carry a timestamp; a fixed one makes rebuilds byte-identical.
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+PACKAGE_INIT = b'"""Backprop Lab\'s engine, packaged for the browser: see quizkit.backprop."""\n'
+
+
+class RuntimeBundleError(RuntimeError):
+    """The Pyodide runtime could not be put into the site (a missing npm package, say)."""
+
+
+# -- the engine wheel --------------------------------------------------------------------
+
+
+def engine_files(engine_dir: Path = ENGINE_DIR) -> dict[str, bytes]:
+    """Archive path -> contents of every file the engine wheel ships (sorted by path)."""
+    files = {"quizkit/__init__.py": PACKAGE_INIT}
+    for path in sorted(engine_dir.rglob("*.py")):
+        if "__pycache__" in path.parts:
+            continue
+        files[f"quizkit/backprop/{path.relative_to(engine_dir).as_posix()}"] = path.read_bytes()
+    return dict(sorted(files.items()))
+
+
+def base_version() -> str:
+    """quizkit's own version (from its installed metadata), e.g. "0.1.0"."""
+    try:
+        return metadata.version("quizkit").split("+")[0]
+    except metadata.PackageNotFoundError:
+        return "0"
+
+
+def _record_hash(data: bytes) -> str:
+    digest = hashlib.sha256(data).digest()
+    return "sha256=" + base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def wheel_bytes(files: dict[str, bytes], version: str) -> tuple[str, bytes]:
+    """(file name, bytes) of a py3-none-any wheel holding `files`, requiring numpy.
+
+    The version gets a local label made from the contents ("0.1.0+g3f2a...") so that a
+    changed engine has a new file name: a browser never pairs a cached old wheel with a new
+    lock file's hash.
+    """
+    content = hashlib.sha256()
+    for name, data in files.items():
+        content.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+    full_version = f"{version}+g{content.hexdigest()[:12]}"
+    dist = f"{DIST_NAME.replace('-', '_')}-{full_version}"
+    info = f"{dist}.dist-info"
+    entries = dict(files)
+    entries[f"{info}/METADATA"] = (
+        "Metadata-Version: 2.1\n"
+        f"Name: {DIST_NAME}\n"
+        f"Version: {full_version}\n"
+        "Summary: Backprop Lab's NumPy reverse-mode autodiff engine (quizkit.backprop)\n"
+        "License: MIT\n"
+        "Requires-Python: >=3.11\n"
+        "Requires-Dist: numpy\n"
+    ).encode()
+    entries[f"{info}/WHEEL"] = (
+        b"Wheel-Version: 1.0\n"
+        b"Generator: quizkit.mkdocs.runtime\n"
+        b"Root-Is-Purelib: true\n"
+        b"Tag: py3-none-any\n"
+    )
+    record = "".join(f"{name},{_record_hash(data)},{len(data)}\n" for name, data in entries.items())
+    entries[f"{info}/RECORD"] = (record + f"{info}/RECORD,,\n").encode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in entries.items():
+            entry = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+            entry.external_attr = 0o644 << 16
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(entry, data)
+    return f"{dist}-py3-none-any.whl", buffer.getvalue()
+
+
+def build_wheel(out_dir: Path, engine_dir: Path = ENGINE_DIR) -> Path:
+    """Write the engine wheel into `out_dir` (unless an identical one is there) and return it."""
+    name, data = wheel_bytes(engine_files(engine_dir), base_version())
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / name
+    if not (path.is_file() and path.read_bytes() == data):
+        path.write_bytes(data)
+    return path
+
+
+# -- Pyodide core and the lock file ---------------------------------------------------------
+
+
+def pyodide_version(pyodide_dir: Path = PYODIDE_DIR) -> str:
+    """The npm package's version (the lock file's own `info.version` can lag behind)."""
+    package = pyodide_dir / "package.json"
+    if not package.is_file():
+        raise RuntimeBundleError(
+            f"Pyodide not found at {pyodide_dir} (no package.json); run `npm ci` to install it"
+        )
+    return json.loads(package.read_text(encoding="utf-8"))["version"]
+
+
+def copy_if_changed(source: Path, dest: Path) -> bool:
+    """Copy `source` to `dest` unless `dest` already has its size and modification time.
+
+    Returns whether bytes were copied. Times are preserved, so a rebuild into the same
+    directory (mkdocs serve, --dirty) skips the large files.
+    """
+    stat = source.stat()
+    if dest.is_file():
+        have = dest.stat()
+        if have.st_size == stat.st_size and have.st_mtime_ns == stat.st_mtime_ns:
+            return False
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(source, dest)
+    return True
+
+
+def copy_core(pyodide_dir: Path, dest: Path) -> list[str]:
+    """Copy the Pyodide core files into `dest`; returns the names that had to be copied."""
+    missing = [name for name in CORE_FILES if not (pyodide_dir / name).is_file()]
+    if missing:
+        raise RuntimeBundleError(
+            f"Pyodide at {pyodide_dir} lacks {', '.join(missing)}; run `npm ci` to reinstall it"
+        )
+    return [name for name in CORE_FILES if copy_if_changed(pyodide_dir / name, dest / name)]
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# -- NumPy -------------------------------------------------------------------------------
+
+
+@dataclass
+class NumpySource:
+    """Where the site's NumPy wheel came from, for the lock entry and the build report."""
+
+    how: str  # "local", "downloaded" or "cdn"
+    file_name: str  # the lock entry's file_name: a site-relative name or the CDN URL
+    sha256: str
+    report: str
+
+
+def wheels_dir() -> Path:
+    """The trusted wheels directory: $PYODIDE_WHEELS_DIR, else ~/.cache/backprop-lab/wheels."""
+    return Path(os.environ.get(WHEELS_ENV) or DEFAULT_WHEELS_DIR).expanduser()
+
+
+def download(url: str, timeout: float = DOWNLOAD_TIMEOUT_S) -> bytes:
+    """The bytes at `url` (raises OSError on any network problem, quickly when offline)."""
+    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - fixed https URL
+        return response.read()
+
+
+def vendor_numpy(
+    official: dict,
+    dest: Path,
+    version: str,
+    *,
+    local_dir: Path | None = None,
+    fetch: Callable[[str], bytes] | None = None,
+) -> NumpySource:
+    """Put NumPy's wasm wheel into `dest`, trying in turn (`official` is its lock entry):
+
+    1. the trusted wheels directory: copied and re-hashed; a hash that differs from
+       Pyodide's official one is reported (a rebuilt wheel, not a tampered download);
+    2. the official Pyodide CDN for this version: kept only if its sha256 is the official
+       one (and saved into the wheels directory for the next build);
+    3. neither: the lock entry points at the CDN URL, so the browser fetches NumPy from
+       there (the site then needs the internet for NumPy).
+    """
+    name = official["file_name"]
+    local_dir = wheels_dir() if local_dir is None else local_dir
+    fetch = download if fetch is None else fetch
+    local = local_dir / name
+    if local.is_file():
+        copy_if_changed(local, dest / name)
+        sha = sha256_file(dest / name)
+        note = (
+            "" if sha == official["sha256"]
+            else f"; NOTICE: its sha256 {sha[:12]}… differs from Pyodide's official"
+                 f" {official['sha256'][:12]}…, the lock uses the local wheel's"
+        )  # fmt: skip
+        return NumpySource("local", name, sha, f"numpy vendored from {local_dir}{note}")
+    url = CDN.format(version=version) + name
+    try:
+        data = fetch(url)
+    except OSError as exc:
+        failure = f"download failed ({exc})"
+    else:
+        sha = hashlib.sha256(data).hexdigest()
+        if sha == official["sha256"]:
+            (dest / name).write_bytes(data)
+            try:
+                local_dir.mkdir(parents=True, exist_ok=True)
+                local.write_bytes(data)
+            except OSError:
+                pass  # only a cache for the next build
+            return NumpySource("downloaded", name, sha, f"numpy downloaded from {url}, sha256 ok")
+        failure = f"downloaded wheel's sha256 {sha[:12]}… is not the official one"
+    return NumpySource(
+        "cdn",
+        url,
+        official["sha256"],
+        f"numpy NOT vendored: no {name} in {local_dir} and {failure}; the lock points at {url}"
+        f" (set {WHEELS_ENV} to a directory holding the wheel to self-host it)",
+    )
+
+
+def write_lock(official_lock: Path, dest: Path, numpy: NumpySource, wheel: Path) -> dict:
+    """Write dest/pyodide-lock.json with NumPy and the engine wheel only; returns its data.
+
+    The site hosts just those two packages, so the lock lists just them: every other entry
+    of Pyodide's lock would point at a file the site does not have.
+    """
+    from pyodide_lock import PyodideLockSpec
+    from pyodide_lock.utils import add_wheels_to_spec
+
+    full = PyodideLockSpec.from_json(official_lock)
+    numpy_spec = full.packages["numpy"].model_copy(
+        update={"file_name": numpy.file_name, "sha256": numpy.sha256}
+    )
+    lock = full.model_copy(update={"packages": {"numpy": numpy_spec}})
+    lock = add_wheels_to_spec(lock, [wheel], base_path=dest)
+    data = lock.model_dump()
+    text = json.dumps(data, indent=1, sort_keys=True) + "\n"
+    path = dest / LOCK
+    if not (path.is_file() and path.read_text(encoding="utf-8") == text):
+        path.write_text(text, encoding="utf-8")
+    return data
+
+
+def bundle(
+    site_dir: Path,
+    *,
+    pyodide_dir: Path = PYODIDE_DIR,
+    engine_dir: Path = ENGINE_DIR,
+    local_wheels: Path | None = None,
+    fetch: Callable[[str], bytes] | None = None,
+) -> str:
+    """Put Pyodide, NumPy and the engine wheel into `site_dir/pyodide`; return a one-line report."""
+    dest = Path(site_dir) / "pyodide"
+    version = pyodide_version(pyodide_dir)
+    dest.mkdir(parents=True, exist_ok=True)
+    copied = copy_core(pyodide_dir, dest)
+    wheel = build_wheel(dest, engine_dir)
+    official = json.loads((pyodide_dir / LOCK).read_text(encoding="utf-8"))["packages"]["numpy"]
+    numpy = vendor_numpy(official, dest, version, local_dir=local_wheels, fetch=fetch)
+    write_lock(pyodide_dir / LOCK, dest, numpy, wheel)
+    stale = [p for p in dest.glob(f"{DIST_NAME.replace('-', '_')}-*.whl") if p.name != wheel.name]
+    for path in stale:
+        path.unlink()
+    core = f"{len(copied)} of {len(CORE_FILES)} core files copied" if copied else "core unchanged"
+    return f"Pyodide {version} ({core}), engine {wheel.name}; {numpy.report}"
