@@ -1,0 +1,215 @@
+// Runnable cells: each `python runnable` block of a lesson (rendered by
+// quizkit/mkdocs/runnable.py as a highlighted code block inside <div data-qk-cell>) becomes an
+// editor with Run, Stop and Reset and an output area. Without JavaScript the highlighted code
+// block is all there is. Output is always inserted as text, never parsed as HTML.
+
+const OUTPUT_SHOWN = 200_000; // characters kept on screen per run
+const INDENT = "    ";
+let cellCount = 0;
+
+function decode(base64) {
+  const bytes = Uint8Array.from(atob(base64 || ""), (c) => c.charCodeAt(0));
+  return new TextDecoder().decode(bytes);
+}
+
+function el(tag, attrs = {}, text = "") {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
+  if (text) node.textContent = text;
+  return node;
+}
+
+// -- the editor: a textarea that indents like a code editor --------------------------------------
+
+function insert(textarea, text) {
+  // execCommand keeps the browser's undo history; setRangeText is the fallback.
+  textarea.focus();
+  if (!document.execCommand || !document.execCommand("insertText", false, text)) {
+    textarea.setRangeText(text, textarea.selectionStart, textarea.selectionEnd, "end");
+    textarea.dispatchEvent(new Event("input"));
+  }
+}
+
+function lineStart(value, index) {
+  return value.lastIndexOf("\n", index - 1) + 1;
+}
+
+/** Indent (or with `outdent`, unindent) every line the selection touches. */
+function shiftLines(textarea, outdent) {
+  const { value, selectionStart, selectionEnd } = textarea;
+  const start = lineStart(value, selectionStart);
+  const end = selectionEnd > selectionStart && value[selectionEnd - 1] === "\n" ? selectionEnd - 1 : selectionEnd;
+  const lines = value.slice(start, end).split("\n");
+  const changed = lines.map((line) => {
+    if (!outdent) return INDENT + line;
+    const spaces = line.match(/^ {0,4}/)[0].length;
+    return line.slice(spaces);
+  });
+  textarea.setSelectionRange(start, end);
+  insert(textarea, changed.join("\n"));
+  textarea.setSelectionRange(start, start + changed.join("\n").length);
+}
+
+function fitRows(textarea) {
+  textarea.rows = Math.min(Math.max(textarea.value.split("\n").length, 3), 30);
+}
+
+function wireEditor(textarea, run) {
+  let escaped = false;
+  textarea.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") {
+      // The next Tab leaves the editor instead of indenting: keyboard users are never trapped.
+      escaped = true;
+      return;
+    }
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      run();
+      return;
+    }
+    if (event.key === "Tab" && !escaped && !event.altKey && !event.ctrlKey && !event.metaKey) {
+      event.preventDefault();
+      const multiLine = textarea.value.slice(textarea.selectionStart, textarea.selectionEnd).includes("\n");
+      if (event.shiftKey || multiLine) shiftLines(textarea, event.shiftKey);
+      else insert(textarea, INDENT.slice((textarea.selectionStart - lineStart(textarea.value, textarea.selectionStart)) % 4));
+      return;
+    }
+    if (event.key === "Enter" && !event.shiftKey && !event.altKey) {
+      // Keep the current line's indentation, one level deeper after a colon.
+      const { value, selectionStart } = textarea;
+      const line = value.slice(lineStart(value, selectionStart), selectionStart);
+      const indent = line.match(/^\s*/)[0] + (/:\s*$/.test(line) ? INDENT : "");
+      event.preventDefault();
+      insert(textarea, `\n${indent}`);
+    }
+    escaped = false;
+  });
+  textarea.addEventListener("input", () => fitRows(textarea));
+}
+
+// -- one cell ----------------------------------------------------------------------------------------
+
+function mountCell(root, getRuntime) {
+  const original = decode(root.dataset.qkCode);
+  const number = ++cellCount;
+  const base = `qk-cell-${number}`;
+  root.dataset.qkReady = "";
+  root.classList.add("qk-cell-live");
+  root.setAttribute("role", "group");
+  root.setAttribute("aria-label", "Runnable Python code");
+
+  const textarea = el("textarea", {
+    class: "qk-cell-editor",
+    id: `${base}-code`,
+    spellcheck: "false",
+    autocapitalize: "off",
+    autocomplete: "off",
+    "aria-label": "Python code (editable)",
+    "aria-describedby": `${base}-keys`,
+  });
+  textarea.value = original;
+  fitRows(textarea);
+  const keys = el(
+    "p",
+    { class: "qk-cell-keys", id: `${base}-keys` },
+    "Tab indents, Shift+Tab unindents, Escape then Tab leaves the editor, Ctrl+Enter runs.",
+  );
+  const run = el("button", { type: "button", class: "md-button md-button--primary qk-cell-run" }, "Run");
+  const stop = el("button", { type: "button", class: "md-button qk-cell-stop", disabled: "" }, "Stop");
+  const reset = el("button", { type: "button", class: "md-button qk-cell-reset" }, "Reset");
+  const status = el("p", { class: "qk-cell-status", role: "status", "aria-live": "polite" });
+  const output = el("pre", { class: "qk-cell-output", tabindex: "0", "aria-label": "Output", hidden: "" });
+  const toolbar = el("div", { class: "qk-cell-toolbar" });
+  toolbar.append(run, stop, reset, status);
+
+  const staticBlock = [...root.children];
+  for (const child of staticBlock) child.hidden = true;
+  root.append(textarea, keys, toolbar, output);
+
+  let pending = null; // {controller} while this cell's run is queued or running
+  let shown = 0;
+
+  function write(text, className) {
+    if (shown >= OUTPUT_SHOWN) return;
+    const part = text.slice(0, OUTPUT_SHOWN - shown);
+    shown += part.length;
+    output.hidden = false;
+    const span = el("span", className ? { class: className } : {});
+    span.textContent = part; // text, never HTML
+    output.append(span);
+    if (shown >= OUTPUT_SHOWN) output.append(el("span", { class: "qk-cell-note" }, "\n[output truncated]\n"));
+  }
+
+  function say(text) {
+    status.textContent = text;
+  }
+
+  async function start() {
+    if (pending) return;
+    const runtime = getRuntime();
+    const controller = new AbortController();
+    pending = { controller };
+    output.replaceChildren();
+    output.hidden = true;
+    shown = 0;
+    run.disabled = true;
+    stop.disabled = false;
+    root.classList.add("qk-cell-running");
+    const follow = (event) => {
+      if (!event.detail.status.startsWith("loading")) return;
+      say(event.detail.message);
+    };
+    runtime.addEventListener("status", follow);
+    say(runtime.usable ? "Running…" : runtime.status.status.startsWith("loading") ? runtime.status.message : "Starting Python…");
+    const started = performance.now();
+    let result;
+    try {
+      result = await runtime.run(textarea.value, {
+        onStdout: (text) => {
+          if (status.textContent !== "Running…") say("Running…");
+          write(text);
+        },
+        onStderr: (text) => write(text, "qk-cell-stderr"),
+        signal: controller.signal,
+      });
+    } finally {
+      runtime.removeEventListener("status", follow);
+      pending = null;
+      run.disabled = false;
+      stop.disabled = true;
+      root.classList.remove("qk-cell-running");
+    }
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    if (result.ok) {
+      if (!shown) write("(no output)", "qk-cell-note");
+      say(`Finished in ${seconds} s.`);
+    } else if (result.stopped) {
+      write(`${shown ? "\n" : ""}${result.error}\n`, "qk-cell-note");
+      say(result.error);
+    } else {
+      write(`${shown ? "\n" : ""}${result.error}`, "qk-cell-error");
+      const problem = runtime.status.status === "error" ? ` ${runtime.status.message}` : "";
+      say(`The code raised an error (shown in the output).${problem}`);
+    }
+    root.dispatchEvent(new CustomEvent("quizkit:cell-done", { bubbles: true, detail: { ok: result.ok } }));
+  }
+
+  wireEditor(textarea, start);
+  run.addEventListener("click", start);
+  stop.addEventListener("click", () => {
+    if (pending) pending.controller.abort();
+  });
+  reset.addEventListener("click", () => {
+    textarea.value = original;
+    fitRows(textarea);
+    say("The code is back to the original.");
+  });
+  return root;
+}
+
+/** Mount every not-yet-mounted cell under `scope`; returns the new cells (idempotent). */
+export function initCells(scope, getRuntime) {
+  return [...scope.querySelectorAll("[data-qk-cell]:not([data-qk-ready])")].map((root) =>
+    mountCell(root, getRuntime),
+  );
+}

@@ -1,0 +1,317 @@
+// The Python worker: one per page load, started by runtime.js as a MODULE worker. It boots
+// Pyodide from the site's own pyodide/ folder, installs NumPy and the engine wheel, and then
+// answers requests one at a time:
+//   {id, type: "run", code}                         -> {type: "result", id, ok, error}
+//   {id, type: "evaluate", code, params, values, root} -> {type: "result", id, ok, value}
+//   {id, type: "draw", params, seed}                 -> {type: "result", id, ok, value}
+// While a run executes it streams {type: "stdout"|"stderr", id, text}. Progress and failures
+// of the boot are {type: "status", status, message, python}. A runaway request cannot be
+// interrupted from here (that needs cross-origin isolation, which static hosts do not give):
+// runtime.js terminates this worker and starts a new one.
+
+const PYODIDE_BASE = new URL("../../pyodide/", import.meta.url).href;
+const ENGINE = "quizkit-backprop";
+const OUTPUT_LIMIT = 1_000_000; // characters per run; a print loop must not flood the page
+const FLUSH_MS = 40;
+
+const post = (message) => self.postMessage(message);
+const status = (state, message = "", extra = {}) => post({ type: "status", status: state, message, ...extra });
+
+// -- fetching the wheels while the interpreter starts -----------------------------------------
+// Pyodide fetches its own wasm, standard library and lock file in parallel, but it only asks
+// for package wheels once Python is running. We start those downloads at once and hand the
+// responses to Pyodide when it asks, so the wheels arrive while the interpreter boots. The
+// browser checks each one against the lock's sha256 (fetch's `integrity`), as Pyodide would.
+const prefetched = new Map();
+const realFetch = self.fetch.bind(self);
+self.fetch = (input, init) => {
+  const url = typeof input === "string" || input instanceof URL ? String(input) : input.url;
+  const key = new URL(url, self.location.href).href;
+  const hit = prefetched.get(key);
+  if (hit) {
+    prefetched.delete(key);
+    return hit;
+  }
+  return realFetch(input, init);
+};
+
+function hexToBase64(hex) {
+  let bytes = "";
+  for (let i = 0; i < hex.length; i += 2) bytes += String.fromCharCode(parseInt(hex.slice(i, i + 2), 16));
+  return btoa(bytes);
+}
+
+function prefetchWheels(lock) {
+  for (const name of ["numpy", ENGINE]) {
+    const entry = lock.packages[name];
+    if (!entry) continue;
+    const url = new URL(entry.file_name, PYODIDE_BASE).href;
+    const response = realFetch(url, { integrity: `sha256-${hexToBase64(entry.sha256)}` });
+    response.catch(() => {}); // reported when Pyodide asks for it
+    prefetched.set(url, response);
+  }
+}
+
+// -- Python-side helpers ------------------------------------------------------------------------
+const HELPERS = String.raw`
+import ast, inspect, json, linecache, sys, traceback
+
+CELL = "<cell>"
+SITE = next((p for p in sys.path if p.endswith("site-packages")), None)
+
+
+def _short(text):
+    # "/lib/python3.13/site-packages/quizkit/backprop/tensor.py" reads better as the module path.
+    return text.replace(SITE + "/", "") if SITE else text
+
+
+def format_error(exc):
+    """The traceback from the learner's first frame on: Pyodide's own frames are noise."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename != CELL:
+        tb = tb.tb_next
+    exc.__traceback__ = tb
+    return _short("".join(traceback.format_exception(exc)))
+
+
+async def run_cell(code):
+    """Run a cell in a fresh namespace; show the last expression's value like a REPL does."""
+    linecache.cache[CELL] = (len(code), None, code.splitlines(True), CELL)
+    namespace = {"__name__": "__main__"}
+    try:
+        tree = ast.parse(code, CELL)
+        last = None
+        if tree.body and isinstance(tree.body[-1], ast.Expr):
+            last = ast.Expression(tree.body.pop().value)
+        flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+        for part, mode in ((tree, "exec"), (last, "eval")):
+            if part is None:
+                continue
+            compiled = compile(part, CELL, mode, flags=flags)
+            result = eval(compiled, namespace)
+            if compiled.co_flags & inspect.CO_COROUTINE:  # the cell used top-level await
+                result = await result
+            if mode == "eval" and result is not None:
+                print(repr(result))
+    except BaseException as exc:  # SystemExit and KeyboardInterrupt too: show, never crash
+        return format_error(exc)
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    return None
+
+
+def local_derivatives(traced, graph):
+    """Each node's derivative with respect to each parent, from the engine's own backward code.
+
+    A node's backward closure adds (local derivative x upstream gradient) to its parents'
+    .grad; called with an upstream gradient of 1 on one-number tensors, that is the local
+    derivative itself. Parents' gradients and flags are restored afterwards.
+    """
+    import numpy as np
+
+    for node, out in zip(traced.nodes, graph["nodes"]):
+        tensor = node.tensor
+        parents = tensor.parents
+        backward = getattr(tensor, "_backward", None)
+        if backward is None or not parents or tensor.size != 1 or any(p.size != 1 for p in parents):
+            continue
+        saved = [(p, p.grad, p.requires_grad) for p in parents]
+        try:
+            for p in parents:
+                p.grad, p.requires_grad = None, True
+            backward(np.ones_like(tensor.data))
+            out["local"] = [None if p.grad is None else float(np.sum(p.grad)) for p in parents]
+        except Exception:
+            pass  # the view falls back to what the graph alone shows
+        finally:
+            for p, grad, flag in saved:
+                p.grad, p.requires_grad = grad, flag
+
+
+def evaluate(request):
+    """worksheet.evaluate, plus each edge's local derivative in the graph (for the trace view)."""
+    from quizkit.backprop import tracing, worksheet
+
+    spec = json.loads(request)
+    traces = []
+    original = tracing.trace
+
+    def recording(root):
+        traced = original(root)
+        traces.append(traced)
+        return traced
+
+    # worksheet.evaluate looks trace() up when it runs; wrapping it keeps the Trace object,
+    # whose tensors the local derivatives need.
+    tracing.trace = recording
+    try:
+        result = worksheet.evaluate(spec["code"], spec["params"], spec["values"], spec.get("root"))
+    finally:
+        tracing.trace = original
+    if result["graph"] is not None and traces:
+        local_derivatives(traces[-1], result["graph"])
+    return json.dumps(result)
+
+
+def draw(request):
+    from quizkit.backprop import worksheet
+
+    spec = json.loads(request)
+    return json.dumps(worksheet.draw(spec["params"], int(spec["seed"])))
+`;
+
+// -- streams ------------------------------------------------------------------------------------
+let current = null; // {id, sent, buffers}
+const decoders = { stdout: new TextDecoder(), stderr: new TextDecoder() };
+
+function flush(force = false) {
+  if (!current) return;
+  const now = performance.now();
+  if (!force && now - current.flushedAt < FLUSH_MS) return;
+  current.flushedAt = now;
+  for (const stream of ["stdout", "stderr"]) {
+    const text = current.buffers[stream];
+    if (text) {
+      post({ type: stream, id: current.id, text });
+      current.buffers[stream] = "";
+    }
+  }
+}
+
+function writer(stream) {
+  return (bytes) => {
+    if (!current) return bytes.length;
+    const text = decoders[stream].decode(bytes, { stream: true });
+    if (current.sent < OUTPUT_LIMIT) {
+      const room = OUTPUT_LIMIT - current.sent;
+      current.buffers[stream] += text.slice(0, room);
+      current.sent += Math.min(text.length, room);
+      if (current.sent >= OUTPUT_LIMIT) {
+        current.buffers.stderr += `\n[output stopped after ${OUTPUT_LIMIT.toLocaleString("en")} characters]\n`;
+      }
+    }
+    // A print loop runs synchronously, so flushing here (not on a timer) keeps output live.
+    flush();
+    return bytes.length;
+  };
+}
+
+// -- boot ---------------------------------------------------------------------------------------
+let pyodide = null;
+let helpers = null;
+let engineError = null;
+
+async function loadPackage(name, label) {
+  const errors = [];
+  await pyodide.loadPackage(name, {
+    messageCallback: () => {},
+    errorCallback: (message) => errors.push(message),
+  });
+  // loadPackage resolves even when a download or its integrity check failed.
+  if (!pyodide.loadedPackages[name]) {
+    const detail = errors.join(" ").trim() || "no details were given";
+    throw new Error(`${label} could not be loaded: ${detail}`);
+  }
+}
+
+async function boot() {
+  const started = performance.now();
+  status("loading-python", "Loading Python…");
+  const lockText = realFetch(new URL("pyodide-lock.json", PYODIDE_BASE).href).then((response) => {
+    if (!response.ok) throw new Error(`pyodide-lock.json: HTTP ${response.status}`);
+    return response.text();
+  });
+  lockText.then((text) => prefetchWheels(JSON.parse(text))).catch(() => {});
+  let module;
+  try {
+    module = await import(new URL("pyodide.mjs", PYODIDE_BASE).href);
+    pyodide = await module.loadPyodide({
+      indexURL: PYODIDE_BASE,
+      packageBaseUrl: PYODIDE_BASE,
+      lockFileContents: lockText,
+      stdin: () => null,
+    });
+  } catch (error) {
+    status("error", `Python could not be started: ${error.message || error}`, { python: false });
+    return;
+  }
+  pyodide.setStdout({ write: writer("stdout") });
+  pyodide.setStderr({ write: writer("stderr") });
+  const namespace = pyodide.globals.get("dict")();
+  pyodide.runPython(HELPERS, { globals: namespace });
+  helpers = {
+    runCell: namespace.get("run_cell"),
+    evaluate: namespace.get("evaluate"),
+    draw: namespace.get("draw"),
+  };
+  namespace.destroy();
+  try {
+    status("loading-numpy", "Loading NumPy…");
+    await loadPackage("numpy", "NumPy");
+    status("loading-engine", "Loading the course's engine…");
+    await loadPackage(ENGINE, "The course's engine (quizkit.backprop)");
+    // Import now, so the learner's first run does not pay for it.
+    pyodide.runPython("import numpy, quizkit.backprop, quizkit.backprop.worksheet");
+  } catch (error) {
+    engineError = error.message || String(error);
+    status("error", engineError, { python: true });
+    return;
+  }
+  status("ready", "Python is ready.", { python: true, ms: Math.round(performance.now() - started) });
+}
+
+const booted = boot();
+
+// -- requests ------------------------------------------------------------------------------------
+function isFatal(error) {
+  // A PythonError is the learner's; anything else means the interpreter itself broke.
+  return !(pyodide && error instanceof pyodide.ffi.PythonError);
+}
+
+async function handle(message) {
+  const { id, type } = message;
+  await booted;
+  if (!pyodide) {
+    post({ type: "result", id, ok: false, error: "Python is not available." });
+    return;
+  }
+  if (type !== "run" && engineError) {
+    post({ type: "result", id, ok: false, error: engineError });
+    return;
+  }
+  current = { id, sent: 0, flushedAt: 0, buffers: { stdout: "", stderr: "" } };
+  try {
+    if (type === "run") {
+      const error = await helpers.runCell(message.code);
+      flush(true);
+      post({ type: "result", id, ok: error === undefined || error === null, error: error ?? null });
+    } else if (type === "evaluate") {
+      const request = JSON.stringify({ code: message.code, params: message.params, values: message.values, root: message.root });
+      post({ type: "result", id, ok: true, value: JSON.parse(helpers.evaluate(request)) });
+    } else if (type === "draw") {
+      const request = JSON.stringify({ params: message.params, seed: message.seed });
+      post({ type: "result", id, ok: true, value: JSON.parse(helpers.draw(request)) });
+    } else {
+      post({ type: "result", id, ok: false, error: `unknown request ${type}` });
+    }
+  } catch (error) {
+    flush(true);
+    const fatal = isFatal(error);
+    const text = fatal ? String(error && error.message ? error.message : error) : lastLine(error.message);
+    post({ type: "result", id, ok: false, error: text, fatal });
+  } finally {
+    current = null;
+  }
+}
+
+function lastLine(message) {
+  // worksheet errors are ValueErrors with a clear last line; the traceback above it is ours.
+  const lines = String(message).trim().split("\n");
+  return lines[lines.length - 1];
+}
+
+let queue = Promise.resolve();
+self.addEventListener("message", (event) => {
+  queue = queue.then(() => handle(event.data));
+});
