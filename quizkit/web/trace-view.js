@@ -1,0 +1,371 @@
+// The trace view: a computation graph from quizkit.backprop's trace(...).to_dict() drawn as
+// an SVG, with a step-through of the forward pass (node by node, values) and then the
+// backward pass (node by node, each local derivative and what it sends to each input).
+//
+//   import { mountTraceView } from "./trace-view.js";
+//   const view = mountTraceView(container, graph, { name: "Worked example" });
+//   view.update(newGraph);   // after "New numbers": same steps, new numbers
+//
+// graph = {nodes: [{id, op, label, value, grad, parents: [ids], local?: [numbers]}], root}.
+// `local` (d node / d parent, one per parent) comes from the runtime worker, which asks the
+// engine's own backward code; without it (the build-time graph) a local derivative is still
+// known when the parent feeds only this node: it is then the parent's gradient divided by
+// this node's gradient, which is the chain rule read backwards.
+import { formatNumber } from "./quiz-check.js";
+
+const SVG = "http://www.w3.org/2000/svg";
+const NODE_W = 112;
+const NODE_H = 64;
+const GAP_X = 40;
+const GAP_Y = 22;
+const PAD = 12;
+let viewCount = 0;
+
+function svg(tag, attrs = {}, text = "") {
+  const node = document.createElementNS(SVG, tag);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
+  if (text) node.textContent = text;
+  return node;
+}
+
+function html(tag, attrs = {}, text = "") {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
+  if (text) node.textContent = text;
+  return node;
+}
+
+function shapeOf(value) {
+  const shape = [];
+  for (let v = value; Array.isArray(v); v = v[0]) shape.push(v.length);
+  return shape;
+}
+
+/** A number, "nan"/"inf" (as the engine writes non-finite values) or an array's shape. */
+export function formatValue(value) {
+  if (value === null || value === undefined) return "—";
+  if (typeof value === "number") return formatNumber(value);
+  if (typeof value === "string") return value;
+  const flat = value.flat(Infinity);
+  if (flat.length === 1) return formatValue(flat[0]);
+  return `array ${shapeOf(value).join("×")}`;
+}
+
+function asNumber(value) {
+  if (typeof value === "number") return value;
+  if (Array.isArray(value)) {
+    const flat = value.flat(Infinity);
+    return flat.length === 1 && typeof flat[0] === "number" ? flat[0] : null;
+  }
+  return null;
+}
+
+// -- layout ------------------------------------------------------------------------------------------
+
+/**
+ * Columns left to right: an operation sits one column right of its latest input, and an
+ * input (a leaf) sits just left of the first operation that uses it, so no edge is longer
+ * than it must be. Within a column nodes are ordered by their inputs' rows.
+ */
+export function layout(graph) {
+  const nodes = graph.nodes;
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const children = new Map(nodes.map((n) => [n.id, []]));
+  for (const n of nodes) for (const p of n.parents) children.get(p).push(n.id);
+  const column = new Map();
+  for (const n of nodes) {
+    if (n.parents.length) column.set(n.id, 1 + Math.max(...n.parents.map((p) => column.get(p) ?? 0)));
+  }
+  for (const n of nodes) {
+    if (n.parents.length) continue;
+    const users = children.get(n.id).map((c) => column.get(c));
+    column.set(n.id, users.length ? Math.max(0, Math.min(...users) - 1) : 0);
+  }
+  const columns = [];
+  for (const n of nodes) (columns[column.get(n.id)] ??= []).push(n.id);
+  const row = new Map();
+  for (const ids of columns) {
+    if (!ids) continue;
+    const key = (id) => {
+      const rows = byId.get(id).parents.map((p) => row.get(p)).filter((r) => r !== undefined);
+      return rows.length ? rows.reduce((a, b) => a + b, 0) / rows.length : Infinity;
+    };
+    ids.sort((a, b) => key(a) - key(b) || a - b);
+    ids.forEach((id, i) => row.set(id, i));
+  }
+  const height = Math.max(...columns.filter(Boolean).map((ids) => ids.length));
+  const position = new Map();
+  columns.forEach((ids, c) => {
+    if (!ids) return;
+    const offset = (height - ids.length) / 2; // centre short columns
+    ids.forEach((id, r) => {
+      position.set(id, { x: PAD + c * (NODE_W + GAP_X), y: PAD + (r + offset) * (NODE_H + GAP_Y) });
+    });
+  });
+  return {
+    position,
+    children,
+    width: PAD * 2 + columns.length * NODE_W + (columns.length - 1) * GAP_X,
+    height: PAD * 2 + height * NODE_H + (height - 1) * GAP_Y,
+  };
+}
+
+// -- steps -------------------------------------------------------------------------------------------
+
+/** Local derivative of `node` with respect to its i-th parent, or null when unknown. */
+export function localDerivative(graph, node, i, children) {
+  if (node.local && node.local[i] !== undefined) return node.local[i];
+  const parent = graph.nodes.find((n) => n.id === node.parents[i]);
+  const consumers = children.get(parent.id);
+  const grad = asNumber(node.grad);
+  const parentGrad = asNumber(parent.grad);
+  const once = consumers.length === 1 && node.parents.filter((p) => p === parent.id).length === 1;
+  if (once && grad !== null && parentGrad !== null && grad !== 0) return parentGrad / grad;
+  return null;
+}
+
+/** The step-through script: every forward step, then every backward step. */
+export function steps(graph) {
+  const nodes = graph.nodes;
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const label = (id) => byId.get(id).label;
+  const rootId = graph.root ?? nodes[nodes.length - 1].id;
+  const root = label(rootId);
+  const script = [];
+  for (const n of nodes) {
+    const value = formatValue(n.value);
+    const text = n.parents.length
+      ? `Forward: ${n.label} = ${n.op}(${n.parents.map(label).join(", ")}) = ${value}.`
+      : `Forward: ${n.label} is an input, with value ${value}.`;
+    script.push({ phase: "forward", node: n.id, text });
+  }
+  script.push({
+    phase: "backward",
+    node: rootId,
+    start: true,
+    text: `Backward: start at ${root} with ∂${root}/∂${root} = 1.`,
+  });
+  for (const n of [...nodes].reverse()) {
+    if (!n.parents.length || n.grad === null) continue;
+    const grad = formatValue(n.grad);
+    const parts = n.parents.map((p, i) => {
+      const parent = byId.get(p);
+      if (parent.grad === null) return `${parent.label} is a constant and needs no gradient`;
+      return `${parent.label} gets ∂${root}/∂${n.label} × ∂${n.label}/∂${parent.label}`;
+    });
+    script.push({
+      phase: "backward",
+      node: n.id,
+      text: `Backward through ${n.label} (${n.op}), with ∂${root}/∂${n.label} = ${grad}: ${parts.join("; ")}.`,
+    });
+  }
+  return script;
+}
+
+// -- the view ----------------------------------------------------------------------------------------
+
+/**
+ * Draw `graph` into `container` with step-through controls; returns {update(graph), element}.
+ * `options.name` names the graph for screen readers.
+ */
+export function mountTraceView(container, graph, options = {}) {
+  const id = `qk-tv-${++viewCount}`;
+  const root = html("div", { class: "qk-trace-view", id });
+  const summary = html("p", { class: "qk-tv-summary", id: `${id}-summary` });
+  const scroller = html("div", { class: "qk-tv-scroll", tabindex: "0", role: "group", "aria-labelledby": `${id}-summary` });
+  const controls = html("div", { class: "qk-tv-controls" });
+  const restart = html("button", { type: "button", class: "md-button qk-tv-restart" }, "Start over");
+  const back = html("button", { type: "button", class: "md-button qk-tv-back" }, "Previous step");
+  const next = html("button", { type: "button", class: "md-button md-button--primary qk-tv-next" }, "Next step");
+  const all = html("button", { type: "button", class: "md-button qk-tv-all" }, "Show all");
+  const counter = html("span", { class: "qk-tv-counter" });
+  controls.append(restart, back, next, all, counter);
+  const narration = html("p", { class: "qk-tv-narration", "aria-live": "polite" });
+  const tableBox = html("details", { class: "qk-tv-table" });
+  tableBox.append(html("summary", {}, "The graph as a table"));
+  root.append(summary, controls, narration, scroller, tableBox);
+  container.append(root);
+
+  let state = null; // {graph, script, shapes, step}
+
+  function build(g) {
+    const geometry = layout(g);
+    const byId = new Map(g.nodes.map((n) => [n.id, n]));
+    const script = steps(g);
+    const drawing = svg("svg", {
+      class: "qk-tv-svg",
+      width: geometry.width,
+      height: geometry.height,
+      viewBox: `0 0 ${geometry.width} ${geometry.height}`,
+      role: "img",
+      "aria-labelledby": `${id}-summary`,
+    });
+    const defs = svg("defs");
+    const marker = svg("marker", {
+      id: `${id}-arrow`, viewBox: "0 0 10 10", refX: "10", refY: "5",
+      markerWidth: "7", markerHeight: "7", orient: "auto-start-reverse",
+    }); // prettier-ignore
+    marker.append(svg("path", { d: "M 0 0 L 10 5 L 0 10 z", class: "qk-tv-arrowhead" }));
+    defs.append(marker);
+    drawing.append(defs);
+    const edges = new Map(); // node id -> [{parent, path, label}]
+    const edgeLayer = svg("g", { class: "qk-tv-edges" });
+    for (const n of g.nodes) {
+      const to = geometry.position.get(n.id);
+      edges.set(n.id, n.parents.map((p, i) => {
+        const from = geometry.position.get(p);
+        const x1 = from.x + NODE_W, y1 = from.y + NODE_H / 2 + (i - (n.parents.length - 1) / 2) * 4;
+        const x2 = to.x, y2 = to.y + NODE_H / 2 + (i - (n.parents.length - 1) / 2) * 12;
+        const mid = (x1 + x2) / 2;
+        const path = svg("path", {
+          d: `M ${x1} ${y1} C ${mid} ${y1}, ${mid} ${y2}, ${x2 - 1} ${y2}`,
+          class: "qk-tv-edge", "marker-end": `url(#${id}-arrow)`,
+        }); // prettier-ignore
+        const text = svg("text", { x: x2 - 6, y: y2 - 4, class: "qk-tv-local", "text-anchor": "end" });
+        edgeLayer.append(path, text);
+        return { parent: p, index: i, path, text };
+      })); // prettier-ignore
+    }
+    drawing.append(edgeLayer);
+    const shapes = new Map();
+    for (const n of g.nodes) {
+      const { x, y } = geometry.position.get(n.id);
+      const group = svg("g", { class: "qk-tv-node", transform: `translate(${x} ${y})` });
+      const title = svg("title");
+      group.append(
+        title,
+        svg("rect", { width: NODE_W, height: NODE_H, rx: 8, class: "qk-tv-box" }),
+        svg("text", { x: 8, y: 18, class: "qk-tv-label" }, n.label),
+        svg("text", { x: NODE_W - 8, y: 18, class: "qk-tv-op", "text-anchor": "end" }, n.parents.length ? n.op : "input"),
+      );
+      const value = svg("text", { x: 8, y: 38, class: "qk-tv-value" });
+      const grad = svg("text", { x: 8, y: 56, class: "qk-tv-grad" });
+      group.append(value, grad);
+      drawing.append(group);
+      shapes.set(n.id, { group, title, value, grad });
+    }
+    scroller.replaceChildren(drawing);
+    const name = options.name ? `${options.name}: ` : "";
+    summary.textContent = `${name}computation graph of ${byId.get(g.root ?? g.nodes.at(-1).id).label}, ${g.nodes.length} nodes, inputs on the left.`;
+    table(g);
+    return { graph: g, byId, geometry, script, shapes, edges };
+  }
+
+  function table(g) {
+    const byId = new Map(g.nodes.map((n) => [n.id, n]));
+    const t = html("table");
+    const head = html("tr");
+    for (const h of ["Node", "Operation", "Inputs", "Value", "Gradient"]) head.append(html("th", { scope: "col" }, h));
+    t.append(html("thead"), html("tbody"));
+    t.tHead.append(head);
+    for (const n of g.nodes) {
+      const tr = html("tr");
+      const cells = [n.label, n.parents.length ? n.op : "input", n.parents.map((p) => byId.get(p).label).join(", ") || "—",
+        formatValue(n.value), n.grad === null ? "none (constant)" : formatValue(n.grad)]; // prettier-ignore
+      for (const c of cells) tr.append(html("td", {}, c));
+      t.tBodies[0].append(tr);
+    }
+    tableBox.querySelector("table")?.remove();
+    tableBox.append(t);
+  }
+
+  /** Show the graph as it stands after `step` steps (0: nothing computed yet). */
+  function render(step) {
+    const { graph: g, script, shapes, edges, byId } = state;
+    state.step = step;
+    const rootId = g.root ?? g.nodes.at(-1).id;
+    const rootLabel = byId.get(rootId).label;
+    const done = script.slice(0, step);
+    const forwardDone = new Set(done.filter((s) => s.phase === "forward").map((s) => s.node));
+    const backwardDone = done.filter((s) => s.phase === "backward");
+    const processed = new Set(backwardDone.filter((s) => !s.start).map((s) => s.node));
+    const current = step > 0 ? script[step - 1] : null;
+    // Gradient received so far by each node: the sum, over processed consumers, of their
+    // gradient times the local derivative (final once every consumer has been processed).
+    const received = new Map();
+    if (backwardDone.length) received.set(rootId, 1);
+    for (const nodeId of processed) {
+      const n = byId.get(nodeId);
+      const g0 = asNumber(n.grad);
+      n.parents.forEach((p, i) => {
+        const local = localDerivative(g, n, i, state.geometry.children);
+        if (byId.get(p).grad === null) return;
+        const add = local !== null && g0 !== null ? g0 * local : NaN;
+        received.set(p, (received.get(p) ?? 0) + add);
+      });
+    }
+    for (const n of g.nodes) {
+      const shape = shapes.get(n.id);
+      const known = forwardDone.has(n.id);
+      shape.value.textContent = known ? `value ${formatValue(n.value)}` : "value ?";
+      const consumers = state.geometry.children.get(n.id);
+      const final = n.id === rootId ? backwardDone.length > 0 : consumers.length > 0 && consumers.every((c) => processed.has(c) || byId.get(c).grad === null);
+      let gradText = "";
+      if (backwardDone.length) {
+        if (n.grad === null) gradText = "no gradient";
+        else if (final) gradText = `∂${rootLabel} ${formatValue(n.grad)}`;
+        else if (received.has(n.id)) {
+          const sum = received.get(n.id);
+          gradText = Number.isNaN(sum) ? `∂${rootLabel} …` : `∂${rootLabel} ${formatValue(sum)} so far`;
+        }
+      }
+      shape.grad.textContent = gradText;
+      const classes = ["qk-tv-node"];
+      if (known) classes.push("qk-tv-known");
+      if (final && backwardDone.length && n.grad !== null) classes.push("qk-tv-graded");
+      if (current && current.node === n.id) classes.push(current.phase === "forward" ? "qk-tv-current-forward" : "qk-tv-current-backward");
+      shape.group.setAttribute("class", classes.join(" "));
+      const valueWords = known ? `value ${formatValue(n.value)}` : "value not computed yet";
+      shape.title.textContent = `${n.label} (${n.parents.length ? n.op : "input"}): ${valueWords}${gradText ? `, ${gradText}` : ""}`;
+    }
+    for (const [nodeId, list] of edges) {
+      const n = byId.get(nodeId);
+      for (const edge of list) {
+        const active = current && current.phase === "backward" && !current.start && current.node === nodeId;
+        const local = localDerivative(g, n, edge.index, state.geometry.children);
+        const show = processed.has(nodeId) && byId.get(edge.parent).grad !== null && local !== null;
+        edge.text.textContent = show ? `×${formatValue(local)}` : "";
+        edge.path.setAttribute("class", `qk-tv-edge${active ? " qk-tv-edge-active" : ""}${forwardDone.has(nodeId) ? " qk-tv-edge-used" : ""}`);
+      }
+    }
+    narration.textContent = current ? describe(current) : "Press Next step to compute the graph node by node.";
+    const total = script.length;
+    const phase = current ? (current.phase === "forward" ? "forward pass" : "backward pass") : "not started";
+    counter.textContent = `Step ${step} of ${total} (${phase})`;
+    back.disabled = step === 0;
+    restart.disabled = step === 0;
+    next.disabled = step === total;
+    all.disabled = step === total;
+  }
+
+  function describe(entry) {
+    if (entry.phase !== "backward" || entry.start) return entry.text;
+    const { graph: g, byId } = state;
+    const n = byId.get(entry.node);
+    const root = byId.get(g.root ?? g.nodes.at(-1).id).label;
+    const grad = asNumber(n.grad);
+    const parts = n.parents.map((p, i) => {
+      const parent = byId.get(p);
+      if (parent.grad === null) return `${parent.label} is a constant and needs no gradient`;
+      const local = localDerivative(g, n, i, state.geometry.children);
+      if (local === null) return `${parent.label} receives its share (local derivative not shown for this operation)`;
+      const sent = grad === null ? "" : ` = ${formatValue(grad * local)}`;
+      return `local derivative ∂${n.label}/∂${parent.label} = ${formatValue(local)}, so ${parent.label} receives ${formatValue(n.grad)} × ${formatValue(local)}${sent}`;
+    });
+    return `Backward through ${n.label} (${n.op}), where ∂${root}/∂${n.label} = ${formatValue(n.grad)}: ${parts.join("; ")}.`;
+  }
+
+  restart.addEventListener("click", () => render(0));
+  back.addEventListener("click", () => render(Math.max(0, state.step - 1)));
+  next.addEventListener("click", () => render(Math.min(state.script.length, state.step + 1)));
+  all.addEventListener("click", () => render(state.script.length));
+
+  function update(g, { keepStep = true } = {}) {
+    const step = state && keepStep ? state.step : 0;
+    state = build(g);
+    render(Math.min(step, state.script.length));
+  }
+
+  update(graph, { keepStep: false });
+  return { element: root, update, get step() { return state.step; }, show: render }; // prettier-ignore
+}
