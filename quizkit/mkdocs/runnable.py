@@ -26,8 +26,8 @@ FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 
 def is_runnable(info: str) -> bool:
     """Whether a fence info string ("python runnable", "py runnable title=...") asks for a cell."""
-    words = info.strip().lstrip("{").split()
-    return bool(words) and words[0].lstrip(".") in {"python", "py"} and "runnable" in words[1:]
+    words = info.split()
+    return bool(words) and words[0] in {"python", "py"} and "runnable" in words[1:]
 
 
 def _plain_info(info: str) -> str:

@@ -51,7 +51,8 @@ function shiftLines(textarea, outdent) {
 }
 
 function fitRows(textarea) {
-  textarea.rows = Math.min(Math.max(textarea.value.split("\n").length, 3), 30);
+  const lines = textarea.value.replace(/\n$/, "").split("\n").length;
+  textarea.rows = Math.min(Math.max(lines, 3), 30);
 }
 
 function wireEditor(textarea, run) {

@@ -230,13 +230,14 @@ export function mountTraceView(container, graph, options = {}) {
     const shapes = new Map();
     for (const n of g.nodes) {
       const { x, y } = geometry.position.get(n.id);
-      const group = svg("g", { class: "qk-tv-node", transform: `translate(${x} ${y})` });
+      const group = svg("g", { class: "qk-tv-node", transform: `translate(${x} ${y})`, "data-node": n.id });
       const title = svg("title");
       group.append(
         title,
         svg("rect", { width: NODE_W, height: NODE_H, rx: 8, class: "qk-tv-box" }),
         svg("text", { x: 8, y: 18, class: "qk-tv-label" }, n.label),
-        svg("text", { x: NODE_W - 8, y: 18, class: "qk-tv-op", "text-anchor": "end" }, n.parents.length ? n.op : "input"),
+        // An unnamed result is labelled by its operation already.
+        svg("text", { x: NODE_W - 8, y: 18, class: "qk-tv-op", "text-anchor": "end" }, n.label === n.op ? "" : n.parents.length ? n.op : "input"),
       );
       const value = svg("text", { x: 8, y: 38, class: "qk-tv-value" });
       const grad = svg("text", { x: 8, y: 56, class: "qk-tv-grad" });
@@ -329,6 +330,7 @@ export function mountTraceView(container, graph, options = {}) {
       }
     }
     narration.textContent = current ? describe(current) : "Press Next step to compute the graph node by node.";
+    if (current) reveal(shapes.get(current.node).group);
     const total = script.length;
     const phase = current ? (current.phase === "forward" ? "forward pass" : "backward pass") : "not started";
     counter.textContent = `Step ${step} of ${total} (${phase})`;
@@ -336,6 +338,14 @@ export function mountTraceView(container, graph, options = {}) {
     restart.disabled = step === 0;
     next.disabled = step === total;
     all.disabled = step === total;
+  }
+
+  /** Scroll the graph sideways (only) so the current node is in view. */
+  function reveal(group) {
+    const { x } = state.geometry.position.get(Number(group.dataset.node));
+    const left = scroller.scrollLeft;
+    const width = scroller.clientWidth;
+    if (x < left || x + NODE_W > left + width) scroller.scrollLeft = Math.max(0, x - (width - NODE_W) / 2);
   }
 
   function describe(entry) {

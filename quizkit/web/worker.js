@@ -106,7 +106,8 @@ def local_derivatives(traced, graph):
 
     A node's backward closure adds (local derivative x upstream gradient) to its parents'
     .grad; called with an upstream gradient of 1 on one-number tensors, that is the local
-    derivative itself. Parents' gradients and flags are restored afterwards.
+    derivative itself. Parents that need no gradient (constants) get None; the parents'
+    gradients are restored afterwards.
     """
     import numpy as np
 
@@ -116,17 +117,17 @@ def local_derivatives(traced, graph):
         backward = getattr(tensor, "_backward", None)
         if backward is None or not parents or tensor.size != 1 or any(p.size != 1 for p in parents):
             continue
-        saved = [(p, p.grad, p.requires_grad) for p in parents]
+        saved = [(p, p.grad) for p in parents]
         try:
             for p in parents:
-                p.grad, p.requires_grad = None, True
+                p.grad = None
             backward(np.ones_like(tensor.data))
             out["local"] = [None if p.grad is None else float(np.sum(p.grad)) for p in parents]
         except Exception:
             pass  # the view falls back to what the graph alone shows
         finally:
-            for p, grad, flag in saved:
-                p.grad, p.requires_grad = grad, flag
+            for p, grad in saved:
+                p.grad = grad
 
 
 def evaluate(request):

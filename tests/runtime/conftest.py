@@ -1,0 +1,70 @@
+"""Fixtures of the runtime tier: the runtime's own minimal site, built once and served locally."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import page  # noqa: E402 - the test site builder next to this file
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@dataclass
+class Site:
+    """A runtime test site on disk and what `runtime.bundle` reported for it."""
+
+    root: Path
+    report: str
+    url: str = ""
+
+    @property
+    def has_numpy(self) -> bool:
+        """Whether NumPy's wheel is self-hosted (the build found it in the wheels directory)."""
+        return "numpy vendored" in self.report or "numpy downloaded" in self.report
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the signature is http.server's
+        pass
+
+
+@pytest.fixture(scope="session")
+def runtime_site(tmp_path_factory) -> Site:
+    root = tmp_path_factory.mktemp("runtime-site")
+    report = page.build(root)
+    print(f"runtime.bundle: {report}")
+    return Site(root=root, report=report)
+
+
+@pytest.fixture(scope="session")
+def served_site(runtime_site):
+    handler = functools.partial(_QuietHandler, directory=str(runtime_site.root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    runtime_site.url = f"http://127.0.0.1:{server.server_port}/"
+    yield runtime_site
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium, never a downloaded browser."""
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}

@@ -1,0 +1,242 @@
+"""quizkit.mkdocs.runtime: the engine wheel, the Pyodide copy and NumPy's three sources."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from quizkit.mkdocs import runtime
+
+ROOT = Path(__file__).resolve().parents[2]
+NUMPY_NAME = "numpy-2.2.5-cp313-cp313-pyodide_2025_0_wasm32.whl"
+FAKE_NUMPY = b"a stand-in for NumPy's wheel, only ever hashed and copied here"
+
+
+def engine_wheel(site: Path) -> Path:
+    (wheel,) = (site / "pyodide").glob("quizkit_backprop-*-py3-none-any.whl")
+    return wheel
+
+
+def lock(site: Path) -> dict:
+    return json.loads((site / "pyodide" / "pyodide-lock.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def fake_pyodide(tmp_path) -> Path:
+    """A Pyodide package with tiny core files whose lock's NumPy hash is FAKE_NUMPY's."""
+    source = runtime.PYODIDE_DIR
+    fake = tmp_path / "pyodide-npm"
+    fake.mkdir()
+    shutil.copy(source / "package.json", fake / "package.json")
+    for name in runtime.CORE_FILES:
+        (fake / name).write_bytes(f"core file {name}".encode())
+    data = json.loads((source / runtime.LOCK).read_text(encoding="utf-8"))
+    data["packages"] = {"numpy": data["packages"]["numpy"]}
+    data["packages"]["numpy"]["sha256"] = hashlib.sha256(FAKE_NUMPY).hexdigest()
+    (fake / runtime.LOCK).write_text(json.dumps(data), encoding="utf-8")
+    return fake
+
+
+def no_network(url):
+    raise OSError(f"network disabled in this test ({url})")
+
+
+# -- the wheel ---------------------------------------------------------------------------------
+
+
+def test_wheel_holds_only_the_engine_and_its_metadata(tmp_path):
+    wheel = runtime.build_wheel(tmp_path)
+    names = zipfile.ZipFile(wheel).namelist()
+    engine = sorted(p.relative_to(ROOT).as_posix() for p in runtime.ENGINE_DIR.glob("*.py"))
+    info = wheel.name.removesuffix("-py3-none-any.whl") + ".dist-info"
+    assert names == ["quizkit/__init__.py", *engine, f"{info}/METADATA", f"{info}/WHEEL",
+                     f"{info}/RECORD"]  # fmt: skip
+    assert not any(n.startswith(("quizkit/bank", "quizkit/mkdocs", "quizkit/web")) for n in names)
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = archive.read(f"{info}/METADATA").decode()
+        assert "Name: quizkit-backprop\n" in metadata
+        assert "Requires-Dist: numpy\n" in metadata
+        assert "Tag: py3-none-any" in archive.read(f"{info}/WHEEL").decode()
+
+
+def test_wheel_record_matches_every_file(tmp_path):
+    wheel = runtime.build_wheel(tmp_path)
+    with zipfile.ZipFile(wheel) as archive:
+        record_name = next(n for n in archive.namelist() if n.endswith("/RECORD"))
+        rows = [line.split(",") for line in archive.read(record_name).decode().splitlines()]
+        assert {row[0] for row in rows} == set(archive.namelist())
+        for name, digest, size in rows:
+            if name == record_name:
+                assert digest == size == ""
+                continue
+            data = archive.read(name)
+            expected = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+            assert digest == "sha256=" + expected.decode()
+            assert int(size) == len(data)
+
+
+def test_wheel_rebuilds_byte_identical_and_renames_when_the_engine_changes(tmp_path):
+    first = runtime.build_wheel(tmp_path / "a")
+    second = runtime.build_wheel(tmp_path / "b")
+    assert first.name == second.name
+    assert first.read_bytes() == second.read_bytes()
+    changed = tmp_path / "engine"
+    shutil.copytree(runtime.ENGINE_DIR, changed, ignore=shutil.ignore_patterns("__pycache__"))
+    with (changed / "tensor.py").open("a", encoding="utf-8") as handle:
+        handle.write("\n# a change\n")
+    third = runtime.build_wheel(tmp_path / "c", engine_dir=changed)
+    assert third.name != first.name
+    assert third.name.startswith(f"quizkit_backprop-{runtime.base_version()}+g")
+
+
+def test_wheel_installs_and_imports_in_cpython(tmp_path):
+    wheel = runtime.build_wheel(tmp_path / "dist")
+    target = tmp_path / "site-packages"
+    zipfile.ZipFile(wheel).extractall(target)
+    probe = (
+        "import quizkit.backprop as b, quizkit.backprop.worksheet as w\n"
+        "x = b.Tensor(3.0, requires_grad=True); (x * x).backward()\n"
+        "print(b.__file__, float(x.grad))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(target)!r})\n{probe}"],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    path, grad = proc.stdout.split()
+    assert path.startswith(str(target))
+    assert float(grad) == pytest.approx(6.0)
+
+
+# -- bundle: core files and lock ----------------------------------------------------------------
+
+
+def test_bundle_copies_the_core_and_registers_the_wheel(tmp_path):
+    site = tmp_path / "site"
+    report = runtime.bundle(site, local_wheels=tmp_path / "empty", fetch=no_network)
+    present = {p.name for p in (site / "pyodide").iterdir()}
+    assert set(runtime.CORE_FILES) <= present
+    assert not {"pyodide.js.map", "pyodide.mjs.map", "console.html"} & present
+    for name in runtime.CORE_FILES:
+        assert (site / "pyodide" / name).read_bytes() == (runtime.PYODIDE_DIR / name).read_bytes()
+    wheel = engine_wheel(site)
+    entry = lock(site)["packages"]["quizkit-backprop"]
+    assert entry["file_name"] == wheel.name
+    assert entry["depends"] == ["numpy"]
+    assert entry["imports"] == ["quizkit"]
+    assert entry["sha256"] == hashlib.sha256(wheel.read_bytes()).hexdigest()
+    assert set(lock(site)["packages"]) == {"numpy", "quizkit-backprop"}
+    assert report.startswith("Pyodide 0.28.3 (4 of 4 core files copied), engine quizkit_backprop-")
+
+
+def test_rebuild_skips_unchanged_core_files_and_drops_stale_wheels(tmp_path):
+    site = tmp_path / "site"
+    options = {"local_wheels": tmp_path / "empty", "fetch": no_network}
+    runtime.bundle(site, **options)
+    stale = site / "pyodide" / "quizkit_backprop-0.0.1-py3-none-any.whl"
+    stale.write_bytes(b"old")
+    before = (site / "pyodide" / "pyodide.asm.wasm").stat().st_mtime_ns
+    report = runtime.bundle(site, **options)
+    assert "core unchanged" in report
+    assert (site / "pyodide" / "pyodide.asm.wasm").stat().st_mtime_ns == before
+    assert not stale.exists()
+    assert len(list((site / "pyodide").glob("quizkit_backprop-*.whl"))) == 1
+
+
+def test_missing_pyodide_package_is_a_clear_error(tmp_path):
+    with pytest.raises(runtime.RuntimeBundleError, match="npm ci"):
+        runtime.bundle(tmp_path / "site", pyodide_dir=tmp_path / "nowhere")
+
+
+# -- NumPy's three sources -----------------------------------------------------------------------
+
+
+def test_numpy_from_the_wheels_directory_is_rehashed_with_a_notice(tmp_path, monkeypatch):
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    (wheels / NUMPY_NAME).write_bytes(FAKE_NUMPY)
+    monkeypatch.setenv(runtime.WHEELS_ENV, str(wheels))
+    fetched = []
+    report = runtime.bundle(tmp_path / "site", fetch=fetched.append)
+    entry = lock(tmp_path / "site")["packages"]["numpy"]
+    assert entry["file_name"] == NUMPY_NAME
+    assert entry["sha256"] == hashlib.sha256(FAKE_NUMPY).hexdigest()
+    assert (tmp_path / "site" / "pyodide" / NUMPY_NAME).read_bytes() == FAKE_NUMPY
+    assert f"numpy vendored from {wheels}" in report
+    assert "NOTICE" in report and "differs from Pyodide's official" in report
+    assert fetched == []  # a local wheel means no network at all
+
+
+def test_numpy_with_the_official_hash_gets_no_notice(tmp_path, fake_pyodide):
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    (wheels / NUMPY_NAME).write_bytes(FAKE_NUMPY)
+    report = runtime.bundle(tmp_path / "site", pyodide_dir=fake_pyodide, local_wheels=wheels)
+    assert "numpy vendored from" in report and "NOTICE" not in report
+
+
+def test_default_wheels_directory_is_in_the_users_cache(monkeypatch):
+    monkeypatch.delenv(runtime.WHEELS_ENV, raising=False)
+    assert runtime.wheels_dir() == Path("~/.cache/backprop-lab/wheels").expanduser()
+    monkeypatch.setenv(runtime.WHEELS_ENV, "/somewhere/else")
+    assert runtime.wheels_dir() == Path("/somewhere/else")
+
+
+def test_numpy_downloaded_from_the_cdn_when_its_hash_is_official(tmp_path, fake_pyodide):
+    wheels = tmp_path / "wheels"
+    urls = []
+
+    def fetch(url):
+        urls.append(url)
+        return FAKE_NUMPY
+
+    site = tmp_path / "site"
+    report = runtime.bundle(site, pyodide_dir=fake_pyodide, local_wheels=wheels, fetch=fetch)
+    assert urls == [f"https://cdn.jsdelivr.net/pyodide/v0.28.3/full/{NUMPY_NAME}"]
+    assert (site / "pyodide" / NUMPY_NAME).read_bytes() == FAKE_NUMPY
+    assert (wheels / NUMPY_NAME).read_bytes() == FAKE_NUMPY  # kept for the next build
+    assert lock(site)["packages"]["numpy"]["file_name"] == NUMPY_NAME
+    assert "numpy downloaded from https://cdn.jsdelivr.net/" in report and "sha256 ok" in report
+
+
+def test_downloaded_numpy_with_a_wrong_hash_is_not_used(tmp_path, fake_pyodide):
+    site = tmp_path / "site"
+    report = runtime.bundle(site, pyodide_dir=fake_pyodide, local_wheels=tmp_path / "wheels",
+                            fetch=lambda url: b"tampered")  # fmt: skip
+    assert not (site / "pyodide" / NUMPY_NAME).exists()
+    assert not (tmp_path / "wheels" / NUMPY_NAME).exists()
+    entry = lock(site)["packages"]["numpy"]
+    assert entry["file_name"].startswith("https://cdn.jsdelivr.net/pyodide/v0.28.3/full/")
+    assert entry["sha256"] == hashlib.sha256(FAKE_NUMPY).hexdigest()
+    assert "numpy NOT vendored" in report and "is not the official one" in report
+
+
+def test_offline_build_points_the_lock_at_the_cdn(tmp_path, fake_pyodide):
+    site = tmp_path / "site"
+    report = runtime.bundle(site, pyodide_dir=fake_pyodide, local_wheels=tmp_path / "wheels",
+                            fetch=no_network)  # fmt: skip
+    entry = lock(site)["packages"]["numpy"]
+    assert entry["file_name"] == f"https://cdn.jsdelivr.net/pyodide/v0.28.3/full/{NUMPY_NAME}"
+    assert "numpy NOT vendored" in report and "download failed" in report
+    assert runtime.WHEELS_ENV in report  # says how to self-host it
+
+
+def test_download_fails_fast_when_nothing_answers(tmp_path):
+    import socket
+    import time
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    started = time.monotonic()
+    with pytest.raises(OSError):
+        runtime.download(f"http://127.0.0.1:{port}/numpy.whl", timeout=2)
+    assert time.monotonic() - started < 3
