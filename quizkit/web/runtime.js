@@ -18,7 +18,8 @@ import { initTraces } from "./runtime-trace.js";
 
 export const RUN_TIMEOUT_MS = 30_000;
 export const EVALUATE_TIMEOUT_MS = 10_000;
-export const SLOW_BOOT_MS = 10_000;
+// Slow networks get a word within the 10 s a learner should ever wait without one.
+export const SLOW_BOOT_MS = 8_000;
 const PREFETCH_AFTER_MS = 1000;
 
 const EXPLAIN_NO_PYTHON =
@@ -118,6 +119,10 @@ class Runtime extends EventTarget {
       }
       return;
     }
+    if (data.type === "fatal") {
+      this._crash(data.message);
+      return;
+    }
     const active = this.active;
     if (!active || data.id !== active.id) return;
     if (data.type === "stdout") active.onStdout?.(data.text);
@@ -129,7 +134,7 @@ class Runtime extends EventTarget {
   }
 
   _crash(reason) {
-    const memory = /memory/i.test(reason) ? " It probably ran out of memory." : "";
+    const memory = /out of memory|enlarge memory|allocat/i.test(reason) ? " It probably ran out of memory." : "";
     const message = `Python stopped unexpectedly (${reason}).${memory} It has been restarted; run the code again.`;
     if (this.active) this._finish({ ok: false, error: message, crashed: true });
     if (!this.usable) {

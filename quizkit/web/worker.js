@@ -14,6 +14,10 @@ const ENGINE = "quizkit-backprop";
 const OUTPUT_LIMIT = 1_000_000; // characters per run; a print loop must not flood the page
 const FLUSH_MS = 40;
 
+let pyodide = null;
+let helpers = null;
+let engineError = null;
+
 const post = (message) => self.postMessage(message);
 const status = (state, message = "", extra = {}) => post({ type: "status", status: state, message, ...extra });
 
@@ -24,6 +28,25 @@ const status = (state, message = "", extra = {}) => post({ type: "status", statu
 // browser checks each one against the lock's sha256 (fetch's `integrity`), as Pyodide would.
 const prefetched = new Map();
 const realFetch = self.fetch.bind(self);
+// Pyodide logs a failed download of these and then waits forever; watching them here turns
+// that into an explanation at once.
+const ESSENTIAL = ["pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"];
+let bootFailure = null;
+
+function bootFailed(message) {
+  if (bootFailure || pyodide) return;
+  bootFailure = message;
+  status("error", `Python could not be started: ${message}`, { python: false });
+}
+
+function watched(response, name) {
+  response.then(
+    (r) => r.ok || bootFailed(`${name} could not be downloaded (HTTP ${r.status})`),
+    (error) => bootFailed(`${name} could not be downloaded (${error.message || error})`),
+  );
+  return response;
+}
+
 self.fetch = (input, init) => {
   const url = typeof input === "string" || input instanceof URL ? String(input) : input.url;
   const key = new URL(url, self.location.href).href;
@@ -32,7 +55,8 @@ self.fetch = (input, init) => {
     prefetched.delete(key);
     return hit;
   }
-  return realFetch(input, init);
+  const name = ESSENTIAL.find((file) => key === PYODIDE_BASE + file);
+  return name ? watched(realFetch(input, init), name) : realFetch(input, init);
 };
 
 function hexToBase64(hex) {
@@ -199,9 +223,6 @@ function writer(stream) {
 }
 
 // -- boot ---------------------------------------------------------------------------------------
-let pyodide = null;
-let helpers = null;
-let engineError = null;
 
 async function loadPackage(name, label) {
   const errors = [];
@@ -219,10 +240,7 @@ async function loadPackage(name, label) {
 async function boot() {
   const started = performance.now();
   status("loading-python", "Loading Python…");
-  const lockText = realFetch(new URL("pyodide-lock.json", PYODIDE_BASE).href).then((response) => {
-    if (!response.ok) throw new Error(`pyodide-lock.json: HTTP ${response.status}`);
-    return response.text();
-  });
+  const lockText = watched(realFetch(PYODIDE_BASE + "pyodide-lock.json"), "pyodide-lock.json").then((r) => r.text());
   lockText.then((text) => prefetchWheels(JSON.parse(text))).catch(() => {});
   let module;
   try {
@@ -234,8 +252,16 @@ async function boot() {
       stdin: () => null,
     });
   } catch (error) {
-    status("error", `Python could not be started: ${error.message || error}`, { python: false });
+    bootFailed(error.message || String(error));
     return;
+  }
+  // After a fatal error (a crash in native code, the interpreter exiting) Pyodide is unusable
+  // and a pending call never settles; tell the page, which replaces this worker.
+  if (pyodide._api) {
+    pyodide._api.on_fatal = (error) => {
+      flush(true);
+      post({ type: "fatal", message: String((error && error.message) || error) });
+    };
   }
   pyodide.setStdout({ write: writer("stdout") });
   pyodide.setStderr({ write: writer("stderr") });
