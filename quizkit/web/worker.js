@@ -239,12 +239,16 @@ async function loadPackage(name, label) {
 
 async function boot() {
   const started = performance.now();
+  // Milliseconds from the worker's start to each stage, reported with "ready" (bench/startup.py).
+  const timings = {};
+  const mark = (name) => (timings[name] = Math.round(performance.now() - started));
   status("loading-python", "Loading Python…");
   const lockText = watched(realFetch(PYODIDE_BASE + "pyodide-lock.json"), "pyodide-lock.json").then((r) => r.text());
   lockText.then((text) => prefetchWheels(JSON.parse(text))).catch(() => {});
   let module;
   try {
     module = await import(new URL("pyodide.mjs", PYODIDE_BASE).href);
+    mark("loader");
     pyodide = await module.loadPyodide({
       indexURL: PYODIDE_BASE,
       packageBaseUrl: PYODIDE_BASE,
@@ -263,6 +267,7 @@ async function boot() {
       post({ type: "fatal", message: String((error && error.message) || error) });
     };
   }
+  mark("python");
   pyodide.setStdout({ write: writer("stdout") });
   pyodide.setStderr({ write: writer("stderr") });
   const namespace = pyodide.globals.get("dict")();
@@ -276,16 +281,19 @@ async function boot() {
   try {
     status("loading-numpy", "Loading NumPy…");
     await loadPackage("numpy", "NumPy");
+    mark("numpy");
     status("loading-engine", "Loading the course's engine…");
     await loadPackage(ENGINE, "The course's engine (quizkit.backprop)");
+    mark("engine");
     // Import now, so the learner's first run does not pay for it.
     pyodide.runPython("import numpy, quizkit.backprop, quizkit.backprop.worksheet");
+    mark("imported");
   } catch (error) {
     engineError = error.message || String(error);
     status("error", engineError, { python: true });
     return;
   }
-  status("ready", "Python is ready.", { python: true, ms: Math.round(performance.now() - started) });
+  status("ready", "Python is ready.", { python: true, ms: mark("ready"), timings });
 }
 
 const booted = boot();

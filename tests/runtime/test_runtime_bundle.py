@@ -49,6 +49,12 @@ def no_network(url):
     raise OSError(f"network disabled in this test ({url})")
 
 
+@pytest.fixture
+def no_node(monkeypatch):
+    """Skip the stdlib precompilation (it needs a real Pyodide; tested on its own below)."""
+    monkeypatch.setattr(runtime, "find_node", lambda: None)
+
+
 # -- the wheel ---------------------------------------------------------------------------------
 
 
@@ -119,7 +125,7 @@ def test_wheel_installs_and_imports_in_cpython(tmp_path):
 # -- bundle: core files and lock ----------------------------------------------------------------
 
 
-def test_bundle_copies_the_core_and_registers_the_wheel(tmp_path):
+def test_bundle_copies_the_core_and_registers_the_wheel(tmp_path, no_node):
     site = tmp_path / "site"
     report = runtime.bundle(site, local_wheels=tmp_path / "empty", fetch=no_network)
     present = {p.name for p in (site / "pyodide").iterdir()}
@@ -134,10 +140,11 @@ def test_bundle_copies_the_core_and_registers_the_wheel(tmp_path):
     assert entry["imports"] == ["quizkit"]
     assert entry["sha256"] == hashlib.sha256(wheel.read_bytes()).hexdigest()
     assert set(lock(site)["packages"]) == {"numpy", "quizkit-backprop"}
-    assert report.startswith("Pyodide 0.28.3 (4 of 4 core files copied), engine quizkit_backprop-")
+    assert report.startswith("Pyodide 0.28.3 (3 core files copied; stdlib NOT precompiled")
+    assert ", engine quizkit_backprop-" in report
 
 
-def test_rebuild_skips_unchanged_core_files_and_drops_stale_wheels(tmp_path):
+def test_rebuild_skips_unchanged_core_files_and_drops_stale_wheels(tmp_path, no_node):
     site = tmp_path / "site"
     options = {"local_wheels": tmp_path / "empty", "fetch": no_network}
     runtime.bundle(site, **options)
@@ -159,7 +166,7 @@ def test_missing_pyodide_package_is_a_clear_error(tmp_path):
 # -- NumPy's three sources -----------------------------------------------------------------------
 
 
-def test_numpy_from_the_wheels_directory_is_rehashed_with_a_notice(tmp_path, monkeypatch):
+def test_numpy_from_the_wheels_directory_is_rehashed_with_a_notice(tmp_path, monkeypatch, no_node):
     wheels = tmp_path / "wheels"
     wheels.mkdir()
     (wheels / NUMPY_NAME).write_bytes(FAKE_NUMPY)
@@ -175,7 +182,7 @@ def test_numpy_from_the_wheels_directory_is_rehashed_with_a_notice(tmp_path, mon
     assert fetched == []  # a local wheel means no network at all
 
 
-def test_numpy_with_the_official_hash_gets_no_notice(tmp_path, fake_pyodide):
+def test_numpy_with_the_official_hash_gets_no_notice(tmp_path, fake_pyodide, no_node):
     wheels = tmp_path / "wheels"
     wheels.mkdir()
     (wheels / NUMPY_NAME).write_bytes(FAKE_NUMPY)
@@ -190,7 +197,7 @@ def test_default_wheels_directory_is_in_the_users_cache(monkeypatch):
     assert runtime.wheels_dir() == Path("/somewhere/else")
 
 
-def test_numpy_downloaded_from_the_cdn_when_its_hash_is_official(tmp_path, fake_pyodide):
+def test_numpy_downloaded_from_the_cdn_when_its_hash_is_official(tmp_path, fake_pyodide, no_node):
     wheels = tmp_path / "wheels"
     urls = []
 
@@ -207,7 +214,7 @@ def test_numpy_downloaded_from_the_cdn_when_its_hash_is_official(tmp_path, fake_
     assert "numpy downloaded from https://cdn.jsdelivr.net/" in report and "sha256 ok" in report
 
 
-def test_downloaded_numpy_with_a_wrong_hash_is_not_used(tmp_path, fake_pyodide):
+def test_downloaded_numpy_with_a_wrong_hash_is_not_used(tmp_path, fake_pyodide, no_node):
     site = tmp_path / "site"
     report = runtime.bundle(site, pyodide_dir=fake_pyodide, local_wheels=tmp_path / "wheels",
                             fetch=lambda url: b"tampered")  # fmt: skip
@@ -219,7 +226,7 @@ def test_downloaded_numpy_with_a_wrong_hash_is_not_used(tmp_path, fake_pyodide):
     assert "numpy NOT vendored" in report and "is not the official one" in report
 
 
-def test_offline_build_points_the_lock_at_the_cdn(tmp_path, fake_pyodide):
+def test_offline_build_points_the_lock_at_the_cdn(tmp_path, fake_pyodide, no_node):
     site = tmp_path / "site"
     report = runtime.bundle(site, pyodide_dir=fake_pyodide, local_wheels=tmp_path / "wheels",
                             fetch=no_network)  # fmt: skip
@@ -240,3 +247,48 @@ def test_download_fails_fast_when_nothing_answers(tmp_path):
     with pytest.raises(OSError):
         runtime.download(f"http://127.0.0.1:{port}/numpy.whl", timeout=2)
     assert time.monotonic() - started < 3
+
+
+# -- the precompiled standard library -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def precompiled(tmp_path_factory):
+    """A real bundle (NumPy from the wheels directory when present) with its stdlib compiled."""
+    if runtime.find_node() is None:
+        pytest.skip("node is not installed: the stdlib cannot be precompiled here")
+    tmp = tmp_path_factory.mktemp("precompiled")
+    report = runtime.bundle(tmp / "site", stdlib_cache=tmp / "cache", fetch=no_network)
+    return tmp, report
+
+
+def test_start_up_modules_of_the_stdlib_are_precompiled(precompiled):
+    tmp, report = precompiled
+    assert "start-up stdlib modules precompiled" in report and "cached" not in report
+    with zipfile.ZipFile(runtime.PYODIDE_DIR / runtime.STDLIB) as original:
+        sources = {n for n in original.namelist() if n.endswith(".py")}
+    with zipfile.ZipFile(tmp / "site" / "pyodide" / runtime.STDLIB) as built:
+        names = set(built.namelist())
+        compiled = {n[:-1] for n in names if n.endswith(".pyc")}
+        header = built.read("encodings/__init__.pyc")[:16]
+    # Every module is there once: compiled or as its source, never both, never lost.
+    assert compiled | {n for n in names if n.endswith(".py")} == sources
+    assert not compiled & names
+    assert {"encodings/__init__.py", "traceback.py", "ast.py", "json/__init__.py"} <= compiled
+    assert 50 < len(compiled) < len(sources) / 2  # only what starting up needs
+    assert header[4:8] == (0b01).to_bytes(4, "little")  # hash-based, unchecked .pyc
+
+
+def test_precompiled_stdlib_is_cached_and_rebuilds_identically(precompiled):
+    tmp, _ = precompiled
+    first = (tmp / "site" / "pyodide" / runtime.STDLIB).read_bytes()
+    report = runtime.bundle(tmp / "again", stdlib_cache=tmp / "cache", fetch=no_network)
+    assert "start-up stdlib modules precompiled (cached)" in report
+    assert (tmp / "again" / "pyodide" / runtime.STDLIB).read_bytes() == first
+
+
+def test_without_node_the_original_stdlib_is_used(tmp_path, no_node):
+    report = runtime.bundle(tmp_path / "site", stdlib_cache=tmp_path / "cache", fetch=no_network)
+    assert "stdlib NOT precompiled (node not found)" in report
+    built = (tmp_path / "site" / "pyodide" / runtime.STDLIB).read_bytes()
+    assert built == (runtime.PYODIDE_DIR / runtime.STDLIB).read_bytes()

@@ -1,0 +1,236 @@
+"""Measure the in-browser Python's start-up and speed in Debian's Chromium.
+
+    .venv/bin/python bench/startup.py [--runs 5] [--site DIR] [--page lessons/chain-rule/]
+
+Builds the course (unless --site names a built one), serves it on 127.0.0.1 and prints,
+over several runs:
+
+* cold: click on a runnable cell's Run → its first output, in a fresh browser context (empty
+  HTTP cache), with the phases of the boot (Python, NumPy, engine) as the page saw them;
+* after prefetch: the same click after the cell has been on screen for 5 s;
+* warm: latency of a trace check computed by the engine (worksheet.evaluate of the worked
+  exercise through the runtime) and of a trivial cell run, p50 and p95;
+* bytes transferred before the first run (the page) and by it (Python, NumPy, the engine).
+
+Targets (issue 5): cold ≤ 2.5 s, after prefetch ≤ 0.3 s, warm p95 ≤ 20 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TARGETS = {"cold": 2.5, "prefetched": 0.3, "warm p95 ms": 20.0}
+WORKED = {
+    "code": (
+        "x_t = Tensor(x, name='x')\n"
+        "w1_t = Tensor(w1, requires_grad=True, name='w1')\n"
+        "w2_t = Tensor(w2, requires_grad=True, name='w2')\n"
+        "z1 = w1_t * x_t + b1\n"
+        "a1 = z1.relu()\n"
+        "z2 = w2_t * a1 + b2\n"
+        "L = (z2 - y) ** 2\n"
+        "L.backward()\n"
+    ),
+    "params": {"x": 2.0, "w1": 0.5, "b1": 0.0, "w2": 1.5, "b2": 0.0, "y": 3.0},
+    "values": {"z2": "z2.data", "L": "L.data", "dL_dw1": "w1_t.grad"},
+    "root": "L",
+}
+
+RUNTIME = """
+    const script = document.querySelector('script[src$="assets/quizkit/runtime.js"]');
+    const runtime = (await import(script.src)).getRuntime();
+"""
+# Clicks the first runnable cell's Run and resolves with the milliseconds until output shows,
+# when each runtime status was first seen (relative to the click), the worker's own stage
+# timings, and the main thread's long tasks (> 50 ms) meanwhile.
+CLICK_TO_OUTPUT = (
+    "async () => {"
+    + RUNTIME
+    + """
+    const long = [];
+    const observer = new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) long.push(entry.duration);
+    });
+    observer.observe({ type: "longtask" });
+    const cell = document.querySelector(".qk-cell-live");
+    const out = cell.querySelector(".qk-cell-output");
+    const phases = {};
+    return await new Promise((resolve) => {
+        const t0 = performance.now();
+        runtime.addEventListener("status", (e) => {
+            phases[e.detail.status] ??= performance.now() - t0;
+            if (e.detail.timings) phases.worker = e.detail.timings;
+        });
+        const seen = new MutationObserver(() => {
+            if (!out.textContent) return;
+            seen.disconnect();
+            const ms = performance.now() - t0;
+            setTimeout(() => { observer.disconnect(); resolve({ ms, phases, long }); }, 100);
+        });
+        seen.observe(out, { childList: true, subtree: true, characterData: true });
+        cell.querySelector(".qk-cell-run").click();
+    });
+}"""
+)
+
+WARM = (
+    "async ([spec, n]) => {"
+    + RUNTIME
+    + """
+    const evaluate = [], run = [];
+    for (let i = 0; i < n; i++) {
+        let t = performance.now();
+        await runtime.evaluate(spec);
+        evaluate.push(performance.now() - t);
+        t = performance.now();
+        await runtime.run("x = 1");
+        run.push(performance.now() - t);
+    }
+    return { evaluate, run };
+}"""
+)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the signature is http.server's
+        pass
+
+
+def build(site: Path, url: str) -> None:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SITE_URL": url}
+    mkdocs = Path(sys.executable).with_name("mkdocs")
+    proc = subprocess.run(
+        [str(mkdocs), "build", "--strict", "-d", str(site)],
+        cwd=ROOT, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    if proc.returncode != 0:
+        sys.exit(f"build failed:\n{proc.stdout}{proc.stderr}")
+    report = [line for line in proc.stderr.splitlines() if "quizkit runtime:" in line]
+    print(report[0].split("INFO", 1)[-1].strip() if report else "no runtime report in the build")
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+class Bytes:
+    """Bytes received by a page (headers and bodies, worker requests included)."""
+
+    def __init__(self, page):
+        self.total = 0
+        page.on("requestfinished", self._add)
+
+    def _add(self, request):
+        sizes = request.sizes()
+        self.total += sizes["responseBodySize"] + sizes["responseHeadersSize"]
+
+
+def one_run(browser, url: str, wait_s: float) -> dict:
+    context = browser.new_context()
+    page = context.new_page()
+    received = Bytes(page)
+    page.goto(url, wait_until="load")
+    page.wait_for_selector(".qk-cell-live")
+    page.locator(".qk-cell-live").first.scroll_into_view_if_needed()
+    if wait_s:
+        page.wait_for_timeout(wait_s * 1000)
+    else:
+        page.wait_for_load_state("networkidle")
+    before = received.total
+    result = page.evaluate(CLICK_TO_OUTPUT)
+    page.wait_for_load_state("networkidle")
+    result["bytes_before"] = before
+    result["bytes_by_run"] = received.total - before
+    result["page"] = page
+    result["context"] = context
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--site", type=Path, help="a built site (default: build the course)")
+    parser.add_argument("--page", default="lessons/chain-rule/", help="page with runnable cells")
+    parser.add_argument("--warm", type=int, default=50, help="warm calls to time")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _QuietHandler)
+        url = f"http://127.0.0.1:{server.server_port}/"
+        site = args.site
+        if site is None:
+            site = Path(tmp) / "site"
+            build(site, url)
+        server.RequestHandlerClass = functools.partial(_QuietHandler, directory=str(site))
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        page_url = url + args.page
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            cold, prefetched, phases, cold_results, warm = [], [], [], [], None
+            before = by_run = 0
+            for i in range(args.runs):
+                result = one_run(browser, page_url, wait_s=0)
+                cold.append(result["ms"] / 1000)
+                phases.append(result["phases"])
+                cold_results.append(result["long"])
+                before, by_run = result["bytes_before"], result["bytes_by_run"]
+                if i == args.runs - 1:
+                    warm = result["page"].evaluate(WARM, [WORKED, args.warm])
+                result["context"].close()
+            for _ in range(args.runs):
+                result = one_run(browser, page_url, wait_s=5)
+                prefetched.append(result["ms"] / 1000)
+                result["context"].close()
+            browser.close()
+        server.shutdown()
+
+    def line(name, values, unit="s", digits=2):
+        shown = ", ".join(f"{v:.{digits}f}" for v in values)
+        return f"{name:<28}median {statistics.median(values):.{digits}f} {unit}  ({shown})"
+
+    print(f"page {args.page}, {args.runs} runs each, Chromium {CHROMIUM_ARGS[0]} …")
+    print(line("cold click → first output", cold) + f"  target ≤ {TARGETS['cold']} s")
+    stages = ("loader", "python", "numpy", "engine", "imported")
+    for name in stages:
+        times = [ph["worker"][name] / 1000 for ph in phases if name in ph.get("worker", {})]
+        if times:
+            print(line(f"  worker: {name} done at", times))
+    print(line("after 5 s on screen", prefetched) + f"  target ≤ {TARGETS['prefetched']} s")
+    long = [ms for result in cold_results for ms in result]
+    print(
+        f"main-thread long tasks       {len(long)} over {len(cold_results)} cold starts"
+        + (f" (longest {max(long):.0f} ms)" if long else "")
+    )
+    calls = (("evaluate (trace check)", warm["evaluate"]), ("run 'x = 1'", warm["run"]))
+    for name, values in calls:
+        print(
+            f"warm {name:<23}p50 {percentile(values, 50):.1f} ms  p95 {percentile(values, 95):.1f}"
+            f" ms  (n={len(values)})  target p95 ≤ {TARGETS['warm p95 ms']} ms"
+        )
+    print(f"bytes before first run      {before / 1e6:.2f} MB (the page)")
+    print(f"bytes of the first run      {by_run / 1e6:.2f} MB (Python, NumPy, the engine)")
+
+
+if __name__ == "__main__":
+    main()
