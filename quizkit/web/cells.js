@@ -119,7 +119,13 @@ function mountCell(root, getRuntime) {
   const stop = el("button", { type: "button", class: "md-button qk-cell-stop", disabled: "" }, "Stop");
   const reset = el("button", { type: "button", class: "md-button qk-cell-reset" }, "Reset");
   const status = el("p", { class: "qk-cell-status", role: "status", "aria-live": "polite" });
-  const output = el("pre", { class: "qk-cell-output", tabindex: "0", "aria-label": "Output", hidden: "" });
+  const output = el("pre", {
+    class: "qk-cell-output",
+    role: "log", // streamed output; also lets the scrollable box carry a name
+    tabindex: "0",
+    "aria-label": "Output",
+    hidden: "",
+  });
   const toolbar = el("div", { class: "qk-cell-toolbar" });
   toolbar.append(run, stop, reset, status);
 

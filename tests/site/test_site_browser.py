@@ -576,6 +576,16 @@ def test_axe_finds_no_serious_problems_on_any_page_of_the_course(page, project_s
     assert local_hosts(requests_seen) == {"127.0.0.1"}
 
 
+def test_axe_on_a_lesson_with_runnable_cells_in_the_dark_scheme(page, project_site):
+    """The course-wide check runs in the light scheme; cells and live traces have their own
+    outlined buttons, so the dark scheme is checked on a lesson that has both."""
+    page.emulate_media(color_scheme="dark")
+    page.goto(project_site.url + "lessons/chain-rule/")
+    page.wait_for_load_state("networkidle")
+    assert page.locator(".qk-cell-live").count() > 0
+    assert axe_violations(page) == []
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_on_an_answered_quiz_in_both_schemes(page, fixture_site, scheme):
     page.emulate_media(color_scheme=scheme)
