@@ -50,9 +50,11 @@ def no_network(url):
 
 
 @pytest.fixture
-def no_node(monkeypatch):
-    """Skip the stdlib precompilation (it needs a real Pyodide; tested on its own below)."""
+def no_node(monkeypatch, tmp_path):
+    """Skip the stdlib precompilation (it needs a real Pyodide; tested on its own below), and
+    keep the machine's cache of precompiled stdlibs (from real builds) out of the way."""
     monkeypatch.setattr(runtime, "find_node", lambda: None)
+    monkeypatch.setattr(runtime, "STDLIB_CACHE", tmp_path / "stdlib-cache")
 
 
 # -- the wheel ---------------------------------------------------------------------------------
