@@ -31,30 +31,11 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+sys.path.insert(0, str(ROOT))
+
+from tests.support import CHROMIUM, CHROMIUM_ARGS, trace_request  # noqa: E402
+
 TARGETS = {"cold": 2.5, "prefetched": 0.3, "warm p95 ms": 20.0}
-WORKED = {
-    "code": (
-        "x_t = Tensor(x, name='x')\n"
-        "w1_t = Tensor(w1, requires_grad=True, name='w1')\n"
-        "w2_t = Tensor(w2, requires_grad=True, name='w2')\n"
-        "z1 = w1_t * x_t + b1\n"
-        "a1 = z1.relu()\n"
-        "z2 = w2_t * a1 + b2\n"
-        "L = (z2 - y) ** 2\n"
-        "L.backward()\n"
-    ),
-    "params": {"x": 2.0, "w1": 0.5, "b1": 0.0, "w2": 1.5, "b2": 0.0, "y": 3.0},
-    "values": {"z2": "z2.data", "L": "L.data", "dL_dw1": "w1_t.grad"},
-    "root": "L",
-}
 
 RUNTIME = """
     const script = document.querySelector('script[src$="assets/quizkit/runtime.js"]');
@@ -186,7 +167,7 @@ def main() -> None:
         threading.Thread(target=server.serve_forever, daemon=True).start()
         page_url = url + args.page
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             cold, prefetched, phases, cold_results, warm = [], [], [], [], None
             before = by_run = 0
             for i in range(args.runs):
@@ -196,7 +177,7 @@ def main() -> None:
                 cold_results.append(result["long"])
                 before, by_run = result["bytes_before"], result["bytes_by_run"]
                 if i == args.runs - 1:
-                    warm = result["page"].evaluate(WARM, [WORKED, args.warm])
+                    warm = result["page"].evaluate(WARM, [trace_request(), args.warm])
                 result["context"].close()
             for _ in range(args.runs):
                 result = one_run(browser, page_url, wait_s=5)

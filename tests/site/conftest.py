@@ -16,15 +16,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE_CONFIG = Path(__file__).resolve().parent / "fixtures" / "mkdocs.yml"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @dataclass
@@ -129,12 +120,6 @@ def fixture_site(fixture_build, fixture_port):
 @pytest.fixture(scope="session")
 def project_site(project_build, project_port):
     yield from _served(project_build, project_port)
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    """Debian's Chromium, never a downloaded browser."""
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
 @pytest.fixture
