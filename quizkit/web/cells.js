@@ -3,6 +3,8 @@
 // editor with Run, Stop and Reset and an output area. Without JavaScript the highlighted code
 // block is all there is. Output is always inserted as text, never parsed as HTML.
 
+import { make } from "./dom.js";
+
 const OUTPUT_SHOWN = 200_000; // characters kept on screen per run
 const INDENT = "    ";
 let cellCount = 0;
@@ -10,13 +12,6 @@ let cellCount = 0;
 function decode(base64) {
   const bytes = Uint8Array.from(atob(base64 || ""), (c) => c.charCodeAt(0));
   return new TextDecoder().decode(bytes);
-}
-
-function el(tag, attrs = {}, text = "") {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
-  if (text) node.textContent = text;
-  return node;
 }
 
 // -- the editor: a textarea that indents like a code editor --------------------------------------
@@ -99,7 +94,7 @@ function mountCell(root, getRuntime) {
   root.setAttribute("role", "group");
   root.setAttribute("aria-label", "Runnable Python code");
 
-  const textarea = el("textarea", {
+  const textarea = make("textarea", {
     class: "qk-cell-editor",
     id: `${base}-code`,
     spellcheck: "false",
@@ -110,23 +105,23 @@ function mountCell(root, getRuntime) {
   });
   textarea.value = original;
   fitRows(textarea);
-  const keys = el(
+  const keys = make(
     "p",
     { class: "qk-cell-keys", id: `${base}-keys` },
     "Tab indents, Shift+Tab unindents, Escape then Tab leaves the editor, Ctrl+Enter runs.",
   );
-  const run = el("button", { type: "button", class: "md-button md-button--primary qk-cell-run" }, "Run");
-  const stop = el("button", { type: "button", class: "md-button qk-cell-stop", disabled: "" }, "Stop");
-  const reset = el("button", { type: "button", class: "md-button qk-cell-reset" }, "Reset");
-  const status = el("p", { class: "qk-cell-status", role: "status", "aria-live": "polite" });
-  const output = el("pre", {
+  const run = make("button", { type: "button", class: "md-button md-button--primary qk-cell-run" }, "Run");
+  const stop = make("button", { type: "button", class: "md-button qk-cell-stop", disabled: "" }, "Stop");
+  const reset = make("button", { type: "button", class: "md-button qk-cell-reset" }, "Reset");
+  const status = make("p", { class: "qk-cell-status", role: "status", "aria-live": "polite" });
+  const output = make("pre", {
     class: "qk-cell-output",
     role: "log", // streamed output; also lets the scrollable box carry a name
     tabindex: "0",
     "aria-label": "Output",
     hidden: "",
   });
-  const toolbar = el("div", { class: "qk-cell-toolbar" });
+  const toolbar = make("div", { class: "qk-cell-toolbar" });
   toolbar.append(run, stop, reset, status);
 
   const staticBlock = [...root.children];
@@ -141,10 +136,10 @@ function mountCell(root, getRuntime) {
     const part = text.slice(0, OUTPUT_SHOWN - shown);
     shown += part.length;
     output.hidden = false;
-    const span = el("span", className ? { class: className } : {});
+    const span = make("span", className ? { class: className } : {});
     span.textContent = part; // text, never HTML
     output.append(span);
-    if (shown >= OUTPUT_SHOWN) output.append(el("span", { class: "qk-cell-note" }, "\n[output truncated]\n"));
+    if (shown >= OUTPUT_SHOWN) output.append(make("span", { class: "qk-cell-note" }, "\n[output truncated]\n"));
   }
 
   function say(text) {

@@ -1,14 +1,10 @@
 // Small DOM helpers shared by the widgets. Learner input only ever reaches the page through
 // textContent; innerHTML is used solely for HTML the site build rendered (explanations,
 // feedback), which travels in the encoded payload.
+import { make } from "./dom.js";
 import { renderMath } from "./quiz-math.js";
 
-export function make(tag, attrs = {}, text = "") {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
-  if (text) node.textContent = text;
-  return node;
-}
+export { make };
 
 export function button(text, className) {
   return make("button", { type: "button", class: `md-button qk-button ${className}` }, text);

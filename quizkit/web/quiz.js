@@ -3,6 +3,7 @@
 import { renderMath } from "./quiz-math.js";
 import { itemPayload } from "./quiz-payload.js";
 import { Store } from "./quiz-store.js";
+import { onEveryPage } from "./dom.js";
 import { make } from "./quiz-ui.js";
 import * as interview from "./quiz-interview.js";
 import * as matching from "./quiz-matching.js";
@@ -171,10 +172,4 @@ function initPage() {
   page.refresh();
 }
 
-if (window.document$ && typeof window.document$.subscribe === "function") {
-  window.document$.subscribe(() => initPage());
-} else if (document.readyState === "loading") {
-  document.addEventListener("DOMContentLoaded", initPage);
-} else {
-  initPage();
-}
+onEveryPage(initPage);

@@ -6,18 +6,12 @@
 //    the widget through its documented "quizkit:values" event; "Original numbers" goes back.
 // The seed is written to the address (?seed=N#qk-<item id>), so the numbers can be shared;
 // opening such an address draws the same numbers again.
+import { make } from "./dom.js";
 import { itemPayload } from "./quiz-payload.js";
 import { mountTraceView } from "./trace-view.js";
 
 const SEED_PARAM = "seed";
 const MAX_SEED = 2 ** 31 - 1;
-
-function html(tag, attrs = {}, text = "") {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
-  if (text) node.textContent = text;
-  return node;
-}
 
 function fixedParams(spec) {
   return Object.fromEntries(Object.entries(spec.params).map(([name, p]) => [name, p.value]));
@@ -64,9 +58,9 @@ function mount(section, getRuntime) {
   let currentGraph = payload.graph;
 
   if (payload.graph) {
-    const box = html("details", { class: "qk-trace-graph" });
-    box.append(html("summary", {}, "Show the computation graph, step by step"));
-    const body = html("div", { class: "qk-trace-graph-body" });
+    const box = make("details", { class: "qk-trace-graph" });
+    box.append(make("summary", {}, "Show the computation graph, step by step"));
+    const body = make("div", { class: "qk-trace-graph-body" });
     box.append(body);
     box.addEventListener("toggle", () => {
       if (box.open && !view) view = mountTraceView(body, currentGraph, { name: section.dataset.qkId });
@@ -76,10 +70,10 @@ function mount(section, getRuntime) {
   }
   if (!drawable(spec)) return null;
 
-  const row = html("div", { class: "qk-live-numbers" });
-  const again = html("button", { type: "button", class: "md-button qk-new-numbers" }, "New numbers");
-  const original = html("button", { type: "button", class: "md-button qk-original-numbers", hidden: "" }, "Original numbers");
-  const status = html("p", { class: "qk-live-status", role: "status", "aria-live": "polite" });
+  const row = make("div", { class: "qk-live-numbers" });
+  const again = make("button", { type: "button", class: "md-button qk-new-numbers" }, "New numbers");
+  const original = make("button", { type: "button", class: "md-button qk-original-numbers", hidden: "" }, "Original numbers");
+  const status = make("p", { class: "qk-live-status", role: "status", "aria-live": "polite" });
   row.append(again, original, status);
   const actions = section.querySelector(".qk-actions");
   if (actions) actions.after(row);

@@ -14,6 +14,7 @@
 // Requests run one at a time; a request that outlives its time limit, or is stopped, ends
 // by terminating the worker, and a fresh one starts at once, so the page never freezes.
 import { initCells } from "./cells.js";
+import { onEveryPage } from "./dom.js";
 import { initTraces } from "./runtime-trace.js";
 
 export const RUN_TIMEOUT_MS = 30_000;
@@ -300,10 +301,4 @@ function initPage() {
   else window.addEventListener("load", prefetch, { once: true });
 }
 
-if (window.document$ && typeof window.document$.subscribe === "function") {
-  window.document$.subscribe(() => initPage());
-} else if (document.readyState === "loading") {
-  document.addEventListener("DOMContentLoaded", initPage);
-} else {
-  initPage();
-}
+onEveryPage(initPage);

@@ -11,29 +11,15 @@
 // engine's own backward code; without it (the build-time graph) a local derivative is still
 // known when the parent feeds only this node: it is then the parent's gradient divided by
 // this node's gradient, which is the chain rule read backwards.
+import { make, makeSvg } from "./dom.js";
 import { formatNumber } from "./quiz-check.js";
 
-const SVG = "http://www.w3.org/2000/svg";
 const NODE_W = 112;
 const NODE_H = 64;
 const GAP_X = 40;
 const GAP_Y = 22;
 const PAD = 12;
 let viewCount = 0;
-
-function svg(tag, attrs = {}, text = "") {
-  const node = document.createElementNS(SVG, tag);
-  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
-  if (text) node.textContent = text;
-  return node;
-}
-
-function html(tag, attrs = {}, text = "") {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
-  if (text) node.textContent = text;
-  return node;
-}
 
 function shapeOf(value) {
   const shape = [];
@@ -170,19 +156,19 @@ export function steps(graph) {
  */
 export function mountTraceView(container, graph, options = {}) {
   const id = `qk-tv-${++viewCount}`;
-  const root = html("div", { class: "qk-trace-view", id });
-  const summary = html("p", { class: "qk-tv-summary", id: `${id}-summary` });
-  const scroller = html("div", { class: "qk-tv-scroll", tabindex: "0", role: "group", "aria-labelledby": `${id}-summary` });
-  const controls = html("div", { class: "qk-tv-controls" });
-  const restart = html("button", { type: "button", class: "md-button qk-tv-restart" }, "Start over");
-  const back = html("button", { type: "button", class: "md-button qk-tv-back" }, "Previous step");
-  const next = html("button", { type: "button", class: "md-button md-button--primary qk-tv-next" }, "Next step");
-  const all = html("button", { type: "button", class: "md-button qk-tv-all" }, "Show all");
-  const counter = html("span", { class: "qk-tv-counter" });
+  const root = make("div", { class: "qk-trace-view", id });
+  const summary = make("p", { class: "qk-tv-summary", id: `${id}-summary` });
+  const scroller = make("div", { class: "qk-tv-scroll", tabindex: "0", role: "group", "aria-labelledby": `${id}-summary` });
+  const controls = make("div", { class: "qk-tv-controls" });
+  const restart = make("button", { type: "button", class: "md-button qk-tv-restart" }, "Start over");
+  const back = make("button", { type: "button", class: "md-button qk-tv-back" }, "Previous step");
+  const next = make("button", { type: "button", class: "md-button md-button--primary qk-tv-next" }, "Next step");
+  const all = make("button", { type: "button", class: "md-button qk-tv-all" }, "Show all");
+  const counter = make("span", { class: "qk-tv-counter" });
   controls.append(restart, back, next, all, counter);
-  const narration = html("p", { class: "qk-tv-narration", "aria-live": "polite" });
-  const tableBox = html("details", { class: "qk-tv-table" });
-  tableBox.append(html("summary", {}, "The graph as a table"));
+  const narration = make("p", { class: "qk-tv-narration", "aria-live": "polite" });
+  const tableBox = make("details", { class: "qk-tv-table" });
+  tableBox.append(make("summary", {}, "The graph as a table"));
   root.append(summary, controls, narration, scroller, tableBox);
   container.append(root);
 
@@ -192,7 +178,7 @@ export function mountTraceView(container, graph, options = {}) {
     const geometry = layout(g);
     const byId = new Map(g.nodes.map((n) => [n.id, n]));
     const script = steps(g);
-    const drawing = svg("svg", {
+    const drawing = makeSvg("svg", {
       class: "qk-tv-svg",
       width: geometry.width,
       height: geometry.height,
@@ -200,16 +186,16 @@ export function mountTraceView(container, graph, options = {}) {
       role: "img",
       "aria-labelledby": `${id}-summary`,
     });
-    const defs = svg("defs");
-    const marker = svg("marker", {
+    const defs = makeSvg("defs");
+    const marker = makeSvg("marker", {
       id: `${id}-arrow`, viewBox: "0 0 10 10", refX: "10", refY: "5",
       markerWidth: "7", markerHeight: "7", orient: "auto-start-reverse",
     }); // prettier-ignore
-    marker.append(svg("path", { d: "M 0 0 L 10 5 L 0 10 z", class: "qk-tv-arrowhead" }));
+    marker.append(makeSvg("path", { d: "M 0 0 L 10 5 L 0 10 z", class: "qk-tv-arrowhead" }));
     defs.append(marker);
     drawing.append(defs);
     const edges = new Map(); // node id -> [{parent, path, label}]
-    const edgeLayer = svg("g", { class: "qk-tv-edges" });
+    const edgeLayer = makeSvg("g", { class: "qk-tv-edges" });
     for (const n of g.nodes) {
       const to = geometry.position.get(n.id);
       edges.set(n.id, n.parents.map((p, i) => {
@@ -217,11 +203,11 @@ export function mountTraceView(container, graph, options = {}) {
         const x1 = from.x + NODE_W, y1 = from.y + NODE_H / 2 + (i - (n.parents.length - 1) / 2) * 4;
         const x2 = to.x, y2 = to.y + NODE_H / 2 + (i - (n.parents.length - 1) / 2) * 12;
         const mid = (x1 + x2) / 2;
-        const path = svg("path", {
+        const path = makeSvg("path", {
           d: `M ${x1} ${y1} C ${mid} ${y1}, ${mid} ${y2}, ${x2 - 1} ${y2}`,
           class: "qk-tv-edge", "marker-end": `url(#${id}-arrow)`,
         }); // prettier-ignore
-        const text = svg("text", { x: x2 - 6, y: y2 - 4, class: "qk-tv-local", "text-anchor": "end" });
+        const text = makeSvg("text", { x: x2 - 6, y: y2 - 4, class: "qk-tv-local", "text-anchor": "end" });
         edgeLayer.append(path, text);
         return { parent: p, index: i, path, text };
       })); // prettier-ignore
@@ -230,17 +216,17 @@ export function mountTraceView(container, graph, options = {}) {
     const shapes = new Map();
     for (const n of g.nodes) {
       const { x, y } = geometry.position.get(n.id);
-      const group = svg("g", { class: "qk-tv-node", transform: `translate(${x} ${y})`, "data-node": n.id });
-      const title = svg("title");
+      const group = makeSvg("g", { class: "qk-tv-node", transform: `translate(${x} ${y})`, "data-node": n.id });
+      const title = makeSvg("title");
       group.append(
         title,
-        svg("rect", { width: NODE_W, height: NODE_H, rx: 8, class: "qk-tv-box" }),
-        svg("text", { x: 8, y: 18, class: "qk-tv-label" }, n.label),
+        makeSvg("rect", { width: NODE_W, height: NODE_H, rx: 8, class: "qk-tv-box" }),
+        makeSvg("text", { x: 8, y: 18, class: "qk-tv-label" }, n.label),
         // An unnamed result is labelled by its operation already.
-        svg("text", { x: NODE_W - 8, y: 18, class: "qk-tv-op", "text-anchor": "end" }, n.label === n.op ? "" : n.parents.length ? n.op : "input"),
+        makeSvg("text", { x: NODE_W - 8, y: 18, class: "qk-tv-op", "text-anchor": "end" }, n.label === n.op ? "" : n.parents.length ? n.op : "input"),
       );
-      const value = svg("text", { x: 8, y: 38, class: "qk-tv-value" });
-      const grad = svg("text", { x: 8, y: 56, class: "qk-tv-grad" });
+      const value = makeSvg("text", { x: 8, y: 38, class: "qk-tv-value" });
+      const grad = makeSvg("text", { x: 8, y: 56, class: "qk-tv-grad" });
       group.append(value, grad);
       drawing.append(group);
       shapes.set(n.id, { group, title, value, grad });
@@ -254,16 +240,16 @@ export function mountTraceView(container, graph, options = {}) {
 
   function table(g) {
     const byId = new Map(g.nodes.map((n) => [n.id, n]));
-    const t = html("table");
-    const head = html("tr");
-    for (const h of ["Node", "Operation", "Inputs", "Value", "Gradient"]) head.append(html("th", { scope: "col" }, h));
-    t.append(html("thead"), html("tbody"));
+    const t = make("table");
+    const head = make("tr");
+    for (const h of ["Node", "Operation", "Inputs", "Value", "Gradient"]) head.append(make("th", { scope: "col" }, h));
+    t.append(make("thead"), make("tbody"));
     t.tHead.append(head);
     for (const n of g.nodes) {
-      const tr = html("tr");
+      const tr = make("tr");
       const cells = [n.label, n.parents.length ? n.op : "input", n.parents.map((p) => byId.get(p).label).join(", ") || "—",
         formatValue(n.value), n.grad === null ? "none (constant)" : formatValue(n.grad)]; // prettier-ignore
-      for (const c of cells) tr.append(html("td", {}, c));
+      for (const c of cells) tr.append(make("td", {}, c));
       t.tBodies[0].append(tr);
     }
     tableBox.querySelector("table")?.remove();
