@@ -82,7 +82,8 @@ def _zero_grads(layers) -> None:
 
 
 def plain_backward(layers, x, loss_fn) -> Report:
-    """Ordinary backprop through `layers` (each maps a Tensor to a Tensor).
+    """Ordinary backprop through `layers` (each is called on a Tensor and returns a Tensor,
+    and has `.parameters()`, like `nn.Linear` or `Block` here).
 
     `loss_fn` turns the last output into a single-number Tensor. The layers' parameter
     gradients are set from zero.
