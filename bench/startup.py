@@ -18,14 +18,11 @@ Targets (issue 5): cold ≤ 2.5 s, after prefetch ≤ 0.3 s, warm p95 ≤ 20 ms.
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -33,6 +30,7 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.static_host import serve  # noqa: E402
 from tests.support import CHROMIUM, CHROMIUM_ARGS, trace_request  # noqa: E402
 
 TARGETS = {"cold": 2.5, "prefetched": 0.3, "warm p95 ms": 20.0}
@@ -90,11 +88,6 @@ WARM = (
     return { evaluate, run };
 }"""
 )
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - the signature is http.server's
-        pass
 
 
 def build(site: Path, url: str) -> None:
@@ -157,34 +150,29 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _QuietHandler)
-        url = f"http://127.0.0.1:{server.server_port}/"
-        site = args.site
-        if site is None:
-            site = Path(tmp) / "site"
-            build(site, url)
-        server.RequestHandlerClass = functools.partial(_QuietHandler, directory=str(site))
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        page_url = url + args.page
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            cold, prefetched, phases, cold_results, warm = [], [], [], [], None
-            before = by_run = 0
-            for i in range(args.runs):
-                result = one_run(browser, page_url, wait_s=0)
-                cold.append(result["ms"] / 1000)
-                phases.append(result["phases"])
-                cold_results.append(result["long"])
-                before, by_run = result["bytes_before"], result["bytes_by_run"]
-                if i == args.runs - 1:
-                    warm = result["page"].evaluate(WARM, [trace_request(), args.warm])
-                result["context"].close()
-            for _ in range(args.runs):
-                result = one_run(browser, page_url, wait_s=5)
-                prefetched.append(result["ms"] / 1000)
-                result["context"].close()
-            browser.close()
-        server.shutdown()
+        site = args.site or Path(tmp) / "site"
+        with serve(site) as url:
+            if args.site is None:
+                build(site, url)
+            page_url = url + args.page
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                cold, prefetched, phases, cold_results, warm = [], [], [], [], None
+                before = by_run = 0
+                for i in range(args.runs):
+                    result = one_run(browser, page_url, wait_s=0)
+                    cold.append(result["ms"] / 1000)
+                    phases.append(result["phases"])
+                    cold_results.append(result["long"])
+                    before, by_run = result["bytes_before"], result["bytes_by_run"]
+                    if i == args.runs - 1:
+                        warm = result["page"].evaluate(WARM, [trace_request(), args.warm])
+                    result["context"].close()
+                for _ in range(args.runs):
+                    result = one_run(browser, page_url, wait_s=5)
+                    prefetched.append(result["ms"] / 1000)
+                    result["context"].close()
+                browser.close()
 
     def line(name, values, unit="s", digits=2):
         shown = ", ".join(f"{v:.{digits}f}" for v in values)
@@ -209,8 +197,9 @@ def main() -> None:
             f"warm {name:<23}p50 {percentile(values, 50):.1f} ms  p95 {percentile(values, 95):.1f}"
             f" ms  (n={len(values)})  target p95 ≤ {TARGETS['warm p95 ms']} ms"
         )
-    print(f"bytes before first run      {before / 1e6:.2f} MB (the page)")
-    print(f"bytes of the first run      {by_run / 1e6:.2f} MB (Python, NumPy, the engine)")
+    print("bytes as a static host sends them (text and wasm gzipped):")
+    print(f"  before the first run      {before / 1e6:.2f} MB (the page)")
+    print(f"  by the first run          {by_run / 1e6:.2f} MB (Python, NumPy, the engine)")
 
 
 if __name__ == "__main__":
