@@ -1,6 +1,6 @@
 // Entry point of the quiz widgets: loaded as an ES module on every page and run on every page
 // view (Material's document$ emits after instant navigation too). Mounting is idempotent.
-import { renderMath } from "./quiz-math.js";
+import { renderMathWhenNear } from "./quiz-math.js";
 import { itemPayload } from "./quiz-payload.js";
 import { Store } from "./quiz-store.js";
 import { onEveryPage } from "./dom.js";
@@ -97,7 +97,7 @@ function mountToolbar(toolbar, page) {
 }
 
 function initPage() {
-  renderMath(document.querySelector("article") || document.body);
+  renderMathWhenNear(document.querySelector("article") || document.body);
   const sections = [...document.querySelectorAll(".qk-item:not([data-qk-ready])")];
   if (sections.length === 0) return;
   const store = new Store();

@@ -522,6 +522,45 @@ def test_instant_navigation_mounts_widgets_and_math(page, fixture_site):
     assert page.locator(".qk-toolbar .qk-toolbar-status").count() == 1
 
 
+def test_math_far_down_a_long_lesson_is_typeset_as_the_reader_reaches_it(page, project_site):
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(project_site.url + "lessons/chain-rule/")
+    page.wait_for_load_state("networkidle")
+    formulas = page.locator("article .arithmatex")
+    first, last = formulas.first, formulas.last
+    expect(first.locator(".katex")).to_be_attached()
+    # Typesetting waits until a formula comes near the screen (it cost most of a second at
+    # load on a slow phone when every formula of a lesson was typeset at once).
+    expect(last.locator(".katex")).to_have_count(0)
+    last.scroll_into_view_if_needed()
+    expect(last.locator(".katex").first).to_be_attached()
+    expect(last).not_to_contain_text("\\(")
+    # Printing typesets everything that is still waiting.
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    assert page.locator("article .arithmatex:not([data-qk-math])").count() == 0
+
+
+def test_a_display_formula_wider_than_the_column_can_be_focused_to_scroll_it(page, fixture_site):
+    page.set_viewport_size({"width": 360, "height": 720})
+    open_page(page, fixture_site, LESSON)
+    displays = page.locator("article div.arithmatex")
+    assert displays.count() > 0
+    expect(displays.first.locator(".katex")).to_be_attached()
+    widths = []
+    for i in range(displays.count()):
+        box = displays.nth(i)
+        box.scroll_into_view_if_needed()
+        expect(box.locator(".katex").first).to_be_attached()
+        page.evaluate("document.fonts.ready")
+        wide = box.evaluate("(el) => el.scrollWidth > el.clientWidth")
+        widths.append(wide)
+        if wide:
+            expect(box).to_have_attribute("tabindex", "0")
+        else:
+            expect(box).not_to_have_attribute("tabindex", "0")
+    assert sorted(widths) == [False, True]  # the fixture has one narrow and one wide formula
+
+
 def test_without_javascript_questions_and_answers_are_readable(browser, fixture_site):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
