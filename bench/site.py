@@ -5,7 +5,9 @@
 Prints the cold build time (mkdocs-jupyter's notebook cache emptied first), the cached build
 time (a second build right after), the bytes of Backprop Lab's own JavaScript and CSS that a
 lesson page loads (not Material's, not KaTeX's), and Lighthouse's performance and
-accessibility scores when the `lighthouse` command is installed.
+accessibility scores (median of three runs, the site served gzipped as a static host would)
+when the `lighthouse` command is installed, e.g. `npm install --prefix /tmp/lh lighthouse`
+then `PATH=/tmp/lh/node_modules/.bin:$PATH CHROME_PATH=/usr/bin/chromium`.
 """
 
 from __future__ import annotations

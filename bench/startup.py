@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/startup.py [--runs 5] [--site DIR] [--page lessons/chain-rule/]
 
-Builds the course (unless --site names a built one), serves it on 127.0.0.1 and prints,
+Builds the course (unless --site names a built one), serves it on 127.0.0.1 gzipped (as a
+static host would, see static_host.py) and prints,
 over several runs:
 
 * cold: click on a runnable cell's Run → its first output, in a fresh browser context (empty
