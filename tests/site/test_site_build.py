@@ -137,7 +137,7 @@ def test_search_index_holds_questions_but_no_answers(fixture_build):
 def test_content_errors_stop_the_build_with_located_messages(tmp_path):
     import shutil
 
-    from conftest import FIXTURE_CONFIG, build_site
+    from tests.site.conftest import FIXTURE_CONFIG, build_site
 
     lessons = tmp_path / "lessons_src"
     shutil.copytree(FIXTURE_CONFIG.parent / "lessons_src", lessons)
