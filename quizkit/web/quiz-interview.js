@@ -1,6 +1,7 @@
 // Interview question: answer aloud, reveal a strong answer, then work through follow-ups.
 import { mountReveal } from "./quiz-short-answer.js";
-import { make, trusted } from "./quiz-ui.js";
+import { make } from "./dom.js";
+import { trusted } from "./quiz-ui.js";
 
 function followUps(payload) {
   const box = make("div", { class: "qk-follow-ups" });

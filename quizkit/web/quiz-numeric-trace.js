@@ -10,7 +10,8 @@
 // Each item's section fires a bubbling "quizkit:ready" event once its widget is running, and
 // payload.spec (itemPayload in quiz-payload.js) holds the code, params, root and expressions.
 import { checkQuantity, formatNumber } from "./quiz-check.js";
-import { feedback, make, mark, partialCreditButtons, reportCheck, trusted, unmark } from "./quiz-ui.js";
+import { make } from "./dom.js";
+import { feedback, mark, partialCreditButtons, reportCheck, trusted, unmark } from "./quiz-ui.js";
 
 export const VALUES_EVENT = "quizkit:values";
 

@@ -1,5 +1,6 @@
 // Short answer: think (and optionally write), reveal the model answer, then assess yourself.
-import { actionRow, button, clearFeedback, explain, feedback, hideExplanation, make, trusted } from "./quiz-ui.js";
+import { make } from "./dom.js";
+import { actionRow, button, clearFeedback, explain, feedback, hideExplanation, trusted } from "./quiz-ui.js";
 
 const LEVELS = [
   { score: 1, text: "I had it" },

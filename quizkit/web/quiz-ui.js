@@ -4,8 +4,6 @@
 import { make } from "./dom.js";
 import { renderMath } from "./quiz-math.js";
 
-export { make };
-
 export function button(text, className) {
   return make("button", { type: "button", class: `md-button qk-button ${className}` }, text);
 }

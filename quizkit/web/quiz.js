@@ -3,8 +3,7 @@
 import { renderMathWhenNear } from "./quiz-math.js";
 import { itemPayload } from "./quiz-payload.js";
 import { Store } from "./quiz-store.js";
-import { onEveryPage } from "./dom.js";
-import { make } from "./quiz-ui.js";
+import { make, onEveryPage } from "./dom.js";
 import * as interview from "./quiz-interview.js";
 import * as matching from "./quiz-matching.js";
 import * as mcq from "./quiz-mcq.js";
