@@ -40,15 +40,20 @@ print("THIRD_PARTY", sorted(m for m in loaded if m not in STDLIB and m not in AL
 """  # noqa: E501
 
 
-def test_engine_imports_with_numpy_and_stdlib_only():
-    result = subprocess.run(
-        [sys.executable, "-c", PROBE],
+def run_probe(code: str) -> subprocess.CompletedProcess:
+    """Run `code` in a fresh interpreter that sees only the repository and the system."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
         capture_output=True,
         text=True,
         cwd=ROOT,
         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
         timeout=60,
     )
+
+
+def test_engine_imports_with_numpy_and_stdlib_only():
+    result = run_probe(PROBE)
     assert result.returncode == 0, result.stderr
     assert "FORBIDDEN []" in result.stdout, result.stdout
     assert "THIRD_PARTY []" in result.stdout, result.stdout
@@ -56,12 +61,5 @@ def test_engine_imports_with_numpy_and_stdlib_only():
 
 def test_the_guard_really_refuses():
     probe = PROBE.replace("import quizkit.backprop\n", "import quizkit.backprop\nimport yaml\n", 1)
-    result = subprocess.run(
-        [sys.executable, "-c", probe],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
-        timeout=60,
-    )
+    result = run_probe(probe)
     assert result.returncode != 0 and "must not import yaml" in result.stderr
