@@ -436,12 +436,17 @@ class Tensor:
 
     # -- backpropagation -------------------------------------------------------------------
 
-    def backward(self, grad=None) -> None:
+    def backward(self, grad=None, *, on_visit=None) -> None:
         """Backpropagate from this tensor: fill `.grad` of everything it was computed from.
 
         `grad` is dL/d(this tensor). It defaults to 1 when this tensor holds a single
         number (a loss); for any other shape you must say which gradient to start from.
         Leaves accumulate: a second call adds to their `.grad` (see the module notes).
+
+        `on_visit(node)`, if given, is called for every computed tensor at the moment the
+        pass sends its (complete) gradient `node.grad` on to its parents, in the order the
+        pass does so. It lets you watch backpropagation happen, e.g. record the order:
+        `loss.backward(on_visit=lambda n: seen.append(n.name))`.
         """
         if grad is None:
             if self.data.size != 1:
@@ -464,6 +469,8 @@ class Tensor:
         self._accumulate(grad)
         for node in reversed(order):
             if node._backward is not None and node.grad is not None and node.requires_grad:
+                if on_visit is not None:
+                    on_visit(node)
                 node._backward(node.grad)
 
     def zero_grad(self) -> None:

@@ -45,6 +45,11 @@ class ItemBase(Strict):
     """Python run against the engine that confirms the key: it binds `answer` or asserts.
 
     The rule for each kind is in quizkit.bank.evidence (and in the README)."""
+    conceptual: Text | None = None
+    """Why no computation can confirm this item (a definition, a piece of history).
+
+    Only such an item may bind `answer` to a typed literal, and it is exempt from the
+    engine-dependence rule of `quizkit check --mutation`, which lists it with this reason."""
 
 
 class Option(Strict):
@@ -184,6 +189,9 @@ class NumericTrace(ItemBase):
     """The numbers the learner computes, in the order they are asked for."""
     evidence: str = ""
     """Optional extra asserts, run with each quantity's computed value bound by name."""
+    constraints: list[Text] = []
+    """Python conditions every set of numbers ("New numbers" included) must meet, e.g.
+    "loss_after < loss_before"; they see the params and each quantity's value by name."""
 
 
 class FollowUp(Strict):
