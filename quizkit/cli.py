@@ -14,6 +14,7 @@ from pathlib import Path
 
 from quizkit.bank.check import check_paths
 from quizkit.bank.evidence import TIME_LIMIT
+from quizkit.bank.mutate import engine_dependence
 
 DEFAULT_ROOT = "lessons_src"
 _LESSON_DIR = re.compile(r"^(\d{2})-(.+)$")
@@ -58,7 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--mutation",
         action="store_true",
-        help="also report the mutation score: how many wrong keys the evidence rejects",
+        help="also plant wrong keys and engine bugs: report how many wrong keys the evidence"
+        " rejects, and which items' evidence depends on the engine",
     )
     check.set_defaults(run=_check)
 
@@ -80,16 +82,35 @@ def _check(args: argparse.Namespace) -> int:
     report = check_paths(args.paths, run_evidence=not args.no_evidence, time_limit=args.time_limit)
     for problem in report.problems:
         print(problem)
+    failed = not report.clean
     if args.mutation and not args.no_evidence:
-        score = report.mutation()
-        for survivor in score.survivors:
-            print(f"mutant survived: {survivor}")
-        print(f"mutation score: {score.killed}/{score.total} ({100 * score.ratio:.1f}%)")
-        if score.survivors:
-            print(report.summary())
-            return 1
+        failed = _print_mutation(report) or failed
     print(report.summary())
-    return 0 if report.clean else 1
+    return 1 if failed else 0
+
+
+def _print_mutation(report) -> bool:
+    """Print both mutation reports; True when either finds a problem."""
+    score = report.mutation()
+    for survivor in score.survivors:
+        print(f"mutant survived: {survivor}")
+    dependence = engine_dependence(report.banks, report.outcomes)
+    problems = dependence.problems()
+    for problem in problems:
+        print(problem)
+    for path, index in dependence.conceptual:
+        item = dependence.items[(path, index)]
+        print(f"conceptual: {path}: {item.id}: {item.conceptual.strip()}")
+    for bug in dependence.unnoticed_bugs():
+        print(f"engine bug no item notices: {bug.id}: {bug.description}")
+    print(f"key mutation score: {score.killed}/{score.total} ({100 * score.ratio:.1f}%)")
+    print(
+        f"engine dependence: {len(dependence.dependent)}/{dependence.total} items"
+        f" ({100 * dependence.ratio:.1f}%) notice at least one of {len(dependence.bugs)}"
+        f" planted engine bugs; {len(dependence.conceptual)} conceptual"
+        f" ({dependence.seconds:.1f} s)"
+    )
+    return bool(score.survivors or problems)
 
 
 def slugify(topic: str) -> str:

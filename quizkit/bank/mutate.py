@@ -14,17 +14,26 @@ uses) rejects it:
 
 The evidence runs once per item; every mutant is judged against that cached outcome. The
 mutation score is killed / total, and the course requires 100%.
+
+Wrong keys are only half of it: evidence that types its own answer kills every wrong key.
+`engine_dependence` therefore plants bugs in the engine itself (quizkit.bank.engine_mutants)
+and reruns each item's evidence under each: an item depends on the engine when at least one
+bug makes its evidence fail or change its verdict. Items that cannot depend on it say why
+with `conceptual: <reason>`.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from .evidence import Outcome, confirm
-from .load import LoadedBank
-from .model import Matching, Mcq, NumericTrace, Ordering, TrueFalse
-from .validate import tolerance_width
+from .engine_mutants import BUGS, EngineBug
+from .evidence import Outcome, confirm, run
+from .load import LoadedBank, Loc
+from .model import Matching, Mcq, NumericTrace, Ordering, Tolerance, TrueFalse
+from .problem import Problem
+from .validate import tolerance_width, within
 
 # A mutated expectation sits this many tolerance widths from the engine's value; more than
 # one width, so it is wrong even after the written `expect`'s own small rounding.
@@ -148,3 +157,121 @@ def _numeric_trace(item: NumericTrace, outcome: Outcome) -> list[Mutant]:
             description = f"{quantity.name} expected as {wrong:.6g} instead of {key:.6g}"
             result.append(Mutant(description, _copy(item, quantities=quantities)))
     return result
+
+
+# -- engine bugs -------------------------------------------------------------------------
+
+# Under a planted bug, evidence may loop far longer than it normally takes (a training loop
+# that no longer converges); it gets this many times its own clean run time, at least
+# _MIN_BUG_SECONDS, before it counts as having noticed the bug by failing.
+_BUG_TIME_FACTOR = 5.0
+_MIN_BUG_SECONDS = 2.0
+
+
+@dataclass
+class Dependence:
+    """Which planted engine bugs each item's evidence notices."""
+
+    bugs: tuple[EngineBug, ...] = ()
+    # (bank path, item index) -> ids of the bugs that item's evidence noticed
+    noticed: dict[tuple[str, int], list[str]] = field(default_factory=dict)
+    # (bank path, item index) -> the item, for every item that was judged
+    items: dict[tuple[str, int], Any] = field(default_factory=dict)
+    loaded: dict[str, LoadedBank] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def total(self) -> int:
+        return len(self.items)
+
+    @property
+    def dependent(self) -> list[tuple[str, int]]:
+        """Items whose evidence noticed at least one bug."""
+        return [key for key in self.items if self.noticed.get(key)]
+
+    @property
+    def conceptual(self) -> list[tuple[str, int]]:
+        return [key for key, item in self.items.items() if item.conceptual]
+
+    @property
+    def ratio(self) -> float:
+        return len(self.dependent) / self.total if self.total else 1.0
+
+    def unnoticed_bugs(self) -> list[EngineBug]:
+        """Bugs that no item's evidence notices: parts of the engine the course never tests."""
+        seen = {bug for ids in self.noticed.values() for bug in ids}
+        return [bug for bug in self.bugs if bug.id not in seen]
+
+    def problems(self) -> list[Problem]:
+        """Items that neither depend on the engine nor say why they cannot (and the reverse)."""
+        found = []
+        for key, item in self.items.items():
+            loaded = self.loaded[key[0]]
+            at: Loc = ("items", key[1])
+            if self.noticed.get(key):
+                if item.conceptual:
+                    found.append(
+                        loaded.problem(
+                            at + ("conceptual",),
+                            "the evidence notices engine bugs"
+                            f" ({', '.join(self.noticed[key][:3])}), so the item is not"
+                            " conceptual: remove `conceptual`",
+                        )
+                    )
+            elif not item.conceptual:
+                found.append(
+                    loaded.problem(
+                        at + ("evidence",),
+                        f"survives all {len(self.bugs)} planted engine bugs: derive the key"
+                        " by running the engine (observe, measure, compute), or mark the"
+                        " item `conceptual: <reason>`",
+                    )
+                )
+        return found
+
+
+def engine_dependence(
+    banks: list[LoadedBank],
+    outcomes: dict[tuple[str, int], Outcome],
+    bugs: tuple[EngineBug, ...] = BUGS,
+) -> Dependence:
+    """Run every cleanly passing item's evidence again under each planted engine bug.
+
+    An item notices a bug when its evidence then fails (raises, asserts, times out), its
+    key is no longer confirmed, or it reaches a different verdict than with the real engine.
+    """
+    started = time.perf_counter()
+    result = Dependence(bugs=bugs)
+    judged = []
+    for loaded in banks:
+        result.loaded[loaded.path] = loaded
+        for index, item in loaded.items:
+            outcome = outcomes.get((loaded.path, index))
+            if outcome is not None and not outcome.problems:
+                result.items[(loaded.path, index)] = item
+                judged.append((loaded, index, item, outcome))
+    for bug in bugs:
+        with bug.applied():
+            for loaded, index, item, outcome in judged:
+                limit = max(_MIN_BUG_SECONDS, _BUG_TIME_FACTOR * outcome.seconds)
+                buggy = run(loaded, index, item, time_limit=limit)
+                if _noticed(loaded, index, item, outcome, buggy):
+                    result.noticed.setdefault((loaded.path, index), []).append(bug.id)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _noticed(loaded: LoadedBank, index: int, item: Any, clean: Outcome, buggy: Outcome) -> bool:
+    if buggy.problems or confirm(loaded, index, item, buggy):
+        return True
+    if isinstance(item, NumericTrace):
+        tolerances = {q.name: q.tolerance for q in item.quantities}
+        for key, value in clean.values.items():
+            other = buggy.values.get(key)
+            tolerance = tolerances.get(key.split(".")[0], Tolerance())
+            if other is None or not within(value, other, tolerance):
+                return True
+        return False
+    if isinstance(clean.answer, float) and isinstance(buggy.answer, float):
+        return not within(clean.answer, buggy.answer, Tolerance())
+    return clean.answer != buggy.answer

@@ -11,6 +11,7 @@ the evidence runner, by the mutation test and (exported as JSON) by the browser.
 
 from __future__ import annotations
 
+import ast
 import keyword
 import math
 import re
@@ -65,13 +66,61 @@ def check_bank(loaded: LoadedBank, reserved: frozenset[str] = frozenset()) -> li
     for index, item in loaded.items:
         at = ("items", index)
         problems += [loaded.problem(at + loc, msg) for loc, msg in item_problems(item, reserved)]
+        for lineno, statement in typed_answers(item):
+            line = loaded.locator.text_line(at + ("evidence",), lineno)
+            message = (
+                f"`{statement}` types the key into its own evidence, which then only agrees"
+                " with itself: derive `answer` by running the engine (observe, measure,"
+                " compute), or mark the item `conceptual: <reason>`"
+            )
+            problems.append(loaded.problem(at + ("evidence",), message, line=line))
     return problems
+
+
+# Kinds whose key is always something the engine can show: a number it computes, an order
+# it visits, a pairing it exhibits. They may not opt out of depending on it.
+NEVER_CONCEPTUAL = ("numeric_trace", "matching", "ordering")
+
+
+def typed_answers(item: Any) -> Iterator[tuple[int, str]]:
+    """(line in the evidence, statement) for each `answer = <literal>` of a non-conceptual item.
+
+    A literal is anything `ast.literal_eval` accepts: an option id, True, a dict or list of
+    ids typed by hand. Items marked conceptual may do this; they say why instead.
+    """
+    if item.conceptual or not item.evidence:
+        return
+    try:
+        tree = ast.parse(item.evidence)
+    except SyntaxError:
+        return  # the evidence runner reports it, with its line
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets, value = [node.target], node.value
+        else:
+            continue
+        if not any(isinstance(t, ast.Name) and t.id == "answer" for t in targets):
+            continue
+        try:
+            ast.literal_eval(value)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            continue
+        statement = " ".join((ast.get_source_segment(item.evidence, node) or "").split())
+        yield node.lineno, statement if len(statement) <= 60 else statement[:57] + "..."
 
 
 def item_problems(item: Any, reserved: frozenset[str] = frozenset()) -> Iterator[tuple[Loc, str]]:
     """(location inside the item, message) for each rule the validated `item` breaks."""
     yield from _duplicates(item.topics, ("topics",), "topic")
     yield from _duplicates(item.hints, ("hints",), "hint")
+    if item.conceptual and item.kind in NEVER_CONCEPTUAL:
+        yield (
+            ("conceptual",),
+            f"a {item.kind} item cannot be conceptual: its key is something the engine can"
+            " show (a computed number, an observed order or pairing), so derive it",
+        )
     if isinstance(item, Mcq):
         yield from _mcq(item)
     elif isinstance(item, Matching):

@@ -1,0 +1,323 @@
+"""Bugs planted in the engine, to find evidence that does not depend on it.
+
+A key mutant (quizkit.bank.mutate) asks "would the evidence notice a wrong key?". That is
+not enough: evidence that types its own answer (`answer = "b"`) rejects every wrong key and
+proves nothing. The question here is the converse: "would the evidence notice a wrong
+*engine*?" Each `EngineBug` is a small edit of the engine's source of the kind people
+really make when they write backprop (a swapped operand, a missing factor, σ instead of
+σ′, a fork that overwrites instead of adds, the backward pass walked in the wrong order,
+a loss gradient without its `− y`, memory counted wrongly ...). With the bug applied, the
+item's evidence runs again; the item *depends on the engine* if it then fails, or reaches
+a different verdict.
+
+A bug is applied by compiling the edited source of its module and swapping the code of
+the functions that changed into the live function objects (`func.__code__`), so every
+reference anyone holds to `Tensor.__mul__` or `nn.SGD.step` runs the buggy code until the
+bug is removed again. Nothing is written to disk and no module is reloaded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import inspect
+import types
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+__all__ = ["EngineBug", "BUGS", "StaleBug"]
+
+
+class StaleBug(Exception):
+    """The engine's source no longer holds the text a bug edits (the catalogue needs updating)."""
+
+
+@dataclass(frozen=True)
+class EngineBug:
+    """One planted bug: replace `old` (which must occur exactly once) by `new` in `module`."""
+
+    id: str
+    module: str
+    old: str
+    new: str
+    description: str
+
+    def source(self) -> tuple[str, str]:
+        """The module's file name and its source with the bug written in."""
+        module = importlib.import_module(self.module)
+        text = inspect.getsource(module)
+        count = text.count(self.old)
+        if count != 1:
+            raise StaleBug(
+                f"engine bug {self.id!r}: {self.module} holds the text to edit {count} times"
+                f" (expected once): {self.old!r}"
+            )
+        if self.old.count("\n") != self.new.count("\n"):
+            # Later functions keep their line numbers, so only the edited ones differ.
+            raise StaleBug(f"engine bug {self.id!r}: the edit must keep the number of lines")
+        return module.__file__ or self.module, text.replace(self.old, self.new)
+
+    @contextlib.contextmanager
+    def applied(self) -> Iterator[None]:
+        """Run the engine with this bug inside the `with` block; restore it afterwards."""
+        filename, text = self.source()
+        module = importlib.import_module(self.module)
+        edited = _code_by_name(compile(text, filename, "exec"))
+        swapped: list[tuple[types.FunctionType, types.CodeType]] = []
+        try:
+            for function in _functions(module):
+                code = edited.get(function.__code__.co_qualname)
+                if code is not None and code != function.__code__:
+                    swapped.append((function, function.__code__))
+                    function.__code__ = code
+            if not swapped:
+                raise StaleBug(f"engine bug {self.id!r} changed no function of {self.module}")
+            yield
+        finally:
+            for function, original in swapped:
+                function.__code__ = original
+
+
+def _code_by_name(code: types.CodeType) -> dict[str, types.CodeType]:
+    """Every function's code object inside `code`, by qualified name (Foo.bar, f.<locals>.g)."""
+    found: dict[str, types.CodeType] = {}
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            found[const.co_qualname] = const
+            found.update(_code_by_name(const))
+    return found
+
+
+def _functions(module: types.ModuleType) -> Iterator[types.FunctionType]:
+    """The module's own functions and its classes' methods (properties included)."""
+    for value in vars(module).values():
+        if isinstance(value, types.FunctionType) and value.__module__ == module.__name__:
+            yield value
+        elif isinstance(value, type) and value.__module__ == module.__name__:
+            for member in vars(value).values():
+                if isinstance(member, staticmethod | classmethod):
+                    member = member.__func__
+                if isinstance(member, property):
+                    yield from (f for f in (member.fget, member.fset) if f is not None)
+                elif isinstance(member, types.FunctionType):
+                    yield member
+
+
+_TENSOR = "quizkit.backprop.tensor"
+_FUNCTIONS = "quizkit.backprop.functions"
+
+# The catalogue. Each entry is a mistake a person writing this engine could make; the
+# test suite checks that every one still applies to the current source and changes what
+# the engine computes.
+BUGS: tuple[EngineBug, ...] = (
+    EngineBug(
+        "mul-wrong-operand",
+        _TENSOR,
+        "a._accumulate(unbroadcast(g * b.data, a.shape))",
+        "a._accumulate(unbroadcast(g * a.data, a.shape))",
+        "a product's first input is scaled by itself instead of by the other input",
+    ),
+    EngineBug(
+        "add-drops-second-input",
+        _TENSOR,
+        "                b._accumulate(unbroadcast(g, b.shape))",
+        "                b._accumulate(unbroadcast(0 * g, b.shape))",
+        "a sum sends no gradient to its second input",
+    ),
+    EngineBug(
+        "sub-sign",
+        _TENSOR,
+        "b._accumulate(unbroadcast(-g, b.shape))",
+        "b._accumulate(unbroadcast(g, b.shape))",
+        "a difference's second input gets +g instead of −g",
+    ),
+    EngineBug(
+        "div-sign",
+        _TENSOR,
+        "unbroadcast(-g * a.data / (b.data * b.data), b.shape)",
+        "unbroadcast(g * a.data / (b.data * b.data), b.shape)",
+        "a quotient's denominator gets +a/b² instead of −a/b²",
+    ),
+    EngineBug(
+        "matmul-input-grad-dropped",
+        _TENSOR,
+        "grad_a = g2 @ np.swapaxes(b_data, -1, -2)",
+        "grad_a = 0 * g2 @ np.swapaxes(b_data, -1, -2)",
+        "a matrix product passes no gradient to its left operand",
+    ),
+    EngineBug(
+        "matmul-ignores-upstream",
+        _TENSOR,
+        "grad_b = np.swapaxes(a_data, -1, -2) @ g2",
+        "grad_b = np.swapaxes(a_data, -1, -2) @ np.ones_like(g2)",
+        "a matrix product's right operand ignores the upstream gradient (chain rule forgotten)",
+    ),
+    EngineBug(
+        "pow-missing-exponent",
+        _TENSOR,
+        "g * b.data * a.data ** (b.data - 1)",
+        "g * a.data ** (b.data - 1)",
+        "the derivative of aᵇ forgets the factor b (x² gives x, not 2x)",
+    ),
+    EngineBug(
+        "mean-not-divided",
+        _TENSOR,
+        "np.broadcast_to(g / count, a.shape)",
+        "np.broadcast_to(g, a.shape)",
+        "a mean spreads g back without dividing by the count",
+    ),
+    EngineBug(
+        "relu-slope-one",
+        _TENSOR,
+        "a._accumulate(g * (a.data > 0))",
+        "a._accumulate(g * (a.data > -np.inf))",
+        "ReLU passes the gradient everywhere, as if its slope were 1",
+    ),
+    EngineBug(
+        "leaky-relu-no-leak",
+        _TENSOR,
+        "np.where(positive, 1.0, slope)",
+        "np.where(positive, 1.0, 0.0)",
+        "leaky ReLU's backward uses slope 0 for negative inputs",
+    ),
+    EngineBug(
+        "sigmoid-value-not-slope",
+        _TENSOR,
+        "a._accumulate(g * s * (1.0 - s))",
+        "a._accumulate(g * s)",
+        "sigmoid's backward multiplies by σ instead of σ(1 − σ)",
+    ),
+    EngineBug(
+        "tanh-slope",
+        _TENSOR,
+        "a._accumulate(g * (1.0 - t * t))",
+        "a._accumulate(g * (1.0 - t))",
+        "tanh's backward uses 1 − t instead of 1 − t²",
+    ),
+    EngineBug(
+        "exp-slope-one",
+        _TENSOR,
+        "a._accumulate(g * e)",
+        "a._accumulate(g * 1)",
+        "exp's backward forgets that eˣ is its own derivative",
+    ),
+    EngineBug(
+        "log-slope",
+        _TENSOR,
+        "a._accumulate(g / a.data)",
+        "a._accumulate(g * a.data)",
+        "log's backward multiplies by x instead of dividing",
+    ),
+    EngineBug(
+        "fork-overwrites",
+        _TENSOR,
+        "            self.grad = self.grad + grad",
+        "            self.grad = grad",
+        "a value used twice keeps only the last gradient (= instead of +=)",
+    ),
+    EngineBug(
+        "backward-forward-order",
+        _TENSOR,
+        "        for node in reversed(order):",
+        "        for node in order:",
+        "the backward pass visits nodes in forward order, before their gradients are complete",
+    ),
+    EngineBug(
+        "broadcast-averaged",
+        _TENSOR,
+        "        grad = grad.sum(axis=tuple(range(extra)))",
+        "        grad = grad.mean(axis=tuple(range(extra)))",
+        "a broadcast operand (a bias) gets the batch's mean gradient instead of the sum",
+    ),
+    EngineBug(
+        "index-overwrites",
+        _TENSOR,
+        "np.add.at(grad, index, g)",
+        "grad.__setitem__(index, g)",
+        "an element picked twice by indexing receives only one gradient",
+    ),
+    EngineBug(
+        "softmax-elementwise",
+        _FUNCTIONS,
+        "a._accumulate(p * (g - (g * p).sum(axis=axis, keepdims=True)))",
+        "a._accumulate(p * (1 - p) * g)",
+        "softmax's backward treats it as element-wise (only the Jacobian's diagonal)",
+    ),
+    EngineBug(
+        "cross-entropy-no-minus-one",
+        _FUNCTIONS,
+        "grad[rows, labels] -= 1.0",
+        "grad[rows, labels] -= 0.0",
+        "cross-entropy's gradient is p instead of p − y",
+    ),
+    EngineBug(
+        "cross-entropy-not-averaged",
+        _FUNCTIONS,
+        "grad *= g / n",
+        "grad *= g / 1",
+        "cross-entropy's gradient is not divided by the batch size",
+    ),
+    EngineBug(
+        "linear-bias-averaged",
+        "quizkit.backprop.nn",
+        "b._accumulate(g.sum(axis=0))",
+        "b._accumulate(g.mean(axis=0))",
+        "a Linear layer's bias gets the batch's mean gradient instead of the sum",
+    ),
+    EngineBug(
+        "linear-input-grad-dropped",
+        "quizkit.backprop.nn",
+        "x._accumulate(g @ W.data.T)",
+        "x._accumulate(0 * g @ W.data.T)",
+        "a Linear layer passes no gradient back to its input (only to its parameters)",
+    ),
+    EngineBug(
+        "sgd-ascent",
+        "quizkit.backprop.nn",
+        "p.data -= (self.lr * scale) * p.grad",
+        "p.data += (self.lr * scale) * p.grad",
+        "SGD steps up the gradient instead of down",
+    ),
+    EngineBug(
+        "clip-not-scaled",
+        "quizkit.backprop.nn",
+        "                scale = self.clip_norm / norm",
+        "                scale = 1.0",
+        "gradient clipping never scales the gradient",
+    ),
+    EngineBug(
+        "dense-delta-without-slope",
+        "quizkit.backprop.dense",
+        "delta = passed_back * act_prime(cache.zs[l - 1])",
+        "delta = passed_back * 1",
+        "matrix-form backprop forgets the activation's derivative (δ without f′)",
+    ),
+    EngineBug(
+        "dense-bias-averaged",
+        "quizkit.backprop.dense",
+        "db[l] = delta.sum(axis=1)",
+        "db[l] = delta.mean(axis=1)",
+        "matrix-form backprop averages the bias gradient over the batch",
+    ),
+    EngineBug(
+        "census-counts-all",
+        "quizkit.backprop.checkpoint",
+        "alive = sum(ref() is not None for ref in self.watched)",
+        "alive = len(self.watched)",
+        "checkpointing's memory count includes activations already freed",
+    ),
+    EngineBug(
+        "checkpoint-recompute-uncounted",
+        "quizkit.backprop.checkpoint",
+        "            forwards += 1",
+        "            forwards += 0",
+        "checkpointing does not count the layers it recomputes",
+    ),
+    EngineBug(
+        "gradcheck-one-sided",
+        "quizkit.backprop.checking",
+        "grad.flat[i] = (up - down) / (2 * eps)",
+        "grad.flat[i] = (up - down) / eps",
+        "gradcheck's centered difference is not divided by 2ε",
+    ),
+)
