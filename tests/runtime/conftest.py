@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import os
 import sys
 import threading
 from dataclasses import dataclass
@@ -26,8 +27,22 @@ class Site:
 
     @property
     def has_numpy(self) -> bool:
-        """Whether NumPy's wheel is self-hosted (the build found it in the wheels directory)."""
-        return "numpy vendored" in self.report or "numpy downloaded" in self.report
+        """Whether NumPy's wheel is self-hosted: the built site holds it next to Pyodide."""
+        return any((self.root / "pyodide").glob("numpy-*.whl"))
+
+    def require_numpy(self) -> None:
+        """Skip a test that needs NumPy in the browser when the wheel is not self-hosted.
+
+        Under CI (the `CI` variable set) that is a failure instead: CI is given the wheel
+        (.ci/run points PYODIDE_WHEELS_DIR at it), so its absence is a broken setup, and
+        these tests must never pass there by skipping.
+        """
+        if self.has_numpy:
+            return
+        reason = f"NumPy's wasm wheel is not self-hosted here ({self.report})"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}; CI must run the NumPy-in-browser tests")
+        pytest.skip(reason)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -69,8 +69,7 @@ def _pure_libs(dest: Path) -> None:
 
 @pytest.fixture(scope="module")
 def pyodide_run(runtime_site, tmp_path_factory):
-    if not runtime_site.has_numpy:
-        pytest.skip(f"NumPy's wasm wheel is not self-hosted here ({runtime_site.report})")
+    runtime_site.require_numpy()
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed")

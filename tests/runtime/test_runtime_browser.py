@@ -187,8 +187,7 @@ def test_editor_indents_with_tab_and_lets_keyboard_users_out(page, served_site):
 
 
 def test_engine_runs_in_a_cell_and_through_the_runtime_api(page, served_site):
-    if not served_site.has_numpy:
-        pytest.skip(f"NumPy's wasm wheel is not self-hosted here ({served_site.report})")
+    served_site.require_numpy()
     open_site(page, served_site)
     assert output(run(page, "engine")) == "grad 7.0\n"
     params = {"x": {"value": 2.0, "range": [1.0, 3.0], "step": 0.5}, "y": {"value": 3.0}}
