@@ -49,9 +49,25 @@ def test_default_path_is_lessons_src(tmp_path, monkeypatch, capsys, write_bank):
     assert capsys.readouterr().out.startswith("1 bank, 1 item (true_false 1)")
 
 
-def test_mutation_flag_reports_the_score(write_bank, capsys):
-    assert main(["check", "--mutation", str(write_bank(TF_ITEM + MCQ_ITEM))]) == 0
-    assert "mutation score: 3/3 (100.0%)" in capsys.readouterr().out
+def test_mutation_flag_reports_both_scores(write_bank, capsys):
+    assert main(["check", "--mutation", str(write_bank(MCQ_ITEM))]) == 0
+    out = capsys.readouterr().out
+    assert "key mutation score: 2/2 (100.0%)" in out
+    assert "engine dependence: 1/1 items (100.0%) notice at least one of" in out
+
+
+def test_mutation_flag_fails_on_evidence_that_ignores_the_engine(write_bank, capsys):
+    # "2 + 2 == 4" kills its one wrong key, yet no bug in the engine could change it.
+    path = write_bank(TF_ITEM + MCQ_ITEM)
+    assert main(["check", "--mutation", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert f"{path}:11: two-plus-two: evidence: survives all" in out
+    assert "key mutation score: 3/3 (100.0%)" in out
+    assert "engine dependence: 1/2 items (50.0%)" in out
+    conceptual = TF_ITEM.replace("  answer: true", '  answer: true\n  conceptual: "arithmetic"')
+    assert main(["check", "--mutation", str(write_bank(conceptual + MCQ_ITEM))]) == 0
+    out = capsys.readouterr().out
+    assert ": two-plus-two: arithmetic" in out and "1 conceptual" in out
 
 
 def test_bad_input_never_prints_a_traceback(tmp_path):
@@ -100,7 +116,8 @@ def test_new_scaffolds_the_next_free_number_and_passes_check(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "(mcq 1, true_false 1, short_answer 1, matching 1, ordering 1, numeric_trace 1," in out
     assert out.rstrip().endswith(": clean")
-    assert "mutation score" in out and "(100.0%)" in out
+    assert "key mutation score: 17/17 (100.0%)" in out
+    assert "engine dependence: 7/7 items (100.0%)" in out
 
 
 def test_new_refuses_an_existing_topic(tmp_path, capsys):

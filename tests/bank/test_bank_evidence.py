@@ -19,6 +19,22 @@ def run(path, time_limit=evidence.TIME_LIMIT) -> list[str]:
     return [f"{p.line}: {p.item_id}: {p.field}: {p.message}" for p in report.problems]
 
 
+def run_evidence(path, time_limit=evidence.TIME_LIMIT) -> list[str]:
+    """What running the evidence alone reports, without the bank's static checks.
+
+    The runner's own mechanics (namespaces, time limit, how an `answer` is normalised and
+    compared) are tested here with typed answers, which `quizkit check` rejects on its own
+    (see test_typed_answer_is_rejected_unless_conceptual).
+    """
+    loaded = load_bank(path)
+    problems = [
+        p
+        for index, item in loaded.items
+        for p in evidence.check(loaded, index, item, time_limit).problems
+    ]
+    return [f"{p.line}: {p.item_id}: {p.field}: {p.message}" for p in problems]
+
+
 def first_outcome(path) -> evidence.Outcome:
     loaded = load_bank(path)
     index, item = loaded.items[0]
@@ -45,7 +61,7 @@ def test_names_do_not_leak_between_items(write_bank):
     second = TF_ITEM.replace("two-plus-two", "second").replace(
         '"answer = 2 + 2 == 4"', "\"answer = 'secret' not in globals()\""
     )
-    assert run(write_bank(first + second)) == []
+    assert run_evidence(write_bank(first + second)) == []
 
 
 def test_exception_is_reported_on_the_yaml_line_that_raised(write_bank):
@@ -53,7 +69,7 @@ def test_exception_is_reported_on_the_yaml_line_that_raised(write_bank):
         'evidence: "answer = 2 + 2 == 4"',
         "evidence: |\n    total = 4\n    ratio = total / (total - 4)\n    answer = True",
     )
-    assert run(write_bank(item)) == [
+    assert run_evidence(write_bank(item)) == [
         "13: two-plus-two: evidence: raised ZeroDivisionError: division by zero"
         " at `ratio = total / (total - 4)`"
     ]
@@ -80,7 +96,7 @@ def test_runaway_evidence_is_stopped(write_bank):
         "evidence: |\n    n = 0\n    while True:\n        n += 1\n    answer = True",
     )
     started = time.perf_counter()
-    [message] = run(write_bank(item), time_limit=0.3)
+    [message] = run_evidence(write_bank(item), time_limit=0.3)
     assert time.perf_counter() - started < 5
     # stopped inside the loop, on whichever of its two lines was running
     assert re.match(r"1[34]: two-plus-two: evidence: did not finish within 0.3 s", message)
@@ -88,7 +104,7 @@ def test_runaway_evidence_is_stopped(write_bank):
 
 def test_evidence_output_is_not_printed(write_bank, capsys):
     item = TF_ITEM.replace('"answer = 2 + 2 == 4"', "\"print('noise'); answer = True\"")
-    assert run(write_bank(item)) == []
+    assert run_evidence(write_bank(item)) == []
     assert capsys.readouterr().out == ""
 
 
@@ -128,7 +144,7 @@ def test_missing_answer(write_bank):
 )  # fmt: skip
 def test_mcq_answers(write_bank, answer, expected):
     item = MCQ_ITEM.replace("answer = float(x.grad) * 2.0", f"answer = {answer}")
-    assert run(write_bank(item)) == expected
+    assert run_evidence(write_bank(item)) == expected
 
 
 def test_mcq_numeric_answer_needs_a_key_value(write_bank):
@@ -183,7 +199,7 @@ MATCHING = """
     ],
 )  # fmt: skip
 def test_matching_answers(write_bank, answer, expected):
-    assert run(write_bank(MATCHING.replace("ANSWER", answer))) == expected
+    assert run_evidence(write_bank(MATCHING.replace("ANSWER", answer))) == expected
 
 
 ORDERING = """
@@ -216,7 +232,7 @@ ORDERING = """
     ],
 )  # fmt: skip
 def test_ordering_answers(write_bank, answer, expected):
-    assert run(write_bank(ORDERING.replace("ANSWER", answer))) == expected
+    assert run_evidence(write_bank(ORDERING.replace("ANSWER", answer))) == expected
 
 
 def test_short_answer_evidence_must_assert(write_bank):

@@ -101,7 +101,7 @@ def test_matching_duplicates(write_bank):
         - {id: add, term: "Add", definition: "passes it on"}
         - {id: add, term: "Add", definition: "passes it on"}
       explanation: "e"
-      evidence: "answer = {}"
+      evidence: "answer = dict()"
     """
     assert [field for _, field, _ in problems(write_bank(item))] == [
         "pairs[1].id",
@@ -121,7 +121,7 @@ def test_ordering_needs_distinct_steps(write_bank):
         - {id: a, text: "Forward"}
         - {id: b, text: " Forward"}
       explanation: "e"
-      evidence: "answer = ['a', 'b']"
+      evidence: "answer = list('ab')"
     """
     [(line, field, message)] = problems(write_bank(item))
     assert (line, field) == (11, "steps[1].text")
@@ -204,6 +204,30 @@ def test_harmless_text_is_not_flagged(write_bank, text):
 
 def test_python_fields_are_not_scanned_as_html(write_bank):
     item = TF_ITEM.replace(
-        'evidence: "answer = 2 + 2 == 4"', "evidence: \"html = '<script>'; answer = True\""
+        'evidence: "answer = 2 + 2 == 4"',
+        "evidence: \"html = '<script>'; answer = html.startswith('<')\"",
     )
     assert problems(write_bank(item)) == []
+
+
+@pytest.mark.parametrize(
+    ("statement", "flagged"),
+    [
+        ('answer = "six"', True),
+        ("answer = {'a': 'a', 'b': 'b'}", True),
+        ("answer = ['forward', ('backward', 1)]", True),
+        ("answer: bool = False", True),
+        ("answer = -3.5", True),
+        ("answer = float(x.grad)", False),
+        ("answer = observed", False),
+        ("answer = 2 + 2 == 4", False),
+        ("answers = 'six'", False),
+    ],
+)
+def test_typed_answers_are_found(statement, flagged):
+    from quizkit.bank.validate import typed_answers
+
+    item = type("Item", (), {"conceptual": None, "evidence": f"x = 1\n{statement}\n"})()
+    assert [line for line, _ in typed_answers(item)] == ([2] if flagged else [])
+    item.conceptual = "a definition"
+    assert list(typed_answers(item)) == []

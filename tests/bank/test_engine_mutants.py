@@ -1,0 +1,115 @@
+"""Bugs planted in the engine: each one applies to today's source, changes what the engine
+computes, and is removed again; items that ignore the engine are found by them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from bankhelp import MCQ_ITEM, TF_ITEM, TRACE_ITEM
+
+from quizkit.backprop import Tensor, checkpoint, cross_entropy, dense, gradcheck, nn, softmax
+from quizkit.bank.check import check_paths
+from quizkit.bank.engine_mutants import BUGS, EngineBug, StaleBug, _functions
+from quizkit.bank.mutate import engine_dependence
+
+
+def probe() -> np.ndarray:
+    """Many numbers the engine computes, touching every part a planted bug can edit."""
+    rng = np.random.default_rng(7)
+    out: list[np.ndarray] = []
+
+    x = Tensor(rng.uniform(0.5, 1.5, (2, 3)), requires_grad=True)
+    w = Tensor(rng.normal(size=(3, 2)), requires_grad=True)
+    b = Tensor(rng.normal(size=(2,)), requires_grad=True)
+    h = x @ w + b  # a broadcast bias
+    y = (h.tanh() * h.sigmoid() + h.relu() - h.leaky_relu(0.1) / (x.sum() + 1.0)) ** 2
+    z = y.mean() + x.exp().log().sum() * x[0, 0] + x[[0, 0], [1, 1]].sum()
+    z = z + ((x - 1.0).relu() * 3.0 + (x - 1.0).leaky_relu(0.1) * 5.0).sum()  # mixed signs
+    visited: list[str] = []
+    z.backward(on_visit=lambda node: visited.append(node.op))
+    out += [x.grad, w.grad, b.grad, np.array([len(visited)])]
+
+    logits = Tensor(rng.normal(size=(2, 4)), requires_grad=True)
+    (softmax(logits) * Tensor(rng.normal(size=(2, 4)))).sum().backward()
+    out.append(logits.grad)
+    logits = Tensor(rng.normal(size=(3, 4)), requires_grad=True)
+    cross_entropy(logits, [0, 3, 1]).backward()
+    out.append(logits.grad)
+
+    layer = nn.Linear(3, 2, rng=1)
+    inputs = Tensor(rng.normal(size=(4, 3)), requires_grad=True)
+    (layer(inputs) ** 2).mean().backward()
+    out += [inputs.grad, layer.b.grad]
+    nn.SGD(layer.parameters(), lr=0.1).step()
+    out.append(layer.W.data.copy())
+    for p in layer.parameters():
+        p.grad = np.full_like(p.data, 100.0)
+    nn.SGD(layer.parameters(), lr=0.1, clip_norm=1.0).step()
+    out.append(layer.W.data.copy())
+
+    weights = [rng.normal(size=(3, 2)), rng.normal(size=(1, 3))]
+    biases = [rng.normal(size=3), rng.normal(size=1)]
+    _, grads, _ = dense.loss_and_gradients(
+        weights, biases, rng.normal(size=(2, 4)), rng.normal(size=(1, 4)), "sigmoid"
+    )
+    out += grads.dW + grads.db
+
+    stack = checkpoint.make_stack(9, 4, rng=3)
+    report = checkpoint.checkpointed_backward(
+        stack, rng.normal(size=(2, 4)), lambda t: (t * t).mean(), every=3
+    )
+    out.append(np.array([report.peak_stored, report.layer_forwards]))
+
+    v = Tensor(rng.normal(size=3))
+    out += gradcheck(lambda t: (t * t * t).sum(), [v]).numeric
+    return np.concatenate([np.ravel(np.asarray(a, dtype=float)) for a in out])
+
+
+def test_the_catalogue_has_at_least_a_dozen_distinct_bugs():
+    assert len(BUGS) >= 12
+    assert len({bug.id for bug in BUGS}) == len(BUGS)
+
+
+@pytest.mark.parametrize("bug", BUGS, ids=lambda bug: bug.id)
+def test_each_bug_changes_what_the_engine_computes_and_is_removed_after(bug):
+    clean = probe()
+    with bug.applied():
+        with np.errstate(all="ignore"):
+            try:
+                buggy = probe()
+            except Exception:  # a bug may also make the engine fail outright
+                buggy = None
+    assert buggy is None or buggy.shape != clean.shape or not np.allclose(buggy, clean)
+    np.testing.assert_array_equal(probe(), clean)
+
+
+def test_a_bug_is_removed_even_when_the_code_inside_raises():
+    import quizkit.backprop.tensor as tensor_module
+
+    before = {f: f.__code__ for f in _functions(tensor_module)}
+    with pytest.raises(ZeroDivisionError), BUGS[0].applied():
+        1 / 0  # noqa: B018
+    assert {f: f.__code__ for f in _functions(tensor_module)} == before
+
+
+def test_a_bug_whose_text_is_gone_is_reported_as_stale():
+    bug = EngineBug("gone", "quizkit.backprop.tensor", "no such text", "x", "stale")
+    with pytest.raises(StaleBug, match="holds the text to edit 0 times"), bug.applied():
+        pass
+
+
+def test_dependence_names_the_bugs_each_item_notices(write_bank):
+    report = check_paths([write_bank(TF_ITEM + MCQ_ITEM + TRACE_ITEM)])
+    assert report.clean
+    dependence = engine_dependence(report.banks, report.outcomes)
+    noticed = {
+        dependence.items[key].id: set(dependence.noticed.get(key, [])) for key in dependence.items
+    }
+    # 2 + 2 == 4 runs no engine code; the product x·3 and the trace y = w·x both do.
+    assert noticed["two-plus-two"] == set()
+    assert "mul-wrong-operand" in noticed["times-table"]
+    assert "mul-wrong-operand" in noticed["scale-trace"]
+    assert "tanh-slope" not in noticed["scale-trace"]
+    [problem] = dependence.problems()
+    assert (problem.item_id, problem.field) == ("two-plus-two", "evidence")
+    assert dependence.ratio == pytest.approx(2 / 3)
