@@ -10,7 +10,7 @@ from bankhelp import load_real, real_bank_paths
 
 from quizkit.bank import evidence
 from quizkit.bank.evidence import reserved_names
-from quizkit.bank.mutate import Score, mutants, score_item
+from quizkit.bank.mutate import Score, engine_dependence, mutants, score_item
 from quizkit.bank.validate import check_bank, duplicate_ids
 
 BANKS = [load_real(path) for path in real_bank_paths()]
@@ -75,3 +75,28 @@ def test_mutation_score_of_the_course_is_100_percent():
     print(f"mutation score: {total.killed}/{total.total} ({100 * total.ratio:.1f}%)")
     assert total.total > 0
     assert total.ratio == 1.0, "\n".join(total.survivors)
+
+
+def test_the_course_depends_on_the_engine():
+    """≥ 90% of items notice a planted engine bug; every numeric trace, matching and ordering
+    item does; every other item either does or says why it cannot (`conceptual`)."""
+    outcomes = {}
+    for param in ITEMS:
+        loaded, index, item = param.values
+        outcomes[(loaded.path, index)] = outcome_of(loaded, index, item)
+    assert all(not o.problems for o in outcomes.values()), "see test_item_evidence"
+    dependence = engine_dependence(BANKS, outcomes)
+    print(
+        f"engine dependence: {len(dependence.dependent)}/{dependence.total}"
+        f" ({100 * dependence.ratio:.1f}%), {len(dependence.conceptual)} conceptual"
+    )
+    problems = dependence.problems()
+    assert not problems, "\n".join(map(str, problems))
+    must = {"numeric_trace", "matching", "ordering"}
+    independent = [
+        dependence.items[key].id
+        for key in dependence.items
+        if dependence.items[key].kind in must and not dependence.noticed.get(key)
+    ]
+    assert independent == []
+    assert dependence.ratio >= 0.9
