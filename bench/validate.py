@@ -5,7 +5,9 @@
 Prints the time for the course as it is and, when it has fewer than 120 items, for a
 course scaled up to 120 items by repeating its banks under fresh ids, since the target
 is "at most 10 s for 120 items on a 2-core machine". The slowest items are listed so a
-regression points at its cause.
+regression points at its cause. Then it times `quizkit check --mutation`'s engine-bug run on
+the course as it is (every item's evidence again under each planted engine bug), against a
+target of 60 s, since the test suite runs it on every CI run.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ import yaml
 
 from quizkit.bank.check import check_paths
 from quizkit.bank.load import load_bank
+from quizkit.bank.mutate import engine_dependence
 
 TARGET_ITEMS = 120
 TARGET_SECONDS = 10.0
+TARGET_ENGINE_MUTANT_SECONDS = 60.0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,6 +55,13 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"validate: {items} items in {seconds:.2f} s ({1000 * seconds / max(items, 1):.1f} ms"
         f" per item); target {TARGET_SECONDS:g} s per {TARGET_ITEMS} items: {verdict}"
+    )
+    dependence = engine_dependence(report.banks, report.outcomes)
+    verdict = "within" if dependence.seconds <= TARGET_ENGINE_MUTANT_SECONDS else "OVER"
+    print(
+        f"engine mutants: {len(dependence.bugs)} bugs x {dependence.total} items in"
+        f" {dependence.seconds:.1f} s; {len(dependence.dependent)} items depend on the engine;"
+        f" target {TARGET_ENGINE_MUTANT_SECONDS:g} s: {verdict}"
     )
     return 0 if report.clean else 1
 
