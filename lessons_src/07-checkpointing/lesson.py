@@ -45,15 +45,19 @@
 # batch doubles the activation memory and leaves the parameter memory alone; doubling the depth
 # doubles both. Real frameworks store several arrays per layer (pre-activations, activations,
 # normalisation statistics, attention weights), so the true constant is larger still.
+#
+# For a sense of scale, here is that count for a network of 100 layers of width 1024 in 32-bit
+# floats, with one stored array per layer (arithmetic, not a measurement):
 
 
 # %%
 import math
+import tracemalloc
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-from quizkit.backprop import checkpoint
+from quizkit.backprop import Tensor, checkpoint
 
 layers, width, bytes_per_number = 100, 1024, 4  # float32
 parameters = layers * width * width * bytes_per_number
@@ -66,6 +70,48 @@ for batch in (256, 1024, 4096):
 
 
 # %% [markdown]
+# Now measure it. Python's `tracemalloc` sees every array NumPy allocates, so it can tell how
+# many bytes the engine's graph holds between the end of the forward pass and the start of the
+# backward pass. Here is a stack of 6 $\tanh$ layers of width 64, run on a batch of 128 examples
+# and then of 256:
+
+
+# %%
+def bytes_held_for_backward(stack, x):
+    """Bytes a forward pass leaves alive until its backward pass, measured by tracemalloc;
+    and the bytes of the parameters and their gradients once the backward pass is done."""
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    h = Tensor(x)
+    for block in stack:
+        h = block(h)
+    loss = (h * h).sum()  # the graph is alive here, waiting for loss.backward()
+    held = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    loss.backward()
+    parameters = [p for block in stack for p in block.parameters()]
+    return held, sum(p.data.nbytes + p.grad.nbytes for p in parameters)
+
+
+stack = checkpoint.make_stack(6, 64, rng=0)
+batch_x = np.random.default_rng(0).normal(size=(256, 64))
+held, parameter_bytes = {}, {}
+for batch in (128, 256):
+    held[batch], parameter_bytes[batch] = bytes_held_for_backward(stack, batch_x[:batch])
+    print(
+        f"batch {batch}: the graph holds {held[batch] / 1e3:4.0f} kB for the backward pass;"
+        f" parameters and gradients take {parameter_bytes[batch] / 1e3:.0f} kB"
+    )
+batch_growth = held[256] / held[128]
+
+
+# %% [markdown]
+# Doubling the batch multiplies the bytes held by {{ batch_growth = 2.0 }} (each $\tanh$ layer
+# keeps two $B \times D$ arrays, $z$ and $\tanh z$), while the parameters and their gradients
+# take {{ parameter_bytes[128] == parameter_bytes[256] = the same }}
+# {{ parameter_bytes[256] / 1e3 = 399 }} kB at both batch sizes: the backward pass sums the
+# examples' contributions into one gradient array per parameter.
+#
 # ## Store some, recompute the rest
 #
 # The activations are needed, but they do not have to be *kept*: anything the forward pass
@@ -81,6 +127,11 @@ for batch in (256, 1024, 4096):
 #    (from the loss, or from the segment after it);
 # 3. drop the segment's activations; the gradient at its checkpoint is what the previous
 #    segment starts from.
+#
+# That is exactly what the engine's `checkpoint` module does, and it keeps the code short.
+# Practical implementations save one step: PyTorch's `checkpoint_sequential`, for example, runs
+# the *last* segment normally in the forward pass and keeps its activations, so the backward
+# pass can start on it at once; only the earlier segments are recomputed.
 #
 # At the busiest moment memory holds all the checkpoints, $L/k$ of them, plus the $k$
 # activations of the segment being processed:
@@ -105,10 +156,11 @@ for batch in (256, 1024, 4096):
 # training deep networks.
 #
 # **The price.** Every layer's forward pass now runs twice: once in the original forward pass
-# and once when its segment is recomputed. That is one extra forward pass in total. Since a
-# training step costs about three forward passes (lesson 6: one forward, a backward of about
-# two), checkpointing makes it cost about four: roughly a third more compute for memory that
-# grows like $\sqrt{L}$ instead of $L$.
+# and once when its segment is recomputed. That is one extra forward pass in total (a little
+# less, $L - k$ layers instead of $L$, when the last segment is kept). Since a training step
+# costs about three forward passes (lesson 6: one forward, a backward of about two),
+# checkpointing makes it cost about four: roughly a third more compute for memory that grows
+# like $\sqrt{L}$ instead of $L$.
 #
 # Work out the numbers for one network by hand:
 #
@@ -131,7 +183,7 @@ def loss_fn(h):
     return (h * h).mean()
 
 
-depths, plain_peaks, checkpointed_peaks = [16, 64, 256], [], []
+depths, plain_peaks, checkpointed_peaks, forwards, identical = [16, 64, 256], [], [], [], []
 for depth in depths:
     stack = checkpoint.make_stack(depth, width, rng=depth)
     params = [p for block in stack for p in block.parameters()]
@@ -141,6 +193,8 @@ for depth in depths:
     same = all(np.array_equal(g, p.grad) for g, p in zip(plain_grads, params, strict=True))
     plain_peaks.append(plain.peak_stored)
     checkpointed_peaks.append(saved.peak_stored)
+    forwards.append((plain.layer_forwards, saved.layer_forwards))
+    identical.append(same)
     print(
         f"L = {depth:3d}: plain stores {plain.peak_stored:3d}, checkpointed (k = {saved.every:2d})"
         f" stores {saved.peak_stored:2d};  layer forwards {plain.layer_forwards} vs"
@@ -149,10 +203,15 @@ for depth in depths:
 
 
 # %% [markdown]
-# Plain backprop keeps $L + 1$ activations (the input and every layer's output). With a
-# checkpoint every $\sqrt L$ layers the peak is exactly $2\sqrt{L}$: $8$, $16$ and $32$. The
-# layer forwards double, which is the one extra forward pass, and the gradients are identical
-# to the last bit: checkpointing changes *when* values are computed, not *what* is computed.
+# Plain backprop keeps $L + 1$ activations (the input and every layer's output):
+# {{ plain_peaks[0] = 17 }}, {{ plain_peaks[1] = 65 }} and {{ plain_peaks[2] = 257 }}. With a
+# checkpoint every $\sqrt L$ layers the peak is exactly $2\sqrt{L}$:
+# {{ checkpointed_peaks[0] = 8 }}, {{ checkpointed_peaks[1] = 16 }} and
+# {{ checkpointed_peaks[2] = 32 }}. The layer forwards
+# {{ all(saved == 2 * plain for plain, saved in forwards) = double }}, which is the one extra
+# forward pass, and the gradients are
+# {{ all(identical) = identical to the last bit }}: checkpointing changes *when* values are
+# computed, not *what* is computed.
 #
 # To see the growth rate, fit a straight line to $\log(\text{peak})$ against $\log L$. A
 # quantity growing like $L^p$ has slope $p$.
@@ -179,8 +238,8 @@ plt.show()
 
 
 # %% [markdown]
-# The plain slope is essentially $1$ (linear growth) and the checkpointed slope is $0.5$: the
-# square root, measured.
+# The plain slope is {{ plain_slope = 0.98 }}, essentially $1$ (linear growth), and the
+# checkpointed slope is {{ checkpointed_slope = 0.500 }}: the square root, measured.
 #
 # ## Choosing the spacing
 #
@@ -190,13 +249,18 @@ plt.show()
 
 # %%
 stack = checkpoint.make_stack(64, width, rng=1)
+spacing_peaks = {}
 for every in (1, 2, 4, 8, 16, 32, 64):
     report = checkpoint.checkpointed_backward(stack, x, loss_fn, every=every)
+    spacing_peaks[every] = report.peak_stored
     print(f"k = {every:2d}: peak {report.peak_stored:2d}   (L/k + k = {64 // every + every})")
 
 
 # %% [markdown]
-# The measured peaks follow $L/k + k$ exactly, with the minimum $16$ at $k = 8 = \sqrt{64}$.
+# The measured peaks follow $L/k + k$
+# {{ all(peak == 64 // k + k for k, peak in spacing_peaks.items()) = exactly }}, with the minimum
+# {{ min(spacing_peaks.values()) = 16 }} at
+# $k =$ {{ min(spacing_peaks, key=spacing_peaks.get) = 8 }}, which is $\sqrt{64}$.
 # At the ends nothing is gained: $k = 1$ makes every activation a checkpoint, and $k = L$ makes
 # one segment that is recomputed in full.
 #
@@ -221,9 +285,11 @@ for every in (1, 2, 4, 8, 16, 32, 64):
 #   $O(L\,B\,D)$ numbers: linear in depth, batch size and width. Parameters do not depend on
 #   the batch size.
 # - Gradient checkpointing stores only every $k$-th activation and recomputes each segment
-#   during the backward pass. Peak storage is $L/k + k$, smallest at $k = \sqrt L$ where it is
+#   during the backward pass (practical implementations keep the last segment instead of
+#   recomputing it). Peak storage is $L/k + k$, smallest at $k = \sqrt L$ where it is
 #   $2\sqrt L$: from $O(L)$ to $O(\sqrt L)$.
 # - The cost is about one extra forward pass (a training step goes from about three to about
 #   four forward passes), and the gradients are exactly the same.
-# - Measured with the engine: peaks of $8$, $16$, $32$ for $L = 16, 64, 256$, a log-log slope
-#   of $0.5$.
+# - Measured with the engine: peaks of {{ checkpointed_peaks[0] = 8 }},
+#   {{ checkpointed_peaks[1] = 16 }}, {{ checkpointed_peaks[2] = 32 }} for $L = 16, 64, 256$, a
+#   log-log slope of {{ checkpointed_slope = 0.5 }}.
