@@ -24,6 +24,7 @@ import ast
 import importlib
 import math
 import traceback
+from typing import Any
 
 import numpy as np
 
@@ -241,31 +242,38 @@ def violations(spec: dict, params: dict[str, float], values: dict[str, float]) -
 def constraint_holds(
     spec: dict, index: int, params: dict[str, float], values: dict[str, float]
 ) -> bool:
-    """Whether constraint `index` of the spec holds for these numbers, judged on its own.
+    """Whether constraint `index` of the spec holds for these numbers, judged on its own
+    (the others need not even compile).
 
     Raises ConstraintError when it cannot be judged (see `violations`).
     """
-    return _Rules(spec).holds(index, params, values)
+    return _Rules(spec, compiled=False).holds(index, params, values)
 
 
 class _Rules:
-    """An exercise's rules, compiled once for the many draws of one call."""
+    """An exercise's rules, compiled once for the many draws of one call.
 
-    def __init__(self, spec: dict) -> None:
+    Raises ConstraintError for a constraint that does not compile, unless `compiled` is
+    False (then only judging that constraint raises).
+    """
+
+    def __init__(self, spec: dict, compiled: bool = True) -> None:
         self.tolerances = spec.get("tolerances", {})
         self.mistakes = spec.get("mistakes", {})
         self.quantities = [key for key in spec["expressions"] if key in self.tolerances]
         self.expressions = list(spec.get("constraints", []))
-        self.compiled = []
+        self.compiled: dict[int, Any] = {}
+        self.syntax: dict[int, str] = {}
         self.early, self.late = [], []
-        no_numbers: dict[str, float] = {}
         for index, expression in enumerate(self.expressions):
             try:
                 tree = ast.parse(expression, f"<constraint {index}>", "eval")
-                self.compiled.append(compile(tree, f"<constraint {index}>", "eval"))
             except SyntaxError as exc:
-                problem = f"is not Python: {exc.msg}"
-                raise ConstraintError(index, expression, problem, no_numbers) from None
+                self.syntax[index] = f"is not Python: {exc.msg}"
+                if compiled:
+                    raise ConstraintError(index, expression, self.syntax[index], {}) from None
+                continue
+            self.compiled[index] = compile(tree, f"<constraint {index}>", "eval")
             names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
             (self.late if names & set(self.quantities) else self.early).append(index)
 
@@ -288,6 +296,8 @@ class _Rules:
         names.update({name: values[name] for name in self.quantities if name in values})
         for index in indices:
             expression = self.expressions[index]
+            if index in self.syntax:
+                raise ConstraintError(index, expression, self.syntax[index], {})
             try:
                 verdict = eval(self.compiled[index], dict(names))
             except Exception as exc:
