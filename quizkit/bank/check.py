@@ -1,4 +1,5 @@
-"""Checking a whole course: load every bank, validate it, run its evidence, count it.
+"""Checking a whole course: load every bank, validate it, run its evidence, count it; run
+every lesson's code and judge the figures its prose quotes (quizkit.bank.lesson_code).
 
 `check_paths` is what `quizkit check`, the tests and bench/validate.py all call, so the
 three can never disagree about what "valid" means.
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import evidence
+from .lesson_code import LESSON_FILES, LessonReport, check_lesson, is_lesson_file
 from .load import LoadedBank, load_bank
 from .model import KINDS
 from .mutate import Score, score_item
@@ -30,6 +32,7 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
     # (bank path, item index) -> what that item's evidence established
     outcomes: dict[tuple[str, int], evidence.Outcome] = field(default_factory=dict)
+    lessons: list[LessonReport] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -52,13 +55,22 @@ class Report:
         return not self.problems
 
     def summary(self) -> str:
-        """One line: banks, items, kinds, seconds and the verdict."""
+        """One line: banks, items, kinds, lessons (when any), seconds and the verdict."""
         kinds = self.kinds
         shown = ", ".join(f"{kind} {kinds[kind]}" for kind in KINDS if kinds[kind])
         verdict = "clean" if self.clean else _plural(len(self.problems), "problem")
+        lessons = ""
+        if self.lessons:
+            cells = sum(len(report.lesson.cells) for report in self.lessons)
+            figures = sum(len(report.lesson.markers) for report in self.lessons)
+            ran = "" if all(report.ran for report in self.lessons) else ", not run"
+            lessons = (
+                f", {_plural(len(self.lessons), 'lesson')}"
+                f" ({_plural(cells, 'cell')}, {_plural(figures, 'figure')}{ran})"
+            )
         return (
             f"{_plural(len(self.banks), 'bank')}, {_plural(self.items, 'item')}"
-            f" ({shown or 'none valid'}) in {self.seconds:.1f} s: {verdict}"
+            f" ({shown or 'none valid'}){lessons} in {self.seconds:.1f} s: {verdict}"
         )
 
     def mutation(self) -> Score:
@@ -77,20 +89,42 @@ def _plural(count: int, word: str) -> str:
 
 
 def find_banks(paths: Iterable[str | Path]) -> tuple[list[Path], list[Problem]]:
-    """Every quiz.yml named by `paths` (files as given, folders searched recursively)."""
+    """Every quiz.yml named by `paths` (files as given, folders searched recursively).
+
+    A lesson file given, or a folder holding lessons but no bank, is no problem here:
+    `find_lessons` takes it.
+    """
     found: list[Path] = []
     problems: list[Problem] = []
     for path in map(Path, paths):
         if path.is_dir():
             banks = sorted(path.rglob(BANK_FILE))
-            if not banks:
+            if not banks and not _lessons_under(path):
                 problems.append(Problem(str(path), 1, BANK, "-", f"no {BANK_FILE} found here"))
             found += banks
         elif path.is_file():
-            found.append(path)
+            if not is_lesson_file(path):
+                found.append(path)
         else:
             problems.append(Problem(str(path), 1, BANK, "-", "no such file or directory"))
     return found, problems
+
+
+def find_lessons(paths: Iterable[str | Path], banks: Iterable[Path]) -> list[Path]:
+    """The lesson of every bank's folder, and every lesson file named by `paths`."""
+    found: list[Path] = []
+    for bank in banks:
+        found += [bank.parent / name for name in LESSON_FILES if (bank.parent / name).is_file()]
+    for path in map(Path, paths):
+        if path.is_dir():
+            found += _lessons_under(path)
+        elif path.is_file() and is_lesson_file(path):
+            found.append(path)
+    return list(dict.fromkeys(found))
+
+
+def _lessons_under(folder: Path) -> list[Path]:
+    return sorted(p for name in LESSON_FILES for p in folder.rglob(name) if p.is_file())
 
 
 def check_paths(
@@ -99,8 +133,10 @@ def check_paths(
     run_evidence: bool = True,
     time_limit: float = evidence.TIME_LIMIT,
 ) -> Report:
-    """Load, validate and (unless `run_evidence` is False) run the evidence of every bank."""
+    """Load, validate and (unless `run_evidence` is False) run the evidence of every bank
+    and the code of every lesson (see `find_lessons`), judging its prose figures."""
     started = time.perf_counter()
+    paths = list(paths)  # read twice: for banks, then for lessons
     files, problems = find_banks(paths)
     report = Report(problems=problems)
     report.banks = [load_bank(path) for path in files]
@@ -118,6 +154,10 @@ def check_paths(
                 report.outcomes[(loaded.path, index)] = outcome
                 report.problems += outcome.problems
     report.problems += duplicate_ids(report.banks)
+    for path in find_lessons(paths, files):
+        lesson = check_lesson(path, run=run_evidence, time_limit=time_limit)
+        report.lessons.append(lesson)
+        report.problems += lesson.problems
     report.problems = _sorted_unique(report.problems)
     report.seconds = time.perf_counter() - started
     return report

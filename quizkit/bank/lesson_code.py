@@ -1,0 +1,575 @@
+"""Running a lesson's code and checking the figures its prose quotes (FIGURES.md, issue 8).
+
+A lesson is `lesson.md` (its ```` ```python runnable ```` fences are cells, each run in a
+fresh namespace as the browser runs them) or `lesson.py` (a Jupytext percent notebook whose
+`# %%` code cells share one namespace). A cell meant to fail says which exception it raises:
+```` ```python runnable raises=NameError ```` or `# %% raises=NameError`.
+
+Prose quotes a figure as a marker, `{{ EXPR = SHOWN }}`: EXPR is evaluated in the lesson's
+namespace once every cell has run, and SHOWN (what the reader sees, the build puts it in the
+marker's place) must state its value to the precision written (see `judge`).
+
+Problems are `Problem`s on lines of the lesson file, printed like a bank's:
+``lessons_src/02-chain-rule/lesson.md:35: cell 1: code: raised RuntimeError: boom at `...```.
+Nothing here knows about MkDocs or Jupyter; the build's notebook kernel reports what it saw
+through `describe` and `raised_as`, so that it is judged by the same rules.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import contextlib
+import io
+import math
+import os
+import re
+import sys
+import tempfile
+import time
+import traceback
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+
+# The evidence runner's time limit, so that a runaway cell is stopped the same way.
+from .evidence import TIME_LIMIT, EvidenceTimeout, _number, _time_limit
+from .problem import Problem
+
+LESSON_FILES = ("lesson.md", "lesson.py")
+# The item-id column of a problem that belongs to a figure marker or to the whole lesson.
+FIGURE = "figure"
+LESSON = "(lesson)"
+
+# -- reading a lesson ------------------------------------------------------------------------
+
+FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+PERCENT_HEADER = re.compile(r"^# %%(?P<rest>.*)$")
+RAISES = re.compile(r"(?:^|\s)raises=(?P<name>\S*)")
+EXCEPTION_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$")
+# `{{ ` and ` }}` with their spaces, so that TeX such as `\frac{1}{e^{-z}}` is never one.
+MARKER_OPEN = re.compile(r"\{\{\s")
+# A marker may wrap across lines of a paragraph, but holds no other `{{` and no blank line.
+MARKER = re.compile(r"\{\{\s(?P<body>(?:(?!\{\{|\n[ \t]*\n).)*?)\s\}\}", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One runnable cell of a lesson."""
+
+    number: int  # 1-based, in file order: the "cell 3" of messages
+    line: int  # the fence or `# %%` line, where `raises=` is written
+    first: int  # the file line of the cell's first source line
+    source: str
+    raises: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"cell {self.number}"
+
+
+@dataclass(frozen=True)
+class Marker:
+    """One `{{ EXPR = SHOWN }}` in a lesson's prose."""
+
+    line: int
+    start: int  # offsets of the whole marker in the file's text
+    end: int
+    expr: str
+    shown: str
+
+
+@dataclass
+class Lesson:
+    """A lesson file read into its cells and figure markers."""
+
+    path: Path
+    shown_path: str  # the path as problems print it
+    notebook: bool
+    text: str
+    cells: list[Cell] = field(default_factory=list)
+    markers: list[Marker] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def problem(self, line: int, item: str, field_name: str, message: str) -> Problem:
+        return Problem(self.shown_path, line, item, field_name, message)
+
+
+def is_lesson_file(path: Path) -> bool:
+    return path.name in LESSON_FILES
+
+
+def is_runnable(info: str) -> bool:
+    """Whether a fence's info string ("python runnable", "py runnable raises=X") makes a cell."""
+    words = info.split()
+    return bool(words) and words[0] in {"python", "py"} and "runnable" in words[1:]
+
+
+def read_lesson(path: Path, shown_path: str | None = None) -> Lesson:
+    """Read `path` (lesson.md or lesson.py) into cells and markers; problems are collected."""
+    shown = shown_path if shown_path is not None else str(path)
+    notebook = path.suffix == ".py"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        lesson = Lesson(path, shown, notebook, "")
+        lesson.problems.append(lesson.problem(1, LESSON, "-", f"cannot read the lesson: {exc}"))
+        return lesson
+    lesson = Lesson(path, shown, notebook, text)
+    lines = text.splitlines(keepends=True)
+    prose = _notebook_cells(lesson, lines) if notebook else _markdown_cells(lesson, lines)
+    _find_markers(lesson, prose)
+    return lesson
+
+
+def _raises(lesson: Lesson, line: int, options: str) -> str | None:
+    match = RAISES.search(options)
+    if match is None:
+        return None
+    name = match["name"]
+    if not EXCEPTION_NAME.match(name):
+        message = f"raises={name!r} must name an exception class, e.g. raises=NameError"
+        lesson.problems.append(lesson.problem(line, LESSON, "raises", message))
+        return None
+    return name
+
+
+def _markdown_cells(lesson: Lesson, lines: list[str]) -> str:
+    """Collect the runnable fences; return the text with every fence blanked (the prose).
+
+    Fences are read as quizkit/mkdocs/runnable.py reads them: a fence is closed by a line of
+    at least as many of the same character, and an unclosed fence is no cell.
+    """
+    prose = [_blank(line) for line in lines]
+    i = 0
+    while i < len(lines):
+        match = FENCE.match(lines[i].rstrip("\r\n"))
+        if not match:
+            prose[i] = lines[i]
+            i += 1
+            continue
+        indent, fence, info = match["indent"], match["fence"], match["info"]
+        end = i + 1
+        while end < len(lines) and not _closes(lines[end], fence):
+            end += 1
+        if end < len(lines) and is_runnable(info):
+            body = lines[i + 1 : end]
+            source = "".join(ln[len(indent) :] if ln.startswith(indent) else ln for ln in body)
+            lesson.cells.append(
+                Cell(len(lesson.cells) + 1, i + 1, i + 2, source, _raises(lesson, i + 1, info))
+            )
+        i = end + 1
+    return "".join(prose)
+
+
+def _closes(line: str, fence: str) -> bool:
+    stripped = line.strip()
+    return stripped.startswith(fence[0] * len(fence)) and set(stripped) == {fence[0]}
+
+
+def _notebook_cells(lesson: Lesson, lines: list[str]) -> str:
+    """Collect the code cells of a percent notebook; return its Markdown cells' text (the prose).
+
+    The prose keeps every character at its offset in the file: code lines are blanked and a
+    Markdown line's leading "# " becomes two spaces, so a marker's offsets are the file's.
+    """
+    prose = [_blank(line) for line in lines]
+    headers = [i for i, line in enumerate(lines) if PERCENT_HEADER.match(line.rstrip("\r\n"))]
+    start = 0
+    if lines and lines[0].startswith("# ---"):  # Jupytext's YAML header is metadata
+        start = next((i + 1 for i in range(1, len(lines)) if lines[i].startswith("# ---")), 0)
+    segments = [(None, start, headers[0] if headers else len(lines))]
+    segments += [
+        (h, h + 1, nxt) for h, nxt in zip(headers, headers[1:] + [len(lines)], strict=True)
+    ]
+    for header, begin, end in segments:
+        rest = (
+            PERCENT_HEADER.match(lines[header].rstrip("\r\n"))["rest"] if header is not None else ""
+        )
+        body = lines[begin:end]
+        if "[markdown]" in rest or "[md]" in rest:
+            for k in range(begin, end):
+                prose[k] = re.sub(r"^#( ?)", lambda m: " " * len(m.group(0)), lines[k])
+            continue
+        if "[raw]" in rest or not "".join(body).strip():
+            continue  # Jupyter runs no raw cell and no empty one
+        line = header + 1 if header is not None else begin + 1
+        lesson.cells.append(
+            Cell(len(lesson.cells) + 1, line, begin + 1, "".join(body), _raises(lesson, line, rest))
+        )
+    return "".join(prose)
+
+
+def _blank(line: str) -> str:
+    """A line of the same length holding only spaces (and its line break)."""
+    stripped = line.rstrip("\r\n")
+    return " " * len(stripped) + line[len(stripped) :]
+
+
+def _find_markers(lesson: Lesson, prose: str) -> None:
+    taken: list[tuple[int, int]] = []
+    for match in MARKER.finditer(prose):
+        line = prose.count("\n", 0, match.start()) + 1
+        taken.append((match.start(), match.end()))
+        body = " ".join(match["body"].split())  # a marker may wrap across prose lines
+        expr, sep, shown = body.rpartition(" = ")
+        if not sep or not expr.strip() or not shown.strip():
+            message = f"`{{{{ {body} }}}}` is not a figure marker: write {{{{ EXPR = SHOWN }}}}"
+            lesson.problems.append(lesson.problem(line, FIGURE, "marker", message))
+            continue
+        lesson.markers.append(Marker(line, match.start(), match.end(), expr.strip(), shown.strip()))
+    for match in MARKER_OPEN.finditer(prose):
+        if not any(start <= match.start() < end for start, end in taken):
+            line = prose.count("\n", 0, match.start()) + 1
+            message = "`{{` opens a figure marker that is not closed by ` }}`"
+            lesson.problems.append(lesson.problem(line, FIGURE, "marker", message))
+
+
+def render_markers(text: str, markers: list[Marker]) -> str:
+    """`text` with every marker replaced by what it shows (what the reader sees)."""
+    for marker in sorted(markers, key=lambda m: m.start, reverse=True):
+        text = text[: marker.start] + marker.shown + text[marker.end :]
+    return text
+
+
+# -- judging a figure ------------------------------------------------------------------------
+
+
+def describe(value: Any) -> dict[str, Any]:
+    """A figure's value in the JSON form `judge` reads (the build's kernel sends the same)."""
+    if isinstance(value, bool | np.bool_) or (
+        isinstance(value, np.ndarray) and value.dtype == bool and value.size == 1
+    ):
+        return {"bool": bool(np.asarray(value).reshape(()))}
+    if isinstance(value, str):
+        return {"str": value}
+    number = _number(value, {"Tensor": _tensor_class()})
+    if number is not None:
+        return {"number": number}
+    text = repr(value)
+    return {"other": f"{type(value).__name__} {text[:60]}{'...' if len(text) > 60 else ''}"}
+
+
+def _tensor_class() -> type | None:
+    try:
+        from quizkit.backprop import Tensor
+    except ImportError:
+        return None
+    return Tensor
+
+
+SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+_SIGN = r"(?P<sign>[-−]?)"
+_DECIMAL = r"(?P<int>\d+)(?:\.(?P<frac>\d+))?"
+_EXPONENT = r"(?:[eE](?P<e>[-+−]?\d+)|\s*×\s*10(?:\^(?P<caret>[-+−]?\d+)|(?P<sup>⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)))"
+SHOWN_NUMBER = re.compile(rf"^{_SIGN}{_DECIMAL}{_EXPONENT}?(?P<percent>\s?%)?$")
+SHOWN_POWER = re.compile(r"^(?P<sign>[-−]?)10(?:\^(?P<caret>[-+−]?\d+)|(?P<sup>⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+))$")
+THOUSANDS = re.compile(r"\d,\d{3}(?!\d)")
+FORMS = "0.03, 54, −1.5, 1.2e-5, 1.2 × 10⁻⁵, 10⁵⁴, 12%"
+
+
+@dataclass(frozen=True)
+class Stated:
+    """A number as SHOWN states it: a value and how close the truth must be."""
+
+    value: float
+    half_unit: float = 0.0  # |truth − value| ≤ half_unit ...
+    power: int | None = None  # ... or, for a bare power of ten, round(log10 |truth|) == power
+    percent: bool = False  # the truth is compared × 100
+
+
+def stated_number(shown: str) -> Stated | str:
+    """What a figure's SHOWN text states, or why it states no number the check can read."""
+    text = shown.strip()
+    text = re.sub(r"^[≈~]\s*", "", text)
+    if THOUSANDS.search(text):
+        return (
+            f"{shown!r} has a thousands separator; write the number without one"
+            f" ({THOUSANDS.sub(lambda m: m.group(0).replace(',', ''), text)})"
+        )
+    power = SHOWN_POWER.match(text)
+    match = SHOWN_NUMBER.match(text)
+    if power is None and match is None:
+        return f"{shown!r} is not a number in a form the check reads ({FORMS})"
+    m = power or match
+    sign = -1.0 if m["sign"] else 1.0
+    exponent_text = m["caret"] or (m["sup"] and m["sup"].translate(SUPERSCRIPTS))
+    if match is not None and match["e"]:
+        exponent_text = match["e"]
+    exponent = int(exponent_text.replace("−", "-")) if exponent_text else None
+    if power is not None:
+        return Stated(sign * 10.0**exponent, power=exponent)
+    if exponent is not None and match["int"] == "1" and match["frac"] is None:
+        return Stated(sign * 10.0**exponent, power=exponent)  # 1e54, 1 × 10⁵⁴: a power of ten
+    digits = match["frac"] or ""
+    scale = 10.0 ** (exponent or 0)
+    value = sign * float(f"{match['int']}.{digits or '0'}") * scale
+    return Stated(value, 0.5 * 10.0 ** -len(digits) * scale, percent=bool(match["percent"]))
+
+
+def agrees(stated: Stated, truth: float) -> bool:
+    """Whether `truth` is what `stated` says, to the precision written."""
+    if stated.power is not None:
+        if truth == 0 or not math.isfinite(truth) or (truth < 0) != (stated.value < 0):
+            return False
+        return math.floor(math.log10(abs(truth)) + 0.5) == stated.power
+    if stated.percent:
+        truth *= 100
+    slack = 1e-9 * max(abs(truth), abs(stated.value))  # binary floats: 0.035 − 0.03
+    return abs(truth - stated.value) <= stated.half_unit + slack
+
+
+def judge(marker: Marker, value: dict[str, Any]) -> str | None:
+    """Why `value` (from `describe`) contradicts the marker's SHOWN, or None when it agrees."""
+    expr, shown = marker.expr, marker.shown
+    if "bool" in value:
+        return None if value["bool"] else f"`{expr}` is False (the prose says {shown!r})"
+    if "str" in value:
+        if value["str"] == shown:
+            return None
+        return f"prose says {shown!r} but `{expr}` is {value['str']!r}"
+    if "number" in value:
+        truth = value["number"]
+        stated = stated_number(shown)
+        if isinstance(stated, str):
+            return f"`{expr}` is {truth:.6g}, but {stated}"
+        if agrees(stated, truth):
+            return None
+        extra = ""
+        if stated.power is not None and truth != 0 and math.isfinite(truth):
+            extra = f" (10^{math.log10(abs(truth)):.2f})"
+        elif stated.percent:
+            extra = f" ({truth * 100:.4g}%)"
+        return f"prose says {shown} but `{expr}` is {truth:.6g}{extra}"
+    return f"`{expr}` is {value.get('other')}: a figure must be a number, a bool or a str"
+
+
+def raised_as(expected: str, class_names: list[str]) -> bool:
+    """Whether an exception whose classes (its MRO, see `class_names`) are these is `expected`."""
+    return expected in class_names
+
+
+def class_names(exc: BaseException) -> list[str]:
+    """Every name `raises=` may use for `exc`: each class of its MRO, bare and qualified."""
+    names = []
+    for cls in type(exc).__mro__:
+        names += [cls.__name__, f"{cls.__module__}.{cls.__qualname__}"]
+    return names
+
+
+# -- running a lesson ------------------------------------------------------------------------
+
+
+@dataclass
+class LessonReport:
+    """What checking one lesson found."""
+
+    lesson: Lesson
+    problems: list[Problem] = field(default_factory=list)
+    ran: bool = False
+    seconds: float = 0.0
+
+
+def check_lesson(
+    path: Path, shown_path: str | None = None, *, run: bool = True, time_limit: float = TIME_LIMIT
+) -> LessonReport:
+    """Read the lesson and (unless `run` is False) run its cells and judge its figures."""
+    started = time.perf_counter()
+    lesson = read_lesson(path, shown_path)
+    report = LessonReport(lesson, list(lesson.problems))
+    if run and lesson.text:
+        report.problems += run_lesson(lesson, time_limit)
+        report.ran = True
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def run_lesson(lesson: Lesson, time_limit: float = TIME_LIMIT) -> list[Problem]:
+    """Run every cell and judge every marker; the problems, on lines of the lesson file."""
+    problems: list[Problem] = []
+    merged: dict[str, Any] = {"__name__": "__main__"}
+    failed = False
+    with _isolated():
+        for cell in lesson.cells:
+            names = merged if lesson.notebook else {"__name__": "__main__"}
+            found = _run_cell(lesson, cell, names, time_limit)
+            problems += found
+            failed = failed or bool(found)
+            if not lesson.notebook:
+                merged.update(names)
+            if found and lesson.notebook:
+                break  # later cells would only fail for want of this one's names
+        if not failed:  # figures computed by failed cells would only repeat the failure
+            for marker in lesson.markers:
+                message = _figure(marker, merged, time_limit)
+                if message:
+                    problems.append(lesson.problem(marker.line, FIGURE, "marker", message))
+    return problems
+
+
+def _run_cell(
+    lesson: Lesson, cell: Cell, names: dict[str, Any], time_limit: float
+) -> list[Problem]:
+    filename = str(lesson.path)
+    try:
+        with _time_limit(time_limit):
+            tree = ast.parse(cell.source, filename)
+            ast.increment_lineno(tree, cell.first - 1)  # line numbers are the lesson file's
+            exec(compile(tree, filename, "exec"), names)
+    except EvidenceTimeout as exc:
+        line = _deepest_line(exc.__traceback__, filename) or cell.first
+        message = f"did not finish within {time_limit:g} s (stopped here)"
+        return [lesson.problem(line, cell.label, "code", message)]
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # SystemExit too: a lesson must not end the check
+        return _raised(lesson, cell, exc, filename)
+    if cell.raises:
+        message = f"raises={cell.raises}, but the cell ran without raising"
+        return [lesson.problem(cell.line, cell.label, "raises", message)]
+    return []
+
+
+def _raised(lesson: Lesson, cell: Cell, exc: BaseException, filename: str) -> list[Problem]:
+    if cell.raises and raised_as(cell.raises, class_names(exc)):
+        return []
+    if isinstance(exc, SyntaxError) and exc.filename == filename:
+        line = cell.first - 1 + (exc.lineno or 1)
+        what = f"has a SyntaxError: {exc.msg}"
+    else:
+        line = _deepest_line(exc.__traceback__, filename) or cell.first
+        statement = _line_text(lesson, line)
+        what = f"raised {_describe(exc)}" + (f" at `{statement}`" if statement else "")
+    if cell.raises:
+        message = f"raises={cell.raises}, but the cell {what}"
+        return [lesson.problem(line, cell.label, "raises", message)]
+    return [lesson.problem(line, cell.label, "code", what)]
+
+
+def _figure(marker: Marker, names: dict[str, Any], time_limit: float) -> str | None:
+    filename = f"<figure at line {marker.line}>"
+    try:
+        with _time_limit(time_limit):
+            value = eval(compile(marker.expr, filename, "eval"), names)
+    except EvidenceTimeout:
+        return f"`{marker.expr}` did not finish within {time_limit:g} s"
+    except KeyboardInterrupt:
+        raise
+    except SyntaxError as exc:
+        return f"`{marker.expr}` is not a Python expression: {exc.msg}"
+    except BaseException as exc:
+        return f"`{marker.expr}` raised {_describe(exc)}"
+    return judge(marker, describe(value))
+
+
+def _deepest_line(tb: TracebackType | None, filename: str) -> int | None:
+    """The line, in code compiled as `filename`, where the traceback last passed."""
+    lineno = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            lineno = tb.tb_lineno
+        tb = tb.tb_next
+    return lineno
+
+
+def _line_text(lesson: Lesson, line: int) -> str:
+    lines = lesson.text.splitlines()
+    return lines[line - 1].strip() if 1 <= line <= len(lines) else ""
+
+
+def _describe(exc: BaseException) -> str:
+    """The last line of the exception as Python would print it."""
+    return traceback.format_exception_only(exc)[-1].strip()
+
+
+def _no_input(prompt: Any = "") -> str:
+    raise RuntimeError(
+        "input() cannot wait for a reader while lessons are checked; give the value in the code"
+    )
+
+
+@contextlib.contextmanager
+def _isolated() -> Iterator[None]:
+    """Run lesson code without letting it touch the checker.
+
+    Output is captured, warnings are silenced (a demo may overflow on purpose), `input()`
+    fails at once, files a cell writes land in a temporary folder that is then removed,
+    matplotlib draws off-screen (Agg), and numpy's global random state and error settings
+    are restored afterwards, so one lesson cannot change the numbers of the next.
+    """
+    cwd = os.getcwd()
+    random_state = np.random.get_state()
+    errors = np.geterr()
+    stdin = sys.stdin
+    with (
+        _agg(),
+        tempfile.TemporaryDirectory(prefix="quizkit-lesson-") as scratch,
+        contextlib.redirect_stdout(io.StringIO()),
+        contextlib.redirect_stderr(io.StringIO()),
+        warnings.catch_warnings(),
+    ):
+        warnings.simplefilter("ignore")
+        original_input = builtins.input
+        builtins.input = _no_input
+        sys.stdin = io.StringIO("")
+        os.chdir(scratch)
+        try:
+            yield
+        finally:
+            os.chdir(cwd)
+            builtins.input = original_input
+            sys.stdin = stdin
+            np.random.set_state(random_state)
+            np.seterr(**errors)
+            pyplot = sys.modules.get("matplotlib.pyplot")
+            if pyplot is not None:
+                pyplot.close("all")
+
+
+@contextlib.contextmanager
+def _agg() -> Iterator[None]:
+    """Make matplotlib draw off-screen: a cell's plt.show() must never open a window.
+
+    The variable is put back afterwards: a Jupyter kernel started later by this process
+    (the build's) must keep its own inline backend.
+    """
+    previous = os.environ.get("MPLBACKEND")
+    os.environ["MPLBACKEND"] = "Agg"
+    if "matplotlib" in sys.modules:
+        sys.modules["matplotlib"].use("Agg", force=True)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("MPLBACKEND", None)
+        else:
+            os.environ["MPLBACKEND"] = previous
+
+
+__all__ = [
+    "FIGURE",
+    "LESSON",
+    "LESSON_FILES",
+    "Cell",
+    "Lesson",
+    "LessonReport",
+    "Marker",
+    "Stated",
+    "agrees",
+    "check_lesson",
+    "class_names",
+    "describe",
+    "is_lesson_file",
+    "is_runnable",
+    "judge",
+    "raised_as",
+    "read_lesson",
+    "render_markers",
+    "run_lesson",
+    "stated_number",
+]
