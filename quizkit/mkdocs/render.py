@@ -274,17 +274,11 @@ class Renderer:
             }
             for q in item.quantities
         ]
-        spec = {
-            "code": item.code,
-            "params": {name: p.model_dump() for name, p in item.params.items()},
-            "root": item.root,
-            "expressions": trace.expressions(item),
-        }
         payload = {
             "quantities": quantities,
             "values": result["values"],
             "graph": result["graph"],
-            "spec": spec,
+            "spec": trace.spec(item),
         }
         view = {"values": result["values"], "params": trace.fixed_params(item)}
         return view, payload

@@ -1,14 +1,17 @@
 """Build-time numbers of numeric_trace items, computed by the course's engine.
 
-The browser receives the same expressions (and the code) so that the runtime can recompute
-them after "New numbers"; the expression keys are the contract between the two. They are
-the bank checker's own (quizkit.bank.evidence), so CI checks exactly what the page shows.
+The browser receives the item's spec (quizkit.bank.draws.spec: code, params, expressions,
+tolerances, mistakes, constraints) so that "New numbers" can ask the engine for numbers
+that keep every rule (quizkit.backprop.worksheet.new_numbers); the expression keys are the
+contract between the two. The spec is the bank checker's own, so CI checks exactly what the
+page can show.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from quizkit.bank.draws import spec
 from quizkit.bank.evidence import expressions, fixed_params, mistake_key
 from quizkit.bank.model import NumericTrace
 
@@ -34,4 +37,4 @@ def evaluate(item: NumericTrace, source: Path) -> dict:
     return {"values": {k: float(v) for k, v in result["values"].items()}, "graph": result["graph"]}
 
 
-__all__ = ["evaluate", "expressions", "fixed_params", "mistake_key"]
+__all__ = ["evaluate", "expressions", "fixed_params", "mistake_key", "spec"]

@@ -1,11 +1,14 @@
 // Live trace exercises: adds to every numeric_trace quiz item (quiz-numeric-trace.js)
 //  * the computation graph with its step-through (trace-view.js), drawn from the build-time
 //    graph at once, without Python;
-//  * "New numbers": draws new parameters with the engine (worksheet.draw, seeded), has the
-//    engine recompute every quantity and mistake (worksheet.evaluate) and hands the values to
-//    the widget through its documented "quizkit:values" event; "Original numbers" goes back.
+//  * "New numbers": one request to the engine (worksheet.new_numbers, seeded) draws new
+//    parameters that keep the exercise's rules (its constraints; no mistake giving the key's
+//    value ...; the rules are Python's alone, checked over many seeds by quizkit check),
+//    recomputes every quantity and mistake, and the values reach the widget through its
+//    documented "quizkit:values" event; "Original numbers" goes back.
 // The seed is written to the address (?seed=N#qk-<item id>), so the numbers can be shared;
-// opening such an address draws the same numbers again.
+// opening such an address draws the same numbers again. A seed for which no draw kept the
+// rules gives the bank's own numbers, and the status line says so.
 import { make } from "./dom.js";
 import { itemPayload } from "./quiz-payload.js";
 import { mountTraceView } from "./trace-view.js";
@@ -39,14 +42,21 @@ function writeAddress(section, seed) {
   history.replaceState(history.state, "", url);
 }
 
+// As runtime.js's EVALUATE_TIMEOUT_MS: a few evaluations of a small exercise take far less.
+const NUMBERS_TIMEOUT_MS = 10_000;
+
 /**
- * New numbers for one trace item: draw params for `seed`, evaluate the item's expressions
- * and graph at them. Resolves {params, values, graph}.
+ * New numbers for one trace item (`spec` is payload.spec), in one round trip to the worker.
+ * Resolves {params, values, graph, fallback}: `fallback` is true when no draw for `seed`
+ * kept the exercise's rules, and `params` are then the bank's own numbers.
  */
 export async function liveNumbers(runtime, spec, seed) {
-  const params = await runtime.draw(spec.params, seed);
-  const result = await runtime.evaluate({ code: spec.code, params, values: spec.expressions, root: spec.root });
-  return { params, values: result.values, graph: result.graph };
+  // Runtime has no method of its own for this request yet; _request is the queue, time limit
+  // and restart logic that its evaluate() and draw() use too.
+  const result = await runtime._request({ type: "numbers", spec, seed }, { timeoutMs: NUMBERS_TIMEOUT_MS });
+  if (!result.ok) throw new Error(result.error);
+  const { params, values, graph, fallback } = result.value;
+  return { params, values, graph, fallback };
 }
 
 function mount(section, getRuntime) {
@@ -95,11 +105,15 @@ function mount(section, getRuntime) {
     status.textContent = runtime.usable ? "Computing new numbers…" : "Starting Python for new numbers…";
     try {
       const numbers = await liveNumbers(runtime, spec, seed);
-      apply(numbers);
+      // A fallback while the original numbers show changes nothing: keep the learner's work.
+      if (!(numbers.fallback && original.hidden)) apply(numbers);
       writeAddress(section, seed);
-      original.hidden = false;
+      // At the bank's own numbers "Original numbers" would change nothing.
+      original.hidden = numbers.fallback;
       const shown = Object.entries(numbers.params).map(([k, v]) => `${k} = ${v}`).join(", ");
-      status.textContent = `New numbers (seed ${seed}): ${shown}. The engine recomputed every value.`;
+      status.textContent = numbers.fallback
+        ? `Seed ${seed} gives no new numbers that suit this exercise, so these are the original numbers: ${shown}.`
+        : `New numbers (seed ${seed}): ${shown}. The engine recomputed every value.`;
     } catch (error) {
       const why = runtime.status.status === "error" ? runtime.status.message : error.message;
       status.textContent = `New numbers are not available: ${why} The printed numbers still work.`;

@@ -4,6 +4,10 @@
 //   {id, type: "run", code}                         -> {type: "result", id, ok, error}
 //   {id, type: "evaluate", code, params, values, root} -> {type: "result", id, ok, value}
 //   {id, type: "draw", params, seed}                 -> {type: "result", id, ok, value}
+//   {id, type: "numbers", spec, seed}                -> {type: "result", id, ok, value}
+// "numbers" is "New numbers" in one round trip: worksheet.new_numbers draws params that keep
+// the exercise's rules (constraints, mistakes apart from the key ...) and evaluates them, so
+// the rules live in Python alone, as the bank checker applies them.
 // While a run executes it streams {type: "stdout"|"stderr", id, text}. Progress and failures
 // of the boot are {type: "status", status, message, python}. A runaway request cannot be
 // interrupted from here (that needs cross-origin isolation, which static hosts do not give):
@@ -154,11 +158,14 @@ def local_derivatives(traced, graph):
                 p.grad = grad
 
 
-def evaluate(request):
-    """worksheet.evaluate, plus each edge's local derivative in the graph (for the trace view)."""
-    from quizkit.backprop import tracing, worksheet
+def with_local_derivatives(compute):
+    """compute()'s result, each edge of its graph given its local derivative (trace view).
 
-    spec = json.loads(request)
+    worksheet.evaluate looks trace() up when it runs; wrapping it keeps the Trace objects,
+    whose tensors the local derivatives need. The last one traced is the result's graph.
+    """
+    from quizkit.backprop import tracing
+
     traces = []
     original = tracing.trace
 
@@ -167,15 +174,33 @@ def evaluate(request):
         traces.append(traced)
         return traced
 
-    # worksheet.evaluate looks trace() up when it runs; wrapping it keeps the Trace object,
-    # whose tensors the local derivatives need.
     tracing.trace = recording
     try:
-        result = worksheet.evaluate(spec["code"], spec["params"], spec["values"], spec.get("root"))
+        result = compute()
     finally:
         tracing.trace = original
     if result["graph"] is not None and traces:
         local_derivatives(traces[-1], result["graph"])
+    return result
+
+
+def evaluate(request):
+    """worksheet.evaluate, with local derivatives in the graph."""
+    from quizkit.backprop import worksheet
+
+    spec = json.loads(request)
+    result = with_local_derivatives(
+        lambda: worksheet.evaluate(spec["code"], spec["params"], spec["values"], spec.get("root"))
+    )
+    return json.dumps(result)
+
+
+def numbers(request):
+    """worksheet.new_numbers ("New numbers"), with local derivatives in the graph."""
+    from quizkit.backprop import worksheet
+
+    spec = json.loads(request)
+    result = with_local_derivatives(lambda: worksheet.new_numbers(spec["spec"], int(spec["seed"])))
     return json.dumps(result)
 
 
@@ -276,6 +301,7 @@ async function boot() {
     runCell: namespace.get("run_cell"),
     evaluate: namespace.get("evaluate"),
     draw: namespace.get("draw"),
+    numbers: namespace.get("numbers"),
   };
   namespace.destroy();
   try {
@@ -327,6 +353,9 @@ async function handle(message) {
     } else if (type === "draw") {
       const request = JSON.stringify({ params: message.params, seed: message.seed });
       post({ type: "result", id, ok: true, value: JSON.parse(helpers.draw(request)) });
+    } else if (type === "numbers") {
+      const request = JSON.stringify({ spec: message.spec, seed: message.seed });
+      post({ type: "result", id, ok: true, value: JSON.parse(helpers.numbers(request)) });
     } else {
       post({ type: "result", id, ok: false, error: `unknown request ${type}` });
     }
@@ -342,8 +371,9 @@ async function handle(message) {
 
 function lastLine(message) {
   // worksheet errors are ValueErrors with a clear last line; the traceback above it is ours.
+  // "quizkit.backprop.worksheet.DrawError: ..." reads better without the module path.
   const lines = String(message).trim().split("\n");
-  return lines[lines.length - 1];
+  return lines[lines.length - 1].replace(/^(?:\w+\.)+(\w+: )/, "$1");
 }
 
 let queue = Promise.resolve();
