@@ -96,9 +96,8 @@ def check_draws(
             say(
                 "error",
                 ("params",),
-                f"with seed {seed} ({_show(exc.params)}) the code fails:"
-                f" {evidence._describe(exc.error)}; add a constraint on the params that rules"
-                " these numbers out",
+                f"with seed {seed} ({_show(exc.params)}): {evidence._describe(exc.error)};"
+                " rule these numbers out with a constraint on the params",
             )
             continue
         tried += len(numbers["rejected"]) + (0 if numbers["fallback"] else 1)
@@ -129,20 +128,25 @@ def check_draws(
                 loc,
                 f"{len(fallbacks)} of {len(seeds)} seeds (e.g. {fallbacks[0]}) found no numbers"
                 f" that keep every rule in {worksheet.MAX_ATTEMPTS} draws, so the page shows the"
-                f" bank's own numbers for them; {_REJECTED[broken['rule']](broken)} {count} of"
+                f" bank's own numbers for them; {_rejected_by(broken)} {count} of"
                 f" the {tried} draws tried (e.g. seed {seed}: {_show(params)}):"
                 f" {_REMEDY[broken['rule']]}",
             )
     return problems
 
 
-# How each kind of rule is named in a "too many fall back" message, and what helps.
-_REJECTED = {
-    "constraint": lambda broken: "this constraint is false in",
-    "finite": lambda broken: "this value is not finite in",
-    "mistake": lambda broken: "this mistake gives the key's value in",
-    "tie": lambda broken: f"this mistake gives the same value as `{broken['other']}` in",
-}
+def _rejected_by(broken: dict) -> str:
+    """How a "too many fall back" message names the kind of rule that rejected the draws."""
+    if broken["rule"] == "tie":
+        return f"this mistake gives the same value as `{broken['other']}` in"
+    return {
+        "constraint": "this constraint is false in",
+        "finite": "this value is not finite in",
+        "mistake": "this mistake gives the key's value in",
+    }[broken["rule"]]
+
+
+# What helps when a kind of rule rejects too many draws.
 _REMEDY = {
     "constraint": "widen the range or loosen the constraint",
     "finite": "narrow the ranges, or rule these numbers out with a constraint on the params",

@@ -108,8 +108,8 @@ def test_code_that_fails_at_drawn_numbers_names_a_seed():
     assert check_draws(item(code=code)) == [
         (
             ("params",),
-            f"with seed {seed} (w=2, x=2) the code fails: ZeroDivisionError: float division by"
-            " zero; add a constraint on the params that rules these numbers out",
+            f"with seed {seed} (w=2, x=2): ZeroDivisionError: float division by zero; rule"
+            " these numbers out with a constraint on the params",
         )
     ]
     # A constraint on the params alone is checked before the code runs, so it can do that.
