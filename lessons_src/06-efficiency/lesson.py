@@ -15,35 +15,60 @@
 # # Why backpropagation is efficient
 #
 # Lesson 1 promised that backpropagation computes all $N$ derivatives of the loss for roughly
-# the cost of a few forward passes, however large $N$ is. This lesson keeps that promise, and
-# it does so by measurement: every number printed on this page was produced by running the
-# code beside it when the page was built.
+# the cost of a few forward passes, however large $N$ is. This lesson keeps that promise by
+# counting: every figure quoted on this page is a count of arithmetic made by the code beside
+# it when the page was built. Wall-clock times appear too, as illustrations only: they depend
+# on the machine, its linear-algebra library and whatever else it was doing.
 #
 # We compare three ways of getting a gradient:
 #
 # - **finite differences**: nudge each parameter and re-evaluate, $N + 1$ forward passes,
 #   and the result is only approximate;
 # - **forward-mode automatic differentiation**: exact, but one pass per input direction, so
-#   $N$ passes for a full gradient;
+#   $N$ passes for a full gradient, each somewhat dearer than a forward pass;
 # - **reverse-mode automatic differentiation**, which is what backpropagation is: exact, one
 #   forward and one backward pass for all $N$ derivatives.
 
 # %%
 import time
+import tracemalloc
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-from quizkit.backprop import Tensor
+from quizkit.backprop import Tensor, trace
 
 rng = np.random.default_rng(0)
 
 
-def best_time(fn, repeats=5):
-    """Run fn several times and return the fastest wall-clock time, in seconds.
+def product_multiplies(node):
+    """Scalar multiplications in the matrix product `node` = a @ b: rows(a) · cols(a) · cols(b)."""
+    a, b = node.parents
+    return a.shape[0] * a.shape[1] * b.shape[1]
 
-    The minimum is the least disturbed by whatever else the machine is doing.
+
+def count_multiplies(loss):
+    """Run `loss`'s backward pass and count the multiplications in its matrix products.
+
+    Forward: every product in the graph the engine recorded. Backward: watched as it
+    happens. When the pass visits a product a @ b, it computes g bᵀ for a and aᵀ g for b,
+    each the size of the forward product, but only for operands that need a gradient.
     """
+    forward = sum(product_multiplies(n.tensor) for n in trace(loss).nodes if n.op == "matmul")
+    backward = 0
+
+    def watch(node):
+        nonlocal backward
+        if node.op == "matmul":
+            needing = sum(parent.requires_grad for parent in node.parents)
+            backward += needing * product_multiplies(node)
+
+    loss.backward(on_visit=watch)
+    return forward, backward
+
+
+def best_time(fn, repeats=3):
+    """The fastest of a few wall-clock runs of fn, in seconds (an illustration, not a figure)."""
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
@@ -78,80 +103,138 @@ def best_time(fn, repeats=5):
 # vector-Jacobian product). A loss is a single number, $m = 1$: its Jacobian is one row, the
 # gradient, and reverse mode gets it in one go.
 #
-# Try both modes by hand on a tiny function before timing them on bigger ones:
+# Try both modes by hand on a tiny function before counting them on bigger ones:
 #
 # <!-- quiz: eff-forward-vs-reverse -->
 #
-# Here is forward mode written out for $f(x) = \sum_i \tanh\bigl((Wx)_i\bigr)$, with each
-# value carrying its tangent. To get the whole gradient we must seed each input direction in
-# turn.
+# Here is forward mode written out for $f(x) = \sum_i \tanh\bigl((Wx)_i\bigr)$, with $W$ of
+# shape $h \times n$ and each value carrying its tangent. Every product with $W$ goes through
+# `times_W`, which counts its multiplications. To get the whole gradient we must seed each of
+# the $n$ input directions in turn.
 
 # %%
 n_inputs, n_hidden = 50, 40
-W = rng.normal(size=(n_hidden, n_inputs)) / np.sqrt(n_inputs)
-x0 = rng.normal(size=n_inputs)
+multiplies = {"count": 0}
 
 
-def f_with_tangent(x, x_dot):
+def times_W(W, v):
+    """W @ v, counting its scalar multiplications."""
+    multiplies["count"] += W.shape[0] * W.shape[1]
+    return W @ v
+
+
+def f_alone(W, x):
+    """The plain forward pass: f(x) = sum(tanh(W x))."""
+    return np.tanh(times_W(W, x)).sum()
+
+
+def f_with_tangent(W, x, x_dot):
     """Forward mode: return f(x) and its derivative in the direction x_dot."""
-    u, u_dot = W @ x, W @ x_dot
+    u, u_dot = times_W(W, x), times_W(W, x_dot)
     t = np.tanh(u)
     t_dot = (1 - t**2) * u_dot
     return t.sum(), t_dot.sum()
 
 
-def gradient_forward_mode(x):
+def gradient_forward_mode(W, x):
     """One forward-mode pass per input: seed e_i, read off df/dx_i."""
     grad = np.empty_like(x)
     for i in range(len(x)):
         seed = np.zeros_like(x)
         seed[i] = 1.0
-        _, grad[i] = f_with_tangent(x, seed)
+        _, grad[i] = f_with_tangent(W, x, seed)
     return grad
 
 
-def gradient_reverse_mode(x):
-    """One forward and one backward pass through the engine."""
+def gradient_reverse_mode(W, x):
+    """One forward and one backward pass through the engine; also returns the counts."""
     xt = Tensor(x.reshape(-1, 1), requires_grad=True)  # a column vector
     f = (Tensor(W) @ xt).tanh().sum()
-    f.backward()
-    return xt.grad.ravel()
+    counts = count_multiplies(f)
+    return xt.grad.ravel(), counts
 
 
-g_forward = gradient_forward_mode(x0)
-g_reverse = gradient_reverse_mode(x0)
-print("passes needed: forward mode", n_inputs, "| reverse mode 1 forward + 1 backward")
+def forward_mode_multiplies(W, x):
+    """Multiplications of one plain forward pass, one forward-mode pass, the full gradient."""
+    counted = []
+    for run in (
+        lambda: f_alone(W, x),
+        lambda: f_with_tangent(W, x, np.eye(len(x))[0]),
+        lambda: gradient_forward_mode(W, x),
+    ):
+        multiplies["count"] = 0
+        run()
+        counted.append(multiplies["count"])
+    return counted
+
+
+W = rng.normal(size=(n_hidden, n_inputs)) / np.sqrt(n_inputs)
+x0 = rng.normal(size=n_inputs)
+g_forward = gradient_forward_mode(W, x0)
+g_reverse, _ = gradient_reverse_mode(W, x0)
 print("largest difference between the two gradients:", np.abs(g_forward - g_reverse).max())
 
+forward_pass, jvp_pass, _ = forward_mode_multiplies(W, x0)
+jvp_per_forward = jvp_pass / forward_pass
+print(f"multiplications: forward pass {forward_pass}, one forward-mode pass {jvp_pass}")
+
 # %% [markdown]
-# Both are exact; they agree to rounding error. The difference is the *number of passes*.
-# Let us time both as the number of inputs grows, keeping the hidden width fixed. Forward
-# mode's cost should grow in proportion to $n$; reverse mode's should barely move.
+# Both are exact; they agree to rounding error. The difference is in how much arithmetic
+# each needs. One forward-mode pass does {{ jvp_per_forward = 2.0 }} times the
+# multiplications of a plain forward pass, because every product with $W$ is done twice:
+# once for the values, once for the tangents. (Counting the element-wise work as well, a
+# Jacobian-vector product costs between two and three forward passes in general; it is
+# never free.)
+#
+# So a forward-mode pass is itself a pass over the whole function, about $2nh$
+# multiplications here, and the full gradient needs $n$ of them: about $2n^2h$. Reverse mode
+# needs one forward pass and one backward pass, each about $nh$. Let the number of inputs
+# grow with the hidden width fixed, and count:
 
 # %%
 sizes = [10, 40, 160, 640]
+forward_mode_count, reverse_mode_count, ratio = {}, {}, {}
 forward_mode_times, reverse_mode_times = [], []
 for n in sizes:
     W = rng.normal(size=(n_hidden, n)) / np.sqrt(n)
     x0 = rng.normal(size=n)
-    forward_mode_times.append(best_time(lambda x=x0: gradient_forward_mode(x), repeats=3))
-    reverse_mode_times.append(best_time(lambda x=x0: gradient_reverse_mode(x), repeats=3))
+    forward_mode_count[n] = forward_mode_multiplies(W, x0)[2]
+    _, (forward_products, backward_products) = gradient_reverse_mode(W, x0)
+    reverse_mode_count[n] = forward_products + backward_products
+    ratio[n] = forward_mode_count[n] / reverse_mode_count[n]
+    # Wall-clock times, for the right-hand plot only.
+    forward_mode_times.append(best_time(lambda W=W, x=x0: gradient_forward_mode(W, x)))
+    reverse_mode_times.append(best_time(lambda W=W, x=x0: gradient_reverse_mode(W, x)))
     print(
-        f"n={n:4d}  forward mode {forward_mode_times[-1] * 1e3:8.2f} ms"
-        f"   reverse mode {reverse_mode_times[-1] * 1e3:6.2f} ms"
+        f"n={n:4d}  multiplications: forward mode {forward_mode_count[n]:>10d}"
+        f"   reverse mode {reverse_mode_count[n]:>7d}"
+        f"   ratio {ratio[n]:5.0f}"
     )
 
-fig, ax = plt.subplots(figsize=(6, 3.5))
-ax.loglog(sizes, forward_mode_times, "o-", label="forward mode (one pass per input)")
-ax.loglog(sizes, reverse_mode_times, "s-", label="reverse mode (one backward pass)")
-ax.set_xlabel("number of inputs n")
-ax.set_ylabel("time for the full gradient (s)")
-ax.set_title("Gradient of a scalar function of n inputs")
-ax.legend()
+growth = sizes[-1] // sizes[-2]
+fig, (counted, timed) = plt.subplots(1, 2, figsize=(9, 3.5))
+counted.loglog(sizes, list(forward_mode_count.values()), "o-", label="forward mode")
+counted.loglog(sizes, list(reverse_mode_count.values()), "s-", label="reverse mode")
+counted.set_title("Multiplications for the full gradient")
+timed.loglog(sizes, forward_mode_times, "o-", label="forward mode")
+timed.loglog(sizes, reverse_mode_times, "s-", label="reverse mode")
+timed.set_title("Wall-clock time (illustration only)")
+for ax in (counted, timed):
+    ax.set_xlabel("number of inputs n")
+    ax.legend()
 fig.tight_layout()
 plt.show()
 
 # %% [markdown]
+# When $n$ grows {{ growth = 4 }} times, from 160 to 640, forward mode's count grows
+# {{ forward_mode_count[640] / forward_mode_count[160] = 16 }} times, as $n^2$, and reverse
+# mode's {{ reverse_mode_count[640] / reverse_mode_count[160] = 4 }} times, as $n$. Their
+# ratio is {{ all(ratio[n] == n for n in sizes) = exactly $n$ }} at every size: the number of
+# passes forward mode needs. Both modes pay for each pass in proportion to the size of the
+# function; what separates them is how many passes they make. The timings on the right are
+# an illustration: they depend on the machine, and at small sizes fixed overheads blur what
+# the counts show.
+#
 # Forward mode is not a bad method, it is the right method for the opposite shape. For a
 # function with a few inputs and many outputs, such as the sensitivity of a whole
 # simulation's trajectory to three physical constants, forward mode needs three passes
@@ -163,13 +246,12 @@ plt.show()
 # "One backward pass" would be no bargain if that pass were enormously expensive. Count the
 # arithmetic for a dense layer that maps a batch $A$ of shape $B \times n_{\text{in}}$ to
 # $Z = A W^{\mathsf T}$ of shape $B \times n_{\text{out}}$. A matrix product of a $p \times
-# q$ and a $q \times r$ matrix takes about $2pqr$ floating-point operations (one multiply and
-# one add per term). Writing $\Delta = \partial L/\partial Z$ for the error signal arriving from
-# above:
+# q$ and a $q \times r$ matrix takes $pqr$ multiplications (and about as many additions).
+# Writing $\Delta = \partial L/\partial Z$ for the error signal arriving from above:
 #
-# | pass | computes | product | operations |
+# | pass | computes | product | multiplications |
 # |---|---|---|---|
-# | forward | the layer's output $Z$ | $A W^{\mathsf T}$ | $2 B\, n_{\text{in}} n_{\text{out}}$ |
+# | forward | the layer's output $Z$ | $A W^{\mathsf T}$ | $B\, n_{\text{in}} n_{\text{out}}$ |
 # | backward | the weights' gradient | $\Delta^{\mathsf T} A$ | the same |
 # | backward | the input's gradient | $\Delta W$ | the same |
 #
@@ -178,14 +260,14 @@ plt.show()
 # backward pass costs about **twice** the forward pass, and a full training step (forward,
 # backward, and an update that is only $O(N)$) costs about **three** forward passes.
 # Element-wise work such as activations and their derivatives is cheap next to the matrix
-# products for any layer of reasonable width. (The first layer can skip $\partial
+# products for any layer of reasonable width. The first layer can skip $\partial
 # L/\partial A$, since nobody needs the gradient of the data, so the true ratio is a little
-# under two when that saving is taken.)
+# under two.
 #
-# Let us check the ratio on a real multilayer network in the engine.
+# Let us count on a real multilayer network in the engine, watching its backward pass.
 
 # %%
-batch, width, depth = 256, 512, 4
+batch, width, depth = 128, 512, 4
 layers = [
     (
         Tensor(rng.normal(size=(width, width)) / np.sqrt(width), requires_grad=True),
@@ -204,78 +286,114 @@ def forward():
     return (a**2).mean()
 
 
-def backward(loss):
+def zero_grads():
     for w, b in layers:
         w.zero_grad()
         b.zero_grad()
-    loss.backward()
 
 
-# Time forward and backward in alternating rounds, so both see the same machine load; the
-# fastest round of each is the least disturbed.
+forward_multiplies, backward_multiplies = count_multiplies(forward())
+update_multiplies = n_params  # p - lr * grad: one multiplication per parameter
+step_multiplies = forward_multiplies + backward_multiplies + update_multiplies
+print(f"parameters: {n_params}")
+print(f"multiplications: forward {forward_multiplies}, backward {backward_multiplies}")
+print(f"counted   backward / forward      = {backward_multiplies / forward_multiplies:.3f}")
+print(f"counted   training step / forward = {step_multiplies / forward_multiplies:.3f}")
+
+# Wall-clock, as an illustration: alternate the two passes so both see the same load.
 forward_times, backward_times = [], []
-for _ in range(9):
+for _ in range(3):
+    zero_grads()
     start = time.perf_counter()
     loss = forward()
     forward_times.append(time.perf_counter() - start)
     start = time.perf_counter()
-    backward(loss)
+    loss.backward()
     backward_times.append(time.perf_counter() - start)
 forward_time, backward_time = min(forward_times), min(backward_times)
-
-# Matrix products of the same size: one per layer forward; two per layer backward, except
-# that the first layer skips the gradient of the data X.
-products_forward, products_backward = depth, 2 * depth - 1
-print(f"parameters: {n_params:,}")
-print(f"matrix products: forward {products_forward}, backward {products_backward}")
-print(f"counted   backward / forward = {products_backward / products_forward:.2f}")
-print(f"measured  backward / forward = {backward_time / forward_time:.2f}")
-print(f"  (forward {forward_time * 1e3:.1f} ms, backward {backward_time * 1e3:.1f} ms)")
-print(f"measured  training step / forward = {(forward_time + backward_time) / forward_time:.2f}")
+print(f"timed     backward / forward      = {backward_time / forward_time:.2f} (this machine)")
 
 # %% [markdown]
-# The count predicts $7/4 = 1.75$ for this network: four products forward, and two per layer
-# backward minus the one the first layer skips. For a deep network that saving becomes
-# negligible and the ratio approaches 2, so a training step approaches three forward passes.
-# The measured ratio should land close to the count, because the matrix products dominate.
-# Departures come from the element-wise work, from memory traffic, and from whatever else
-# the machine was doing while this page was built.
+# The count gives {{ backward_multiplies / forward_multiplies = 1.75 }}: four products
+# forward, and two per layer backward minus the one the first layer skips, $7/4$. For a
+# deep network that saving becomes negligible and the ratio approaches 2. With the update's
+# one multiplication per parameter, a training step comes to
+# {{ step_multiplies / forward_multiplies = 2.76 }} forward passes, approaching three.
+#
+# The timed ratio printed under the count is there as an illustration only. Wall-clock time
+# also pays for memory traffic, the element-wise work, Python's own overhead and whatever
+# else the machine was doing, so it can land well away from the count, and it changes from
+# run to run; this page asserts only the count.
 #
 # Now put the alternatives on the same scale. Finite differences need one forward pass per
 # parameter plus one baseline; forward mode needs one pass per parameter too, each costing
-# about as much as a forward pass.
+# two to three forward passes. Backpropagation needs the forward and the backward pass:
 
 # %%
-finite_difference_time = (n_params + 1) * forward_time
-backprop_time = forward_time + backward_time
-print(f"one gradient by backpropagation:     {backprop_time:10.3f} s")
-print(f"one gradient by finite differences: ~{finite_difference_time:10.0f} s")
-print(
-    f"  that is about {finite_difference_time / 3600:.1f} hours, "
-    f"{finite_difference_time / backprop_time:,.0f} times slower"
-)
+finite_difference_multiplies = (n_params + 1) * forward_multiplies
+backprop_multiplies = forward_multiplies + backward_multiplies
+print(f"one gradient by backpropagation:    {backprop_multiplies:.3g} multiplications")
+print(f"one gradient by finite differences: {finite_difference_multiplies:.3g} multiplications")
+print(f"ratio: {finite_difference_multiplies / backprop_multiplies:.3g}")
 
 # %% [markdown]
-# That gap, a factor on the order of the number of parameters, is the whole reason deep
-# learning is computationally possible.
+# For this network's {{ n_params == 1050624 = 1 050 624 }} parameters, finite differences
+# need {{ finite_difference_multiplies / backprop_multiplies = 3.8 × 10⁵ }} times the
+# arithmetic of backpropagation, and forward mode more still. That gap, a factor on the order
+# of the number of parameters, is the whole reason deep learning is computationally possible.
 #
 # ## The price: memory
 #
 # Reverse mode is not free. Its backward pass needs the forward pass's intermediate values
 # (the $A$ in $\Delta^{\mathsf T} A$, the $z$ in $f'(z)$), so all of them must be kept until
-# the backward pass reaches them. Forward mode can discard each value as soon as it is used.
-# For deep networks and large batches those stored activations are often what limits the
-# batch size, and lesson 7 shows how to trade a little extra computation for much less of
-# that memory.
+# the backward pass reaches them. A forward pass on its own can drop each layer's values as
+# soon as the next layer has used them. Python's `tracemalloc` measures the memory each way
+# holds, for the network above (its weights were allocated earlier, so they are not counted):
+
+
+# %%
+def forward_alone():
+    """The same forward pass in NumPy: each layer's output replaces the previous one."""
+    a = X.data
+    for w, b in layers:
+        a = np.maximum(a @ w.data.T + b.data, 0)
+    return float((a**2).mean())
+
+
+def memory_of(run):
+    """(bytes still held when run() returns, with its result kept; peak bytes during it)."""
+    tracemalloc.start()
+    result = run()
+    held, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    del result
+    return held, peak
+
+
+one_layer = batch * width * X.data.itemsize  # bytes of one layer's output
+graph_held, _ = memory_of(forward)  # the loss tensor keeps its recorded graph alive
+_, alone_peak = memory_of(forward_alone)
+print(f"one layer's output:                  {one_layer / 2**20:.2f} MiB")
+print(f"kept by the recorded graph:          {graph_held / 2**20:.2f} MiB")
+print(f"most held at once by forward alone:  {alone_peak / 2**20:.2f} MiB")
+
+# %% [markdown]
+# The recorded graph keeps {{ graph_held / one_layer = 13 }} arrays the size of one layer's
+# output alive until the backward pass: three per layer (the product, the bias added, the
+# ReLU) and one for the loss. The forward pass on its own never holds more than about
+# {{ alone_peak / one_layer = 3 }} at once, however deep the network. For deep networks and
+# large batches those stored activations are often what limits the batch size, and lesson 7
+# shows how to trade a little extra computation for much less of that memory.
 #
 # ## Summary
 #
 # - Automatic differentiation applies the chain rule to each executed operation, exactly.
 #   Forward mode carries tangents with the values (one pass per input direction, a
-#   Jacobian-vector product); reverse mode carries adjoints backwards from the output (one
-#   pass per output, a vector-Jacobian product).
-# - A loss has one output and millions of inputs, so reverse mode, which is backpropagation,
-#   gives all $N$ gradients in one backward pass instead of $N$ passes.
+#   Jacobian-vector product costing two to three forward passes); reverse mode carries
+#   adjoints backwards from the output (one pass per output, a vector-Jacobian product).
+# - Each pass of either mode costs in proportion to the size of the function. A gradient of
+#   $n$ inputs takes forward mode $n$ passes and reverse mode one, so forward mode's cost
+#   grows as $n^2 h$ where reverse mode's grows as $n h$: the ratio grows in proportion to $n$.
 # - For dense layers the backward pass does two matrix products (one for $\partial
 #   L/\partial W$, one for $\partial L/\partial a$) per forward product: backward $\approx
 #   2\times$ forward, a training step $\approx 3\times$ forward.
