@@ -112,15 +112,19 @@ def is_runnable(info: str) -> bool:
 
 def read_lesson(path: Path, shown_path: str | None = None) -> Lesson:
     """Read `path` (lesson.md or lesson.py) into cells and markers; problems are collected."""
-    shown = shown_path if shown_path is not None else str(path)
-    notebook = path.suffix == ".py"
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        lesson = Lesson(path, shown, notebook, "")
+        lesson = Lesson(path, shown_path or str(path), path.suffix == ".py", "")
         lesson.problems.append(lesson.problem(1, LESSON, "-", f"cannot read the lesson: {exc}"))
         return lesson
-    lesson = Lesson(path, shown, notebook, text)
+    return parse_lesson(text, path, shown_path)
+
+
+def parse_lesson(text: str, path: Path, shown_path: str | None = None) -> Lesson:
+    """The cells and markers of `text`, the content of the lesson file `path`."""
+    notebook = path.suffix == ".py"
+    lesson = Lesson(path, shown_path if shown_path is not None else str(path), notebook, text)
     lines = text.splitlines(keepends=True)
     prose = _notebook_cells(lesson, lines) if notebook else _markdown_cells(lesson, lines)
     _find_markers(lesson, prose)
@@ -241,7 +245,8 @@ def render_markers(text: str, markers: list[Marker]) -> str:
 
 
 def describe(value: Any) -> dict[str, Any]:
-    """A figure's value in the JSON form `judge` reads (the build's kernel sends the same)."""
+    """A figure's value in the JSON form `judge` reads (the build's kernel sends the same):
+    {"bool": ...}, {"str": ...}, {"number": ...} or {"other": what it is}."""
     if isinstance(value, bool | np.bool_) or (
         isinstance(value, np.ndarray) and value.dtype == bool and value.size == 1
     ):
@@ -327,6 +332,8 @@ def agrees(stated: Stated, truth: float) -> bool:
 def judge(marker: Marker, value: dict[str, Any]) -> str | None:
     """Why `value` (from `describe`) contradicts the marker's SHOWN, or None when it agrees."""
     expr, shown = marker.expr, marker.shown
+    if "error" in value:
+        return value["error"]
     if "bool" in value:
         return None if value["bool"] else f"`{expr}` is False (the prose says {shown!r})"
     if "str" in value:
@@ -444,7 +451,7 @@ def _raised(lesson: Lesson, cell: Cell, exc: BaseException, filename: str) -> li
     else:
         line = _deepest_line(exc.__traceback__, filename) or cell.first
         statement = _line_text(lesson, line)
-        what = f"raised {_describe(exc)}" + (f" at `{statement}`" if statement else "")
+        what = f"raised {describe_exception(exc)}" + (f" at `{statement}`" if statement else "")
     if cell.raises:
         message = f"raises={cell.raises}, but the cell {what}"
         return [lesson.problem(line, cell.label, "raises", message)]
@@ -452,19 +459,23 @@ def _raised(lesson: Lesson, cell: Cell, exc: BaseException, filename: str) -> li
 
 
 def _figure(marker: Marker, names: dict[str, Any], time_limit: float) -> str | None:
-    filename = f"<figure at line {marker.line}>"
+    return judge(marker, evaluate_figure(marker.expr, names, time_limit))
+
+
+def evaluate_figure(expr: str, names: dict[str, Any], time_limit: float = TIME_LIMIT) -> dict:
+    """EXPR's value in `names` as `describe` gives it, or {"error": why it has none}."""
     try:
         with _time_limit(time_limit):
-            value = eval(compile(marker.expr, filename, "eval"), names)
+            value = eval(compile(expr, "<figure>", "eval"), names)
     except EvidenceTimeout:
-        return f"`{marker.expr}` did not finish within {time_limit:g} s"
+        return {"error": f"`{expr}` did not finish within {time_limit:g} s"}
     except KeyboardInterrupt:
         raise
     except SyntaxError as exc:
-        return f"`{marker.expr}` is not a Python expression: {exc.msg}"
+        return {"error": f"`{expr}` is not a Python expression: {exc.msg}"}
     except BaseException as exc:
-        return f"`{marker.expr}` raised {_describe(exc)}"
-    return judge(marker, describe(value))
+        return {"error": f"`{expr}` raised {describe_exception(exc)}"}
+    return describe(value)
 
 
 def _deepest_line(tb: TracebackType | None, filename: str) -> int | None:
@@ -482,7 +493,7 @@ def _line_text(lesson: Lesson, line: int) -> str:
     return lines[line - 1].strip() if 1 <= line <= len(lines) else ""
 
 
-def _describe(exc: BaseException) -> str:
+def describe_exception(exc: BaseException) -> str:
     """The last line of the exception as Python would print it."""
     return traceback.format_exception_only(exc)[-1].strip()
 
@@ -564,9 +575,12 @@ __all__ = [
     "check_lesson",
     "class_names",
     "describe",
+    "describe_exception",
+    "evaluate_figure",
     "is_lesson_file",
     "is_runnable",
     "judge",
+    "parse_lesson",
     "raised_as",
     "read_lesson",
     "render_markers",
