@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 from mkdocs.config.config_options import ExtraScriptValue
@@ -13,7 +16,9 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.toc import AnchorLink
 from mkdocs.utils import get_relative_url
 
-from . import assets, pages
+from quizkit.bank import lesson_code
+
+from . import assets, figures, pages
 from .banks import load_bank
 from .client import client_config_module
 from .config import QuizkitConfig
@@ -81,6 +86,7 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
         for lesson in self.lessons:
             text = lesson.source.read_text(encoding="utf-8")
             attempt(pages.check_embeds, lesson.source, text, set(self.items))
+        errors += self._lesson_code_errors()
         self.trace_results = {
             item_id: attempt(evaluate, item, path)
             for item_id, (path, item) in self.items.items()
@@ -91,6 +97,23 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
         self.bank_terms = {
             name: terms_used(self.terms, bank_texts(bank)) for name, bank in self.banks.items()
         }
+
+    def _lesson_code_errors(self) -> list[str]:
+        """Markdown lessons' cells run and figures judged; notebooks' markers read.
+
+        A notebook's cells and figures are judged when mkdocs-jupyter has run it (see
+        quizkit/mkdocs/figures.py), and reported by `on_env`.
+        """
+        errors: list[str] = []
+        self.notebooks: dict[str, lesson_code.Lesson] = {}
+        for lesson in self.lessons:
+            if lesson.is_notebook:
+                notebook = lesson_code.read_lesson(lesson.source)
+                self.notebooks[lesson.name] = notebook
+                errors += map(str, notebook.problems)
+            else:
+                errors += map(str, figures.markdown_problems(lesson.source))
+        return errors
 
     # -- where things go -------------------------------------------------------------------
 
@@ -157,12 +180,41 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
     @event_priority(-50)  # after mkdocs-jupyter wrapped them
     def _repair_notebook_files(self, files: Files, config) -> Files:
         # mkdocs-jupyter's wrapper recomputes abs_src_path from a docs folder, which a lesson
-        # notebook (outside docs/) does not have; give the wrapper the real path back.
+        # notebook (outside docs/) does not have; give the wrapper the real path back, or,
+        # for a lesson, the copy whose kernel also judges its cells and figures.
+        kernel_copies = self._write_kernel_notebooks()
         for file in files:
             inner = getattr(file, "file", None)
             if isinstance(inner, File) and file is not inner:
-                file.__dict__["abs_src_path"] = inner.abs_src_path
+                path = kernel_copies.get(inner.src_uri, inner.abs_src_path)
+                file.__dict__["abs_src_path"] = path
         return files
+
+    def _write_kernel_notebooks(self) -> dict[str, str]:
+        """Write each lesson notebook's kernel copy (figures.kernel_notebook); by src_uri."""
+        self._remove_scratch()
+        self._scratch = Path(tempfile.mkdtemp(prefix="quizkit-notebooks-"))
+        self._notebook_errors: list[str] = []
+        copies = {}
+        for lesson in self.lessons:
+            notebook = self.notebooks.get(lesson.name)
+            if notebook is None:
+                continue
+            # Named as in lessons_src/, so that mkdocs-jupyter's include patterns match it.
+            copy = self._scratch / lesson.source.parent.parent.name / lesson.name / "lesson.py"
+            copy.parent.mkdir(parents=True)
+            copy.write_text(figures.kernel_notebook(notebook), encoding="utf-8")
+            copies[self._lesson_src(lesson)] = str(copy)
+        return copies
+
+    def _results_path(self, lesson) -> Path:
+        return self._scratch / f"{lesson.name}.json"
+
+    def _remove_scratch(self) -> None:
+        scratch = getattr(self, "_scratch", None)
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+            self._scratch = None
 
     on_files = CombinedEvent(_add_files, _repair_notebook_files)
 
@@ -181,7 +233,13 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
 
     def on_page_markdown(self, markdown, page, config, files):
         role, lesson = self._role(page)
+        if role == "lesson" and lesson.is_notebook and lesson.name in self.notebooks:
+            # mkdocs-jupyter renders the page next; its kernel writes what it saw here.
+            results = self._results_path(lesson)
+            results.unlink(missing_ok=True)
+            os.environ[figures.RESULTS_ENV] = str(results)
         if role == "lesson" and not lesson.is_notebook:
+            markdown = figures.page_markdown(markdown, lesson.source)
             runnable = _optional("runnable")
             if runnable is not None:
                 markdown = runnable.transform(markdown)
@@ -201,7 +259,8 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
         toolbar = self.toolbar
         if role == "lesson":
             if lesson.is_notebook:
-                html = pages.clean_notebook(html)
+                self._judge_notebook(lesson)
+                html = pages.clean_notebook(figures.hide_cells(html))
             if self.config.link_terms and glossary:
                 html = link_first_uses(html, self.terms, lambda t: f"{glossary_url}#{t.slug}")
             embedded = pages.embedded_ids(html)
@@ -240,6 +299,23 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
             html = pages.replace_marker(html, "interview", toolbar + body)
         return html
 
+    def _judge_notebook(self, lesson) -> None:
+        notebook = self.notebooks.get(lesson.name)
+        if notebook is None:
+            return
+        os.environ.pop(figures.RESULTS_ENV, None)
+        results = figures.read_results(self._results_path(lesson))
+        problems = figures.notebook_problems(notebook, results)
+        self._notebook_errors += map(str, problems)
+
+    def on_env(self, env, config, files):
+        # Every page is rendered by now: report every notebook's problems at once.
+        if self._notebook_errors:
+            root = f"{Path(config.config_file_path or '.').resolve().parent}/"
+            message = "\n".join(self._notebook_errors).replace(root, "")
+            raise PluginError("quizkit: content errors:\n" + message)
+        return env
+
     def _embed(self, item_id: str, ctx: RenderContext) -> str:
         return str(self.renderer.item(self.items[item_id][1], None, ctx, level=3))
 
@@ -256,7 +332,11 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
         server.watch(str(WEB_DIR))
         return server
 
+    def on_build_error(self, error):
+        self._remove_scratch()
+
     def on_post_build(self, config):
+        self._remove_scratch()
         runtime = _optional("runtime")
         if runtime is not None:
             log.info("quizkit runtime: %s", runtime.bundle(Path(config.site_dir)))
