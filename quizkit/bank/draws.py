@@ -64,7 +64,7 @@ def check_draws(
     from quizkit.backprop import worksheet
 
     rules = spec(item)
-    locs = evidence._expression_locs(item)
+    locs = evidence.expression_locs(item)
     problems = _own_numbers(worksheet, item, rules)
     if problems is None:
         return []  # the code fails at the bank's own numbers: evidence reports where
@@ -96,7 +96,7 @@ def check_draws(
             say(
                 "error",
                 ("params",),
-                f"with seed {seed} ({_show(exc.params)}): {evidence._describe(exc.error)};"
+                f"with seed {seed} ({_show(exc.params)}): {evidence.describe(exc.error)};"
                 " rule these numbers out with a constraint on the params",
             )
             continue

@@ -45,12 +45,10 @@ from .model import (
     TrueFalse,
 )
 from .problem import Problem
-from .validate import param_problems, within
+from .validate import within
 
 # Seconds one item's code may run before it is stopped and reported.
 TIME_LIMIT = 10.0
-# Seeds used to re-draw a numeric_trace's parameters, as "New numbers" does in the browser.
-DRAW_SEEDS = (1, 2, 3)
 # Names the namespace holds even when the engine cannot be imported (see reserved_names).
 _BASE_NAMES = ("np", "math", "nn", "dense", "diagnostics", "checkpoint")
 
@@ -117,6 +115,13 @@ def check(loaded: LoadedBank, index: int, item: Any, time_limit: float = TIME_LI
     outcome = run(loaded, index, item, time_limit)
     if not outcome.problems:
         outcome.problems += confirm(loaded, index, item, outcome)
+    if not outcome.problems and isinstance(item, NumericTrace):
+        # Only once the bank's own numbers are right: then every draw "New numbers" can
+        # show must keep the item's rules too.
+        from .draws import check_draws  # here, not at the top: draws imports this module
+
+        at = ("items", index)
+        outcome.problems += [loaded.problem(at + loc, msg) for loc, msg in check_draws(item)]
     return outcome
 
 
@@ -184,7 +189,7 @@ class _Runner:
             statement = _source_line(source, lineno)
             where = f" at `{statement}`" if statement else ""
             line = self.loaded.locator.text_line(loc, lineno) if lineno else None
-            self.fail((field_name,), f"raised {_describe(exc)}{where}", line)
+            self.fail((field_name,), f"raised {describe(exc)}{where}", line)
             return False
         return True
 
@@ -227,54 +232,26 @@ class _Runner:
             return
         values = {key: float(value) for key, value in result["values"].items()}
         self.outcome.values = values
-        self._redraw(worksheet, item, exprs)
         if item.evidence.strip():
             names.update({q.name: values[q.name] for q in item.quantities})
             self.execute("evidence", item.evidence, names)
 
     def _locate_failure(self, worksheet: Any, item: NumericTrace, params, exprs) -> None:
         """Find which expression (or the root) made the engine's evaluate fail."""
-        where = _expression_locs(item)
+        where = expression_locs(item)
         found = False
         for key, expr in exprs.items():
             try:
                 worksheet.evaluate(item.code, params, {key: expr}, None)
             except Exception as exc:
-                self.fail(where[key], f"`{expr}` raised {_describe(exc)}")
+                self.fail(where[key], f"`{expr}` raised {describe(exc)}")
                 found = True
         if found:
             return
         try:
             worksheet.evaluate(item.code, params, {}, item.root)
         except Exception as exc:
-            self.fail(("root",), f"cannot trace root {item.root!r}: {_describe(exc)}")
-
-    def _redraw(self, worksheet: Any, item: NumericTrace, exprs: dict[str, str]) -> None:
-        """The computation must also work for the numbers "New numbers" can draw."""
-        if not any(param.range for param in item.params.values()):
-            return
-        if any(any(param_problems(name, param)) for name, param in item.params.items()):
-            return  # validate already reports the broken range; a failed draw would repeat it
-        specs = {name: param.model_dump(exclude_none=True) for name, param in item.params.items()}
-        for seed in DRAW_SEEDS:
-            try:
-                drawn = worksheet.draw(specs, seed)
-            except Exception as exc:
-                self.fail(("params",), f"re-drawing the parameters failed: {_describe(exc)}")
-                return
-            shown = ", ".join(f"{k}={v:g}" for k, v in sorted(drawn.items()))
-            try:
-                values = worksheet.evaluate(item.code, drawn, exprs, item.root)["values"]
-            except Exception as exc:
-                self.fail(("params",), f"with re-drawn numbers ({shown}): {_describe(exc)}")
-                return
-            for key, value in values.items():
-                if not math.isfinite(float(value)):
-                    self.fail(
-                        _expression_locs(item)[key],
-                        f"is {float(value)} with re-drawn numbers ({shown})",
-                    )
-                    return
+            self.fail(("root",), f"cannot trace root {item.root!r}: {describe(exc)}")
 
 
 def confirm(loaded: LoadedBank, index: int, item: Any, outcome: Outcome) -> list[Problem]:
@@ -483,7 +460,7 @@ def _show(value: Any) -> str:
     return f"{text[:60]}... ({type(value).__name__})" if len(text) > 60 else text
 
 
-def _expression_locs(item: NumericTrace) -> dict[str, Loc]:
+def expression_locs(item: NumericTrace) -> dict[str, Loc]:
     locs: dict[str, Loc] = {}
     for qi, quantity in enumerate(item.quantities):
         locs[quantity.name] = ("quantities", qi, "value")
@@ -501,7 +478,7 @@ def _has_assert(source: str) -> bool:
     return any(isinstance(node, ast.Assert) for node in ast.walk(tree))
 
 
-def _describe(exc: BaseException) -> str:
+def describe(exc: BaseException) -> str:
     """The last line of the exception as Python would print it."""
     return traceback.format_exception_only(exc)[-1].strip()
 

@@ -191,7 +191,13 @@ class NumericTrace(ItemBase):
     """Optional extra asserts, run with each quantity's computed value bound by name."""
     constraints: list[Text] = []
     """Python conditions every set of numbers ("New numbers" included) must meet, e.g.
-    "loss_after < loss_before"; they see the params and each quantity's value by name."""
+    "loss_after < loss_before"; they see the params and each quantity's value by name.
+
+    They are checked in order and the first false one rejects a draw, so an earlier one can
+    guard a later one ("x != 0", "1 / x < 2"); one that names no quantity is checked before
+    the code runs, so it can keep the code away from numbers where it would fail. Each must
+    give a bool. Non-finite values, and mistakes equal to the key or to each other, are
+    rejected without any constraint."""
 
 
 class FollowUp(Strict):

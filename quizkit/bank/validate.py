@@ -5,8 +5,9 @@ makes sense: one key per multiple-choice question, feedback on every wrong optio
 things with the same id, tolerances that neither demand exact floats nor accept anything,
 parameter ranges that contain their value, and no HTML that could run code in the page.
 
-`within` is the single definition of "close enough" used everywhere: by these checks, by
-the evidence runner, by the mutation test and (exported as JSON) by the browser.
+"Close enough" has one definition, `quizkit.backprop.worksheet.within`: these checks, the
+evidence runner, the mutation test and the draw rules call it through `within` below, and
+the browser gets it as JSON.
 """
 
 from __future__ import annotations
@@ -43,17 +44,21 @@ _JS_URL = re.compile(r"javascript\s*:", re.IGNORECASE)
 
 
 def within(answer: float, key: float, tolerance: Tolerance) -> bool:
-    """True when `answer` is accepted for `key`: |answer - key| <= max(abs, rel * |key|).
+    """Whether `answer` is accepted for `key` (the rule: quizkit.backprop.worksheet.within).
 
-    The tolerance scales with the key, not with the learner's answer, so a wild answer
-    cannot widen its own acceptance window. NaN is never accepted.
+    The rule itself lives in the engine's worksheet, because the browser's "New numbers"
+    applies it in Python too; this is the bank model's way of calling it.
     """
-    return abs(answer - key) <= max(tolerance.abs, tolerance.rel * abs(key))
+    from quizkit.backprop import worksheet  # the engine (and NumPy) only when numbers are compared
+
+    return worksheet.within(answer, key, tolerance.rel, tolerance.abs)
 
 
 def tolerance_width(key: float, tolerance: Tolerance) -> float:
     """How far from `key` an answer may be and still be accepted."""
-    return max(tolerance.abs, tolerance.rel * abs(key))
+    from quizkit.backprop import worksheet
+
+    return worksheet.tolerance_width(key, tolerance.rel, tolerance.abs)
 
 
 def check_bank(loaded: LoadedBank, reserved: frozenset[str] = frozenset()) -> list[Problem]:

@@ -294,5 +294,7 @@ def test_trace_must_survive_redrawn_numbers(write_bank):
     item = TRACE_ITEM.replace("value: y.data", 'value: "y.data if x == 1.5 else undefined_name"')
     item = item.replace("range: [1.0, 2.0]", "range: [1.0, 3.0]")
     [message] = run(write_bank(item))
-    assert message.startswith("9: scale-trace: params: with re-drawn numbers (w=2, x=")
-    assert message.endswith("NameError: name 'undefined_name' is not defined")
+    assert message == (
+        "9: scale-trace: params: with seed 1 (w=2, x=2): NameError: name 'undefined_name' is"
+        " not defined; rule these numbers out with a constraint on the params"
+    )
