@@ -51,11 +51,7 @@ const NUMBERS_TIMEOUT_MS = 10_000;
  * kept the exercise's rules, and `params` are then the bank's own numbers.
  */
 export async function liveNumbers(runtime, spec, seed) {
-  // Runtime has no method of its own for this request yet; _request is the queue, time limit
-  // and restart logic that its evaluate() and draw() use too.
-  const result = await runtime._request({ type: "numbers", spec, seed }, { timeoutMs: NUMBERS_TIMEOUT_MS });
-  if (!result.ok) throw new Error(result.error);
-  const { params, values, graph, fallback } = result.value;
+  const { params, values, graph, fallback } = await runtime.numbers(spec, seed, { timeoutMs: NUMBERS_TIMEOUT_MS });
   return { params, values, graph, fallback };
 }
 

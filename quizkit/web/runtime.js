@@ -5,7 +5,7 @@
 //   runtime.addEventListener("status", (event) => console.log(event.detail)); // {status, message, python}
 //   await runtime.run(code, { onStdout, onStderr, timeoutMs });        // -> {ok, error}
 //   await runtime.evaluate({ code, params, values, root });             // -> {values, graph}
-//   await runtime.draw(params, seed);                                    // -> {name: number}
+//   await runtime.numbers(spec, seed);         // -> {params, values, graph, fallback, ...}
 //   runtime.stop();
 //
 // One worker serves the whole page load: this module is evaluated once, and Material's
@@ -231,9 +231,9 @@ class Runtime extends EventTarget {
     return result.value;
   }
 
-  /** quizkit.backprop.worksheet.draw in the worker: new parameter values for `seed`. */
-  async draw(params, seed, { timeoutMs = EVALUATE_TIMEOUT_MS } = {}) {
-    const result = await this._request({ type: "draw", params, seed }, { timeoutMs });
+  /** quizkit.backprop.worksheet.new_numbers in the worker: the numbers "New numbers" shows for `seed`. */
+  async numbers(spec, seed, { timeoutMs = EVALUATE_TIMEOUT_MS } = {}) {
+    const result = await this._request({ type: "numbers", spec, seed }, { timeoutMs });
     if (!result.ok) throw new Error(result.error);
     return result.value;
   }

@@ -203,12 +203,6 @@ def numbers(request):
     result = with_local_derivatives(lambda: worksheet.new_numbers(spec["spec"], int(spec["seed"])))
     return json.dumps(result)
 
-
-def draw(request):
-    from quizkit.backprop import worksheet
-
-    spec = json.loads(request)
-    return json.dumps(worksheet.draw(spec["params"], int(spec["seed"])))
 `;
 
 // -- streams ------------------------------------------------------------------------------------
@@ -300,7 +294,6 @@ async function boot() {
   helpers = {
     runCell: namespace.get("run_cell"),
     evaluate: namespace.get("evaluate"),
-    draw: namespace.get("draw"),
     numbers: namespace.get("numbers"),
   };
   namespace.destroy();
@@ -350,9 +343,6 @@ async function handle(message) {
     } else if (type === "evaluate") {
       const request = JSON.stringify({ code: message.code, params: message.params, values: message.values, root: message.root });
       post({ type: "result", id, ok: true, value: JSON.parse(helpers.evaluate(request)) });
-    } else if (type === "draw") {
-      const request = JSON.stringify({ params: message.params, seed: message.seed });
-      post({ type: "result", id, ok: true, value: JSON.parse(helpers.draw(request)) });
     } else if (type === "numbers") {
       const request = JSON.stringify({ spec: message.spec, seed: message.seed });
       post({ type: "result", id, ok: true, value: JSON.parse(helpers.numbers(request)) });

@@ -190,25 +190,34 @@ def test_engine_runs_in_a_cell_and_through_the_runtime_api(page, served_site):
     served_site.require_numpy()
     open_site(page, served_site)
     assert output(run(page, "engine")) == "grad 7.0\n"
-    params = {"x": {"value": 2.0, "range": [1.0, 3.0], "step": 0.5}, "y": {"value": 3.0}}
+    spec = {
+        "code": "xt = Tensor(x, requires_grad=True, name='x')\nL = (xt * y - 1) ** 2\nL.backward()",
+        "params": {"x": {"value": 2.0, "range": [1.0, 3.0], "step": 0.5}, "y": {"value": 3.0}},
+        "root": "L",
+        "expressions": {"L": "L.data", "dL_dx": "xt.grad"},
+        "tolerances": {"L": {"rel": 1e-3, "abs": 1e-6}, "dL_dx": {"rel": 1e-3, "abs": 1e-6}},
+        "mistakes": {"L": [], "dL_dx": []},
+        "constraints": ["x != 2.0"],
+    }
     result = runtime_call(
         page,
-        """async (runtime, params) => {
-            const drawn = await runtime.draw(params, 2024);
+        """async (runtime, spec) => {
+            const numbers = await runtime.numbers(spec, 2024);
             const evaluated = await runtime.evaluate({
-                code: "xt = Tensor(x, requires_grad=True, name='x')\\n"
-                    + "L = (xt * y - 1) ** 2\\nL.backward()",
-                params: drawn, values: { L: "L.data", dL_dx: "xt.grad" }, root: "L",
+                code: spec.code, params: numbers.params, values: spec.expressions, root: "L",
             });
             let bad = null;
             const vector = { code: "v = np.ones(3)", params: {}, values: { v: "v" } };
             try { await runtime.evaluate(vector); } catch (error) { bad = error.message; }
-            return { drawn, evaluated, bad };
+            return { numbers, evaluated, bad };
         }""",
-        params,
+        spec,
     )
-    assert result["drawn"] == worksheet.draw(params, 2024)
-    x, y = result["drawn"]["x"], result["drawn"]["y"]
+    expected = worksheet.new_numbers(spec, 2024)
+    assert result["numbers"]["params"] == expected["params"]
+    x, y = expected["params"]["x"], expected["params"]["y"]
+    assert x != 2.0 and x in (1.0, 1.5, 2.5, 3.0) and y == 3.0
+    assert result["numbers"]["values"]["L"] == pytest.approx((x * y - 1) ** 2)
     assert result["evaluated"]["values"]["L"] == pytest.approx((x * y - 1) ** 2)
     assert result["evaluated"]["values"]["dL_dx"] == pytest.approx(2 * (x * y - 1) * y)
     nodes = result["evaluated"]["graph"]["nodes"]

@@ -75,8 +75,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def fixture_course(tmp_path_factory, runtime_site):
-    if not runtime_site.has_numpy:
-        pytest.skip(f"NumPy's wasm wheel is not self-hosted here ({runtime_site.report})")
+    runtime_site.require_numpy()
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
