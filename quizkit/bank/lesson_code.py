@@ -282,7 +282,7 @@ FORMS = "0.03, 54, −1.5, 1.2e-5, 1.2 × 10⁻⁵, 10⁵⁴, 12%"
 class Stated:
     """A number as SHOWN states it: a value and how close the truth must be."""
 
-    value: float
+    value: float  # for a bare power of ten, only its sign (±1) counts
     half_unit: float = 0.0  # |truth − value| ≤ half_unit ...
     power: int | None = None  # ... or, for a bare power of ten, round(log10 |truth|) == power
     percent: bool = False  # the truth is compared × 100
@@ -307,14 +307,13 @@ def stated_number(shown: str) -> Stated | str:
     if match is not None and match["e"]:
         exponent_text = match["e"]
     exponent = int(exponent_text.replace("−", "-")) if exponent_text else None
-    if power is not None:
-        return Stated(sign * 10.0**exponent, power=exponent)
-    if exponent is not None and match["int"] == "1" and match["frac"] is None:
-        return Stated(sign * 10.0**exponent, power=exponent)  # 1e54, 1 × 10⁵⁴: a power of ten
+    if power is not None or (exponent is not None and match["int"] == "1" and not match["frac"]):
+        return Stated(sign, power=exponent)  # 10⁵⁴, 10^54, and 1e54 or 1 × 10⁵⁴ alike
     digits = match["frac"] or ""
-    scale = 10.0 ** (exponent or 0)
-    value = sign * float(f"{match['int']}.{digits or '0'}") * scale
-    return Stated(value, 0.5 * 10.0 ** -len(digits) * scale, percent=bool(match["percent"]))
+    # Built from text, so that an exponent beyond a float's range gives inf, never an error.
+    value = sign * float(f"{match['int']}.{digits or '0'}e{exponent or 0}")
+    half_unit = float(f"5e{(exponent or 0) - len(digits) - 1}")
+    return Stated(value, half_unit, percent=bool(match["percent"]))
 
 
 def agrees(stated: Stated, truth: float) -> bool:
@@ -323,6 +322,8 @@ def agrees(stated: Stated, truth: float) -> bool:
         if truth == 0 or not math.isfinite(truth) or (truth < 0) != (stated.value < 0):
             return False
         return math.floor(math.log10(abs(truth)) + 0.5) == stated.power
+    if not math.isfinite(stated.value):
+        return False  # beyond a float's range: no value the engine computes is that
     if stated.percent:
         truth *= 100
     slack = 1e-9 * max(abs(truth), abs(stated.value))  # binary floats: 0.035 − 0.03

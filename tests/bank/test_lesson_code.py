@@ -119,6 +119,8 @@ def test_number_forms_accept_values_within_their_precision(shown, value):
         ("−0.5", 0.5),
         ("~3", 3.6),
         ("0.03", float("nan")),
+        ("2.5e400", 1e300),  # beyond a float's range: judged, never an error
+        ("10^400", 1e300),
     ],
 )
 def test_number_forms_reject_values_beyond_their_precision(shown, value):
