@@ -40,14 +40,17 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser(
         "check",
-        help="validate quiz banks and run their evidence",
+        help="validate quiz banks, run their evidence and the lessons' code",
         description="Validate every quiz.yml under the given paths, run each item's evidence "
-        "against the engine, print every problem as path:line: item-id: field: message, "
-        "then a one-line summary. Exit status 0 only when there is no problem.",
+        "against the engine, run every lesson's code cells and check the figures its prose "
+        "quotes, print every problem as path:line: item-id: field: message, then a one-line "
+        "summary. Exit status 0 only when there is no problem.",
     )
     check.add_argument("paths", nargs="*", default=[DEFAULT_ROOT], help="files or folders")
     check.add_argument(
-        "--no-evidence", action="store_true", help="only validate; do not run any evidence"
+        "--no-evidence",
+        action="store_true",
+        help="only validate; do not run any evidence or lesson code",
     )
     check.add_argument(
         "--time-limit",

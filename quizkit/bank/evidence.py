@@ -138,7 +138,7 @@ def run(loaded: LoadedBank, index: int, item: Any, time_limit: float = TIME_LIMI
         warnings.simplefilter("ignore")
         np.random.seed(0)
         try:
-            with _time_limit(time_limit):
+            with stop_after(time_limit):
                 if isinstance(item, NumericTrace):
                     runner.numeric_trace(item)
                 else:
@@ -408,7 +408,7 @@ def _normalise(item: Any, answer: Any, names: dict[str, Any]) -> Any:
             if answer not in ids:
                 return _Bad(f"answer {answer!r} is not an option id ({', '.join(ids)})")
             return answer
-        number = _number(answer, names)
+        number = as_number(answer, names)
         if number is None:
             return _Bad(f"answer is {_show(answer)}")
         if not math.isfinite(number):
@@ -442,7 +442,7 @@ def _ids(item: Any) -> list[str]:
     return []
 
 
-def _number(value: Any, names: dict[str, Any]) -> float | None:
+def as_number(value: Any, names: dict[str, Any]) -> float | None:
     tensor = names.get("Tensor")
     if isinstance(tensor, type) and isinstance(value, tensor):
         value = value.data
@@ -501,7 +501,7 @@ def _source_line(source: str, lineno: int | None) -> str:
 
 
 @contextlib.contextmanager
-def _time_limit(seconds: float | None) -> Iterator[None]:
+def stop_after(seconds: float | None) -> Iterator[None]:
     """Interrupt the code inside after `seconds` (main thread on POSIX; otherwise no limit)."""
     usable = (
         seconds

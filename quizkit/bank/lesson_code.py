@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 # The evidence runner's time limit, so that a runaway cell is stopped the same way.
-from .evidence import TIME_LIMIT, EvidenceTimeout, _number, _time_limit
+from .evidence import TIME_LIMIT, EvidenceTimeout, as_number, stop_after
 from .problem import Problem
 
 LESSON_FILES = ("lesson.md", "lesson.py")
@@ -253,7 +253,7 @@ def describe(value: Any) -> dict[str, Any]:
         return {"bool": bool(np.asarray(value).reshape(()))}
     if isinstance(value, str):
         return {"str": value}
-    number = _number(value, {"Tensor": _tensor_class()})
+    number = as_number(value, {"Tensor": _tensor_class()})
     if number is not None:
         return {"number": number}
     text = repr(value)
@@ -425,7 +425,7 @@ def _run_cell(
 ) -> list[Problem]:
     filename = str(lesson.path)
     try:
-        with _time_limit(time_limit):
+        with stop_after(time_limit):
             tree = ast.parse(cell.source, filename)
             ast.increment_lineno(tree, cell.first - 1)  # line numbers are the lesson file's
             exec(compile(tree, filename, "exec"), names)
@@ -466,7 +466,7 @@ def _figure(marker: Marker, names: dict[str, Any], time_limit: float) -> str | N
 def evaluate_figure(expr: str, names: dict[str, Any], time_limit: float = TIME_LIMIT) -> dict:
     """EXPR's value in `names` as `describe` gives it, or {"error": why it has none}."""
     try:
-        with _time_limit(time_limit):
+        with stop_after(time_limit):
             value = eval(compile(expr, "<figure>", "eval"), names)
     except EvidenceTimeout:
         return {"error": f"`{expr}` did not finish within {time_limit:g} s"}

@@ -58,14 +58,9 @@ def markdown_problems(source: Path) -> list[Problem]:
 
 
 def page_markdown(text: str, source: Path) -> str:
-    """A Markdown lesson as the page shows it: each figure marker replaced by its SHOWN, and
-    no `raises=` left in a runnable fence's info string (Python-Markdown's fences accept no
-    unknown option; the page runs the cell and shows its error either way)."""
-    lines = text.splitlines(keepends=True)
-    for cell in lesson_code.parse_lesson(text, source).cells:
-        if cell.raises:
-            lines[cell.line - 1] = _RAISES_OPTION.sub("", lines[cell.line - 1], count=1)
-    text = "".join(lines)
+    """A Markdown lesson as the page shows it: each figure marker replaced by its SHOWN.
+
+    (A runnable fence's `raises=` is dropped by quizkit.mkdocs.runnable, which wraps it.)"""
     return lesson_code.render_markers(text, lesson_code.parse_lesson(text, source).markers)
 
 

@@ -17,22 +17,20 @@ nested in a longer fence (a lesson showing Markdown source), are left alone.
 from __future__ import annotations
 
 import base64
-import re
+
+# One reader of fences: the lesson checker's (it runs the same cells this module wraps).
+from quizkit.bank.lesson_code import FENCE, is_runnable
 
 __all__ = ["transform", "is_runnable"]
 
-FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
-
-
-def is_runnable(info: str) -> bool:
-    """Whether a fence info string ("python runnable", "py runnable title=...") asks for a cell."""
-    words = info.split()
-    return bool(words) and words[0] in {"python", "py"} and "runnable" in words[1:]
-
 
 def _plain_info(info: str) -> str:
-    """The info string without the `runnable` word, for the no-JavaScript code block."""
-    return " ".join(word for word in info.split() if word != "runnable")
+    """The info string without `runnable` and `raises=...`, for the no-JavaScript code block.
+
+    Those two words are ours; Python-Markdown's fences accept neither.
+    """
+    words = info.split()
+    return " ".join(w for w in words if w != "runnable" and not w.startswith("raises="))
 
 
 def _closes(line: str, fence: str) -> bool:
