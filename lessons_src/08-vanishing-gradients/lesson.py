@@ -175,10 +175,10 @@ for activation in ("sigmoid", "relu"):
     shown = "  ".join(f"{n:.0e}" for n in norms[activation])
     print(f"{activation:8s} layer 1 .. 11: {shown}")
 
-ratio = norms["sigmoid"][-1] / norms["sigmoid"][0]
-per_layer = ratio ** (1 / (len(norms["sigmoid"]) - 1))  # the average shrinkage per layer
+sigmoid_ratio = norms["sigmoid"][-1] / norms["sigmoid"][0]
+per_layer = sigmoid_ratio ** (1 / (len(norms["sigmoid"]) - 1))  # the average shrinkage per layer
 relu_spread = max(norms["relu"]) / min(norms["relu"])
-print(f"sigmoid: the last layer's gradient is {ratio:.1e} times the first layer's")
+print(f"sigmoid: the last layer's gradient is {sigmoid_ratio:.1e} times the first layer's")
 print(f"sigmoid: on average each layer shrinks it by a factor of {per_layer:.1f}")
 print(f"ReLU: the largest layer gradient is {relu_spread:.1f} times the smallest")
 
@@ -196,11 +196,10 @@ plt.show()
 
 # %% [markdown]
 # The sigmoid network's gradients shrink by a factor of about {{ per_layer = 4.4 }} per layer
-# on the way to the input, so the first layer's gradient is {{ ratio = 2.8 × 10⁶ }} times
+# on the way to the input, so the first layer's gradient is {{ sigmoid_ratio = 2.8 × 10⁶ }} times
 # smaller than the last one's: millions. The ReLU network's gradients stay within a factor of
-# {{ relu_spread = 4 }} of each other. Note what
-# vanishing is *not*: it is not the same shrinkage for every layer. It is a profile, worst at
-# the bottom and mild at the top.
+# {{ relu_spread = 4 }} of each other. Note what vanishing is *not*: it is not the same
+# shrinkage for every layer. It is a profile, worst at the bottom and mild at the top.
 #
 # ## Early layers stay where they started
 #
