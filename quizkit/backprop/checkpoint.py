@@ -81,12 +81,13 @@ def _zero_grads(layers) -> None:
             p.zero_grad()
 
 
-def plain_backward(layers, x, loss_fn) -> Report:
+def plain_backward(layers, x, loss_fn, on_visit=None) -> Report:
     """Ordinary backprop through `layers` (each is called on a Tensor and returns a Tensor,
     and has `.parameters()`, like `nn.Linear` or `Block` here).
 
     `loss_fn` turns the last output into a single-number Tensor. The layers' parameter
-    gradients are set from zero.
+    gradients are set from zero. `on_visit` is passed to `Tensor.backward`, to watch the
+    pass (name a layer's output, e.g. `layer(h).named("3")`, to recognise it there).
     """
     _zero_grads(layers)
     census = _Census()
@@ -95,15 +96,16 @@ def plain_backward(layers, x, loss_fn) -> Report:
     for layer in layers:
         h = census.watch(layer(h))
     loss = loss_fn(h)
-    loss.backward()
+    loss.backward(on_visit=on_visit)
     return Report(float(loss.data), census.peak, len(layers), None, first.grad)
 
 
-def checkpointed_backward(layers, x, loss_fn, every: int | None = None) -> Report:
+def checkpointed_backward(layers, x, loss_fn, every: int | None = None, on_visit=None) -> Report:
     """The same gradients as `plain_backward`, storing only every `every`-th activation.
 
     `every` defaults to round(√L). Each segment's activations are computed twice (once
-    in the forward pass, once again just before its backward pass).
+    in the forward pass, once again just before its backward pass). `on_visit` is passed
+    to each segment's `backward`, as in `plain_backward`.
     """
     _zero_grads(layers)
     depth = len(layers)
@@ -138,10 +140,10 @@ def checkpointed_backward(layers, x, loss_fn, every: int | None = None) -> Repor
         if grad is None:
             loss = loss_fn(out)
             loss_value = float(loss.data)
-            loss.backward()
+            loss.backward(on_visit=on_visit)
             del loss
         else:
-            out.backward(grad)
+            out.backward(grad, on_visit=on_visit)
         del out
         grad = checkpoint.grad
         del checkpoint

@@ -364,7 +364,10 @@ class Tensor:
     # -- element-wise functions ----------------------------------------------------------
 
     def relu(self) -> Tensor:
-        """max(0, x). Its derivative is 1 where x > 0 and 0 elsewhere (0 is used at x = 0)."""
+        """max(0, x). Its derivative is 1 where x > 0 and 0 elsewhere (0 is used at x = 0).
+
+        Computed with `np.maximum`, which propagates NaN: a NaN input gives a NaN output
+        (a version written with `np.where(x > 0, x, 0)` would turn it into 0)."""
         a = self
         out = self._result(np.maximum(a.data, 0), (a,), "relu")
 

@@ -49,3 +49,21 @@ def test_peak_storage_grows_like_square_root_of_depth():
     assert 0.4 <= exponent <= 0.6, (checkpoint_peaks, exponent)
     assert plain_exponent > 0.95, (plain_peaks, plain_exponent)
     assert all(c <= 2 * math.sqrt(d) + 1 for c, d in zip(checkpoint_peaks, depths, strict=True))
+
+
+def test_on_visit_watches_every_layer_output_once_per_backward_in_reverse_order():
+    class Named:
+        def __init__(self, i, block):
+            self.i, self.block = i, block
+
+        def parameters(self):
+            return self.block.parameters()
+
+        def __call__(self, h):
+            return self.block(h).named(str(self.i))
+
+    layers = [Named(i, b) for i, b in enumerate(checkpoint.make_stack(6, 3, rng=0))]
+    for run in (checkpoint.plain_backward, checkpoint.checkpointed_backward):
+        seen = []
+        run(layers, np.ones((2, 3)), lambda h: h.sum(), on_visit=lambda n: seen.append(n.name))
+        assert [name for name in seen if name is not None] == ["5", "4", "3", "2", "1", "0"]
