@@ -62,8 +62,13 @@ def test_on_visit_watches_every_layer_output_once_per_backward_in_reverse_order(
         def __call__(self, h):
             return self.block(h).named(str(self.i))
 
-    layers = [Named(i, b) for i, b in enumerate(checkpoint.make_stack(6, 3, rng=0))]
-    for run in (checkpoint.plain_backward, checkpoint.checkpointed_backward):
-        seen = []
-        run(layers, np.ones((2, 3)), lambda h: h.sum(), on_visit=lambda n: seen.append(n.name))
+    layers = [Named(i, b) for i, b in enumerate(make_stack(6, 3, rng=0))]
+    for run in (plain_backward, checkpointed_backward):
+        seen: list[str] = []
+        run(
+            layers,
+            np.ones((2, 3)),
+            lambda h: h.sum(),
+            on_visit=lambda n, seen=seen: seen.append(n.name),
+        )
         assert [name for name in seen if name is not None] == ["5", "4", "3", "2", "1", "0"]
