@@ -146,7 +146,7 @@ def run(loaded: LoadedBank, index: int, item: Any, time_limit: float = TIME_LIMI
         except EvidenceTimeout as exc:
             field_name = runner.current or "evidence"
             loc = ("items", index, field_name)
-            lineno = _lineno(exc.__traceback__, f"<{field_name}>")
+            lineno = traceback_line(exc.__traceback__, f"<{field_name}>")
             line = loaded.locator.text_line(loc, lineno) if lineno else None
             message = f"did not finish within {time_limit:g} s (stopped here)"
             outcome.problems.append(loaded.problem(loc, message, line=line))
@@ -185,7 +185,7 @@ class _Runner:
             self.fail((field_name,), f"SyntaxError: {exc.msg}", line)
             return False
         except BaseException as exc:  # SystemExit too: contributed code must not end the run
-            lineno = _lineno(exc.__traceback__, filename)
+            lineno = traceback_line(exc.__traceback__, filename)
             statement = _source_line(source, lineno)
             where = f" at `{statement}`" if statement else ""
             line = self.loaded.locator.text_line(loc, lineno) if lineno else None
@@ -483,8 +483,9 @@ def describe(exc: BaseException) -> str:
     return traceback.format_exception_only(exc)[-1].strip()
 
 
-def _lineno(tb: TracebackType | None, filename: str) -> int | None:
-    """The line, inside code compiled as `filename`, where the traceback last passed."""
+def traceback_line(tb: TracebackType | None, filename: str) -> int | None:
+    """The line, inside code compiled as `filename`, where the traceback last passed (the
+    deepest such line, so an error inside a function is placed where it happened)."""
     lineno = None
     while tb is not None:
         if tb.tb_frame.f_code.co_filename == filename:

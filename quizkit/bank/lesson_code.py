@@ -32,13 +32,12 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import numpy as np
 
 # The evidence runner's time limit, so that a runaway cell is stopped the same way.
-from .evidence import TIME_LIMIT, EvidenceTimeout, as_number, stop_after
+from .evidence import TIME_LIMIT, EvidenceTimeout, as_number, stop_after, traceback_line
 from .problem import Problem
 
 LESSON_FILES = ("lesson.md", "lesson.py")
@@ -149,26 +148,60 @@ def _markdown_cells(lesson: Lesson, lines: list[str]) -> str:
     Fences are read as quizkit/mkdocs/runnable.py reads them: a fence is closed by a line of
     at least as many of the same character, and an unclosed fence is no cell.
     """
-    prose = [_blank(line) for line in lines]
+    prose = list(lines)
+    for fence in fences(lines):
+        for k in range(fence.start, min(fence.end + 1, len(lines))):
+            prose[k] = _blank(lines[k])
+        if fence.closed and is_runnable(fence.info):
+            i = fence.start
+            lesson.cells.append(
+                Cell(len(lesson.cells) + 1, i + 1, i + 2, fence.source(lines),
+                     _raises(lesson, i + 1, fence.info))
+            )  # fmt: skip
+    return "".join(prose)
+
+
+@dataclass(frozen=True)
+class Fence:
+    """A fenced code block of a Markdown text, by line index (nested fences are its body)."""
+
+    start: int
+    """The opening line."""
+    end: int
+    """The closing line; len(lines) when the fence is never closed."""
+    indent: str
+    marker: str
+    """The opening run of backticks or tildes."""
+    info: str
+    closed: bool
+
+    def source(self, lines: list[str]) -> str:
+        """The body, with the fence's own indentation taken off."""
+        n = len(self.indent)
+        return "".join(
+            ln[n:] if ln.startswith(self.indent) else ln for ln in lines[self.start + 1 : self.end]
+        )
+
+
+def fences(lines: list[str]) -> Iterator[Fence]:
+    """Every top-level fence of `lines` (lines with their line breaks), in order.
+
+    A fence is closed by a line of at least as many of the same character, as CommonMark
+    and Python-Markdown's superfences read it. This is the one reader of fences: the lesson
+    checker and quizkit.mkdocs.runnable (which wraps runnable cells) both use it.
+    """
     i = 0
     while i < len(lines):
         match = FENCE.match(lines[i].rstrip("\r\n"))
         if not match:
-            prose[i] = lines[i]
             i += 1
             continue
-        indent, fence, info = match["indent"], match["fence"], match["info"]
+        marker = match["fence"]
         end = i + 1
-        while end < len(lines) and not _closes(lines[end], fence):
+        while end < len(lines) and not _closes(lines[end], marker):
             end += 1
-        if end < len(lines) and is_runnable(info):
-            body = lines[i + 1 : end]
-            source = "".join(ln[len(indent) :] if ln.startswith(indent) else ln for ln in body)
-            lesson.cells.append(
-                Cell(len(lesson.cells) + 1, i + 1, i + 2, source, _raises(lesson, i + 1, info))
-            )
+        yield Fence(i, end, match["indent"], marker, match["info"], end < len(lines))
         i = end + 1
-    return "".join(prose)
 
 
 def _closes(line: str, fence: str) -> bool:
@@ -430,7 +463,7 @@ def _run_cell(
             ast.increment_lineno(tree, cell.first - 1)  # line numbers are the lesson file's
             exec(compile(tree, filename, "exec"), names)
     except EvidenceTimeout as exc:
-        line = _deepest_line(exc.__traceback__, filename) or cell.first
+        line = traceback_line(exc.__traceback__, filename) or cell.first
         message = f"did not finish within {time_limit:g} s (stopped here)"
         return [lesson.problem(line, cell.label, "code", message)]
     except KeyboardInterrupt:
@@ -450,7 +483,7 @@ def _raised(lesson: Lesson, cell: Cell, exc: BaseException, filename: str) -> li
         line = cell.first - 1 + (exc.lineno or 1)
         what = f"has a SyntaxError: {exc.msg}"
     else:
-        line = _deepest_line(exc.__traceback__, filename) or cell.first
+        line = traceback_line(exc.__traceback__, filename) or cell.first
         statement = _line_text(lesson, line)
         what = f"raised {describe_exception(exc)}" + (f" at `{statement}`" if statement else "")
     if cell.raises:
@@ -477,16 +510,6 @@ def evaluate_figure(expr: str, names: dict[str, Any], time_limit: float = TIME_L
     except BaseException as exc:
         return {"error": f"`{expr}` raised {describe_exception(exc)}"}
     return describe(value)
-
-
-def _deepest_line(tb: TracebackType | None, filename: str) -> int | None:
-    """The line, in code compiled as `filename`, where the traceback last passed."""
-    lineno = None
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename == filename:
-            lineno = tb.tb_lineno
-        tb = tb.tb_next
-    return lineno
 
 
 def _line_text(lesson: Lesson, line: int) -> str:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import base64
 
 # One reader of fences: the lesson checker's (it runs the same cells this module wraps).
-from quizkit.bank.lesson_code import FENCE, is_runnable
+from quizkit.bank.lesson_code import fences, is_runnable
 
 __all__ = ["transform", "is_runnable"]
 
@@ -33,41 +33,25 @@ def _plain_info(info: str) -> str:
     return " ".join(w for w in words if w != "runnable" and not w.startswith("raises="))
 
 
-def _closes(line: str, fence: str) -> bool:
-    stripped = line.strip()
-    return stripped.startswith(fence[0] * len(fence)) and set(stripped) == {fence[0]}
-
-
 def transform(markdown: str) -> str:
     """Wrap every `python runnable` fenced block of `markdown` as a runnable cell."""
     lines = markdown.splitlines(keepends=True)
     out: list[str] = []
-    i = 0
-    while i < len(lines):
-        match = FENCE.match(lines[i].rstrip("\r\n"))
-        if not match:
-            out.append(lines[i])
-            i += 1
+    done = 0  # lines before this index are in `out`
+    for fence in fences(lines):
+        if not (fence.closed and is_runnable(fence.info)):
             continue
-        indent, fence, info = match["indent"], match["fence"], match["info"]
-        end = i + 1
-        while end < len(lines) and not _closes(lines[end], fence):
-            end += 1
-        body = lines[i + 1 : end]
-        closing = lines[end] if end < len(lines) else ""
-        if not is_runnable(info) or not closing:
-            out.extend(lines[i : end + 1])
-            i = end + 1
-            continue
-        source = "".join(line[len(indent) :] if line.startswith(indent) else line for line in body)
-        encoded = base64.b64encode(source.encode("utf-8")).decode("ascii")
+        out.extend(lines[done : fence.start])
+        indent, marker, closing = fence.indent, fence.marker, lines[fence.end]
+        encoded = base64.b64encode(fence.source(lines).encode("utf-8")).decode("ascii")
         newline = "\n" if closing.endswith("\n") else ""
         out.append(
             f'{indent}<div class="qk-cell" data-qk-cell="" data-qk-code="{encoded}" markdown="1">\n'
             "\n"
-            f"{indent}{fence}{_plain_info(info)}\n"
+            f"{indent}{marker}{_plain_info(fence.info)}\n"
         )
-        out.extend(body)
-        out.append(f"{indent}{fence}\n\n{indent}</div>{newline}")
-        i = end + 1
+        out.extend(lines[fence.start + 1 : fence.end])
+        out.append(f"{indent}{marker}\n\n{indent}</div>{newline}")
+        done = fence.end + 1
+    out.extend(lines[done:])
     return "".join(out)
