@@ -36,34 +36,54 @@ import tracemalloc
 import matplotlib.pyplot as plt
 import numpy as np
 
-from quizkit.backprop import Tensor, trace
+from quizkit.backprop import Tensor
 
 rng = np.random.default_rng(0)
 
 
-def product_multiplies(node):
-    """Scalar multiplications in the matrix product `node` = a @ b: rows(a) · cols(a) · cols(b)."""
-    a, b = node.parents
-    return a.shape[0] * a.shape[1] * b.shape[1]
+class Counted(np.ndarray):
+    """An array that counts the scalar multiplications of every matrix product it enters.
 
-
-def count_multiplies(loss):
-    """Run `loss`'s backward pass and count the multiplications in its matrix products.
-
-    Forward: every product in the graph the engine recorded. Backward: watched as it
-    happens. When the pass visits a product a @ b, it computes g bᵀ for a and aᵀ g for b,
-    each the size of the forward product, but only for operands that need a gradient.
+    Whatever is computed from it is Counted too, so once a network's data and weights are
+    Counted, every product the engine performs, forward or backward, is counted as it runs.
     """
-    forward = sum(product_multiplies(n.tensor) for n in trace(loss).nodes if n.op == "matmul")
-    backward = 0
 
-    def watch(node):
-        nonlocal backward
-        if node.op == "matmul":
-            needing = sum(parent.requires_grad for parent in node.parents)
-            backward += needing * product_multiplies(node)
+    multiplies = 0
 
-    loss.backward(on_visit=watch)
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        def plain(x):
+            return x.view(np.ndarray) if isinstance(x, Counted) else x
+
+        inputs = [plain(x) for x in inputs]
+        if "out" in kwargs:
+            kwargs["out"] = tuple(plain(x) for x in kwargs["out"])
+        if ufunc is np.matmul and method == "__call__":
+            a, b = inputs  # (p, q) @ (q, r): p q r multiplications; a 1-D b is one column
+            Counted.multiplies += np.size(a) * (b.shape[-1] if np.ndim(b) > 1 else 1)
+        result = getattr(ufunc, method)(*inputs, **kwargs)
+        return result.view(Counted) if isinstance(result, np.ndarray) else result
+
+
+def count_multiplies(build, leaves):
+    """Build a loss from the tensors `leaves` and run its backward pass.
+
+    Returns the scalar multiplications made by the matrix products the engine actually
+    performed in the forward pass and in the backward pass.
+    """
+    originals = [t.data for t in leaves]
+    for t, data in zip(leaves, originals, strict=True):
+        t.data = data.view(Counted)
+    try:
+        Counted.multiplies = 0
+        loss = build()
+        forward = Counted.multiplies
+        loss.backward()
+        backward = Counted.multiplies - forward
+    finally:
+        for t, data in zip(leaves, originals, strict=True):
+            t.data = data
+            if t.grad is not None:
+                t.grad = np.asarray(t.grad)
     return forward, backward
 
 
@@ -149,8 +169,8 @@ def gradient_forward_mode(W, x):
 def gradient_reverse_mode(W, x):
     """One forward and one backward pass through the engine; also returns the counts."""
     xt = Tensor(x.reshape(-1, 1), requires_grad=True)  # a column vector
-    f = (Tensor(W) @ xt).tanh().sum()
-    counts = count_multiplies(f)
+    Wt = Tensor(W)
+    counts = count_multiplies(lambda: (Wt @ xt).tanh().sum(), [Wt, xt])
     return xt.grad.ravel(), counts
 
 
@@ -264,7 +284,8 @@ plt.show()
 # L/\partial A$, since nobody needs the gradient of the data, so the true ratio is a little
 # under two.
 #
-# Let us count on a real multilayer network in the engine, watching its backward pass.
+# Let us count on a real multilayer network in the engine: every matrix product it performs,
+# forward and backward, is counted as it runs.
 
 # %%
 batch, width, depth = 128, 512, 4
@@ -292,7 +313,9 @@ def zero_grads():
         b.zero_grad()
 
 
-forward_multiplies, backward_multiplies = count_multiplies(forward())
+forward_multiplies, backward_multiplies = count_multiplies(
+    forward, [X] + [t for layer in layers for t in layer]
+)
 update_multiplies = n_params  # p - lr * grad: one multiplication per parameter
 step_multiplies = forward_multiplies + backward_multiplies + update_multiplies
 print(f"parameters: {n_params}")
@@ -380,10 +403,11 @@ print(f"most held at once by forward alone:  {alone_peak / 2**20:.2f} MiB")
 # %% [markdown]
 # The recorded graph keeps {{ graph_held / one_layer = 13 }} arrays the size of one layer's
 # output alive until the backward pass: three per layer (the product, the bias added, the
-# ReLU) and one for the loss. The forward pass on its own never holds more than about
-# {{ alone_peak / one_layer = 3 }} at once, however deep the network. For deep networks and
-# large batches those stored activations are often what limits the batch size, and lesson 7
-# shows how to trade a little extra computation for much less of that memory.
+# ReLU) and one for the squares that the loss averages. The forward pass on its own never
+# holds more than about {{ alone_peak / one_layer = 3 }} at once, however deep the network.
+# For deep networks and large batches those stored activations are often what limits the
+# batch size, and lesson 7 shows how to trade a little extra computation for much less of
+# that memory.
 #
 # ## Summary
 #
