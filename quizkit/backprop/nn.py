@@ -27,7 +27,8 @@ def init_std(init, n_in: int, n_out: int) -> float:
     """Standard deviation of the initial weights for an init scheme.
 
     * "he": √(2 / n_in), keeps the variance of ReLU activations constant layer to layer;
-    * "xavier": √(2 / (n_in + n_out)), the Glorot scheme for sigmoid and tanh;
+    * "xavier": √(2 / (n_in + n_out)), the Glorot scheme: variance-preserving for tanh and
+      linear layers (a sigmoid layer still shrinks the gradient, by σ′ ≤ ¼);
     * "normal": 1 (the naive choice, instructive for seeing gradients vanish or explode);
     * a number: that standard deviation.
     """
@@ -101,7 +102,8 @@ class MLP:
     With `residual=True`, a hidden layer whose input and output have the same width adds
     its input to its output, h ← h + act(layer(h)): an identity path for the gradient.
 
-    `init` defaults to "he" for ReLU and "xavier" for sigmoid and tanh.
+    `init` defaults to "he" for ReLU and "xavier" otherwise (right for tanh; with sigmoid
+    the gradient still shrinks layer by layer, which lesson 8 measures).
     """
 
     def __init__(
