@@ -18,14 +18,20 @@ bug is removed again. Nothing is written to disk and no module is reloaded.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import importlib
 import inspect
+import math
+import sys
 import types
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
-__all__ = ["EngineBug", "BUGS", "StaleBug"]
+import numpy as np
+
+__all__ = ["EngineBug", "BUGS", "EngineState", "StaleBug"]
 
 
 class StaleBug(Exception):
@@ -101,6 +107,107 @@ def _functions(module: types.ModuleType) -> Iterator[types.FunctionType]:
                     yield from (f for f in (member.fget, member.fset) if f is not None)
                 elif isinstance(member, types.FunctionType):
                     yield member
+
+
+# -- keeping contributed code from changing the engine for the code run after it --------------
+
+ENGINE = "quizkit.backprop"
+# Besides the engine, the shared modules every evidence namespace and lesson cell uses.
+_SHARED = {"np": np, "math": math, "builtins": builtins}
+_FUNCTION_PARTS = ("__code__", "__defaults__", "__kwdefaults__")
+
+
+@dataclass
+class EngineState:
+    """The engine as it is now: its modules' and classes' attributes and its functions' code.
+
+    Evidence and lesson code run in this process and share one engine, so a statement such
+    as `Tensor.__mul__ = ...` (or `np.sum = ...`) would change every later item's verdict,
+    and would hide the function a planted bug edits from `EngineBug.applied`. Take a
+    `capture()` before running contributed code; `changes()` names what it altered and
+    `restore()` undoes that. Names added by importing a module (a package's submodule
+    attribute) are no change.
+    """
+
+    # (label, object) -> a copy of its attribute dict
+    attributes: dict[tuple[str, int], tuple[Any, dict[str, Any]]] = field(default_factory=dict)
+    # id(function) -> (label, function, (code, defaults, kwdefaults))
+    functions: dict[int, tuple[str, types.FunctionType, tuple]] = field(default_factory=dict)
+
+    @classmethod
+    def capture(cls) -> EngineState:
+        state = cls()
+        for label, owner in _owners():
+            state.attributes[(label, id(owner))] = (owner, dict(vars(owner)))
+        for module in _engine_modules():
+            for function in _functions(module):
+                label = f"{function.__module__}.{function.__qualname__}"
+                parts = tuple(getattr(function, part) for part in _FUNCTION_PARTS)
+                state.functions[id(function)] = (label, function, parts)
+        return state
+
+    def changes(self) -> list[str]:
+        """What was altered since the capture, e.g. ["Tensor.__mul__", "np.sum"]."""
+        found = []
+        for (label, _), (owner, before) in self.attributes.items():
+            now = vars(owner)
+            for name in sorted(set(before) | set(now), key=str):
+                if name in before and (name not in now or now[name] is not before[name]):
+                    found.append(f"{label}.{name}")
+                elif name not in before and not isinstance(now[name], types.ModuleType):
+                    found.append(f"{label}.{name}")
+        for label, function, parts in self.functions.values():
+            now = tuple(getattr(function, part) for part in _FUNCTION_PARTS)
+            if any(a is not b for a, b in zip(now, parts, strict=True)):
+                found.append(f"{label} (its code or defaults)")
+        return found
+
+    def restore(self) -> None:
+        """Put back everything `changes` would name."""
+        for (_, _), (owner, before) in self.attributes.items():
+            now = vars(owner)
+            for name in list(now):
+                if name not in before and not isinstance(now[name], types.ModuleType):
+                    _set(owner, name, None, delete=True)
+            for name, value in before.items():
+                if name not in now or now[name] is not value:
+                    _set(owner, name, value)
+        for _, function, parts in self.functions.values():
+            for part, value in zip(_FUNCTION_PARTS, parts, strict=True):
+                if getattr(function, part) is not value:
+                    setattr(function, part, value)
+
+
+def _set(owner: Any, name: str, value: Any, delete: bool = False) -> None:
+    if isinstance(owner, types.ModuleType):
+        if delete:
+            del vars(owner)[name]
+        else:
+            vars(owner)[name] = value
+    elif delete:
+        delattr(owner, name)
+    else:
+        setattr(owner, name, value)
+
+
+def _engine_modules() -> list[types.ModuleType]:
+    return [
+        module
+        for name, module in list(sys.modules.items())
+        if isinstance(module, types.ModuleType)
+        and (name == ENGINE or name.startswith(ENGINE + "."))
+    ]
+
+
+def _owners() -> Iterator[tuple[str, Any]]:
+    """Every module and class whose attributes `EngineState` keeps, with a label."""
+    for label, module in _SHARED.items():
+        yield label, module
+    for module in _engine_modules():
+        yield module.__name__, module
+        for value in list(vars(module).values()):
+            if isinstance(value, type) and value.__module__ == module.__name__:
+                yield value.__qualname__, value
 
 
 _TENSOR = "quizkit.backprop.tensor"

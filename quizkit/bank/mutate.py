@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from .engine_mutants import BUGS, EngineBug
+from .engine_mutants import BUGS, EngineBug, EngineState
 from .evidence import Outcome, confirm, run
 from .load import LoadedBank, Loc
 from .model import Matching, Mcq, NumericTrace, Ordering, Tolerance, TrueFalse
@@ -178,6 +178,8 @@ class Dependence:
     # (bank path, item index) -> the item, for every item that was judged
     items: dict[tuple[str, int], Any] = field(default_factory=dict)
     loaded: dict[str, LoadedBank] = field(default_factory=dict)
+    # (bank path, item index) -> what its evidence changed in the engine (then undone)
+    tampered: dict[tuple[str, int], list[str]] = field(default_factory=dict)
     seconds: float = 0.0
 
     @property
@@ -208,6 +210,15 @@ class Dependence:
         for key, item in self.items.items():
             loaded = self.loaded[key[0]]
             at: Loc = ("items", key[1])
+            if key in self.tampered:
+                changed = self.tampered[key]
+                found.append(
+                    loaded.problem(
+                        at + ("evidence",),
+                        f"changes the engine ({', '.join(changed[:3])}) for the evidence run"
+                        " after it, so no item's verdict can be trusted: change a copy",
+                    )
+                )
             if self.noticed.get(key):
                 if item.conceptual:
                     found.append(
@@ -252,9 +263,16 @@ def engine_dependence(
                 judged.append((loaded, index, item, outcome))
     for bug in bugs:
         with bug.applied():
+            # The engine with this bug, put back after each item: evidence that changed it
+            # (`Tensor.__mul__ = ...`) would otherwise decide every later item's verdict.
+            engine = EngineState.capture()
             for loaded, index, item, outcome in judged:
                 limit = max(_MIN_BUG_SECONDS, _BUG_TIME_FACTOR * outcome.seconds)
                 buggy = run(loaded, index, item, time_limit=limit)
+                changed = engine.changes()
+                if changed:
+                    engine.restore()
+                    result.tampered.setdefault((loaded.path, index), changed)
                 if _noticed(loaded, index, item, outcome, buggy):
                     result.noticed.setdefault((loaded.path, index), []).append(bug.id)
     result.seconds = time.perf_counter() - started

@@ -113,3 +113,65 @@ def test_dependence_names_the_bugs_each_item_notices(write_bank):
     [problem] = dependence.problems()
     assert (problem.item_id, problem.field) == ("two-plus-two", "evidence")
     assert dependence.ratio == pytest.approx(2 / 3)
+
+
+# -- contributed code that changes the engine for everything after it -------------------------
+
+PATCH_UNDER_A_BUG = """
+- id: patches-when-wrong
+  kind: true_false
+  difficulty: easy
+  topics: [testing]
+  prompt: "Doubling sends 2 back."
+  answer: true
+  explanation: "d(2x)/dx = 2."
+  evidence: |
+    x = Tensor(3.0, requires_grad=True)
+    (x * 2.0).backward()
+    if float(x.grad) != 2.0:  # only under a planted bug: 'repair' the engine for good
+        Tensor.__mul__ = lambda a, b: Tensor(a.data * getattr(b, "data", b))
+    answer = float(x.grad) == 2.0
+"""
+
+
+def test_evidence_that_changes_the_engine_is_undone_and_reported(write_bank):
+    report = check_paths([write_bank(PATCH_UNDER_A_BUG + MCQ_ITEM)])
+    assert report.clean
+    original = Tensor.__mul__
+    dependence = engine_dependence(report.banks, report.outcomes, BUGS[:3])
+    assert Tensor.__mul__ is original
+    # The patch made under the first bug must not decide the later bugs' runs: the product
+    # item still notices a sum that drops its second input (bug 2 breaks no product).
+    noticed = {dependence.items[k].id: dependence.noticed.get(k, []) for k in dependence.items}
+    assert noticed["times-table"][0] == "mul-wrong-operand"
+    tampered = [dependence.items[k].id for k in dependence.tampered]
+    assert tampered == ["patches-when-wrong"]
+    assert any(
+        p.item_id == "patches-when-wrong" and "changes the engine (Tensor.__mul__" in p.message
+        for p in dependence.problems()
+    )
+
+
+def test_engine_state_names_and_undoes_changes_to_the_engine_and_numpy():
+    from quizkit.bank.engine_mutants import EngineState
+
+    mul, total, add_defaults = Tensor.__mul__, np.sum, Tensor.__add__.__defaults__
+    state = EngineState.capture()
+    assert state.changes() == []
+    try:
+        Tensor.__mul__ = Tensor.__add__
+        np.sum = len
+        Tensor.added_by_evidence = 1
+        Tensor.__add__.__defaults__ = (1,)
+        assert state.changes() == [
+            "np.sum",
+            "Tensor.__mul__",
+            "Tensor.added_by_evidence",
+            "quizkit.backprop.tensor.Tensor.__add__ (its code or defaults)",
+        ]
+    finally:
+        state.restore()
+    assert state.changes() == []
+    assert Tensor.__mul__ is mul and np.sum is total
+    assert Tensor.__add__.__defaults__ == add_defaults
+    assert not hasattr(Tensor, "added_by_evidence")
