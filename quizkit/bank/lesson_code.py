@@ -36,6 +36,8 @@ from typing import Any
 
 import numpy as np
 
+from .engine_mutants import EngineState
+
 # The evidence runner's time limit, so that a runaway cell is stopped the same way.
 from .evidence import TIME_LIMIT, EvidenceTimeout, as_number, stop_after, traceback_line
 from .problem import Problem
@@ -286,6 +288,8 @@ def describe(value: Any) -> dict[str, Any]:
         return {"bool": bool(np.asarray(value).reshape(()))}
     if isinstance(value, str):
         return {"str": value}
+    if isinstance(value, int) and abs(value) > sys.float_info.max:
+        return {"number": value}  # a Python int beyond a float's range is judged as it is
     number = as_number(value, {"Tensor": _tensor_class()})
     if number is not None:
         return {"number": number}
@@ -302,12 +306,17 @@ def _tensor_class() -> type | None:
 
 
 SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+# [0-9], not \d: \d takes any Unicode digit ("٣", "３"), which the reader would see as written.
 _SIGN = r"(?P<sign>[-−]?)"
-_DECIMAL = r"(?P<int>\d+)(?:\.(?P<frac>\d+))?"
-_EXPONENT = r"(?:[eE](?P<e>[-+−]?\d+)|\s*×\s*10(?:\^(?P<caret>[-+−]?\d+)|(?P<sup>⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)))"
+_DECIMAL = r"(?P<int>[0-9]+)(?:\.(?P<frac>[0-9]+))?"
+_EXPONENT = (
+    r"(?:[eE](?P<e>[-+−]?[0-9]+)|\s*×\s*10(?:\^(?P<caret>[-+−]?[0-9]+)|(?P<sup>⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)))"
+)
 SHOWN_NUMBER = re.compile(rf"^{_SIGN}{_DECIMAL}{_EXPONENT}?(?P<percent>\s?%)?$")
-SHOWN_POWER = re.compile(r"^(?P<sign>[-−]?)10(?:\^(?P<caret>[-+−]?\d+)|(?P<sup>⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+))$")
-THOUSANDS = re.compile(r"\d,\d{3}(?!\d)")
+SHOWN_POWER = re.compile(
+    r"^(?P<sign>[-−]?)10(?:\^(?P<caret>[-+−]?[0-9]+)|(?P<sup>⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+))$"
+)
+THOUSANDS = re.compile(r"[0-9],[0-9]{3}(?![0-9])")
 FORMS = "0.03, 54, −1.5, 1.2e-5, 1.2 × 10⁻⁵, 10⁵⁴, 12%"
 
 
@@ -352,9 +361,11 @@ def stated_number(shown: str) -> Stated | str:
 def agrees(stated: Stated, truth: float) -> bool:
     """Whether `truth` is what `stated` says, to the precision written."""
     if stated.power is not None:
-        if truth == 0 or not math.isfinite(truth) or (truth < 0) != (stated.value < 0):
+        if truth == 0 or not _finite(truth) or (truth < 0) != (stated.value < 0):
             return False
         return math.floor(math.log10(abs(truth)) + 0.5) == stated.power
+    if abs(truth) > sys.float_info.max:
+        return False  # no written digits state a value beyond a float's range (or inf)
     if not math.isfinite(stated.value):
         return False  # beyond a float's range: no value the engine computes is that
     if stated.percent:
@@ -378,16 +389,28 @@ def judge(marker: Marker, value: dict[str, Any]) -> str | None:
         truth = value["number"]
         stated = stated_number(shown)
         if isinstance(stated, str):
-            return f"`{expr}` is {truth:.6g}, but {stated}"
+            return f"`{expr}` is {_number_text(truth)}, but {stated}"
         if agrees(stated, truth):
             return None
         extra = ""
-        if stated.power is not None and truth != 0 and math.isfinite(truth):
+        if stated.power is not None and truth != 0 and _finite(truth):
             extra = f" (10^{math.log10(abs(truth)):.2f})"
         elif stated.percent:
-            extra = f" ({truth * 100:.4g}%)"
-        return f"prose says {shown} but `{expr}` is {truth:.6g}{extra}"
+            extra = f" ({_number_text(truth * 100, 4)}%)"
+        return f"prose says {shown} but `{expr}` is {_number_text(truth)}{extra}"
     return f"`{expr}` is {value.get('other')}: a figure must be a number, a bool or a str"
+
+
+def _finite(number: float | int) -> bool:
+    """math.isfinite, for a Python int beyond a float's range too (which it cannot convert)."""
+    return isinstance(number, int) or math.isfinite(number)
+
+
+def _number_text(number: float | int, digits: int = 6) -> str:
+    """`number` to `digits` significant digits; a Python int beyond a float's range too."""
+    if isinstance(number, int) and abs(number) > sys.float_info.max:
+        return f"{'-' if number < 0 else ''}10^{math.log10(abs(number)):.2f}"
+    return f"{number:.{digits}g}"
 
 
 def raised_as(expected: str, class_names: list[str]) -> bool:
@@ -436,9 +459,11 @@ def run_lesson(lesson: Lesson, time_limit: float = TIME_LIMIT) -> list[Problem]:
     merged: dict[str, Any] = {"__name__": "__main__"}
     failed = False
     with _isolated():
+        engine = EngineState.capture()
         for cell in lesson.cells:
             names = merged if lesson.notebook else {"__name__": "__main__"}
             found = _run_cell(lesson, cell, names, time_limit)
+            found += _engine_changed(lesson, cell, engine)
             problems += found
             failed = failed or bool(found)
             if not lesson.notebook:
@@ -450,7 +475,33 @@ def run_lesson(lesson: Lesson, time_limit: float = TIME_LIMIT) -> list[Problem]:
                 message = _figure(marker, merged, time_limit)
                 if message:
                     problems.append(lesson.problem(marker.line, FIGURE, "marker", message))
+                changed = engine.changes()
+                if changed:
+                    engine.restore()
+                    message = f"`{marker.expr}` changed {_listed(changed)}; a figure only reads"
+                    problems.append(lesson.problem(marker.line, FIGURE, "marker", message))
     return problems
+
+
+def _engine_changed(lesson: Lesson, cell: Cell, engine: EngineState) -> list[Problem]:
+    """A problem if the cell left the engine (or numpy, math, builtins) changed; undone.
+
+    In the page every cell shares one engine, so a change would reach the learner's later
+    cells; here it would reach every later lesson and every item's evidence.
+    """
+    changed = engine.changes()
+    if not changed:
+        return []
+    engine.restore()
+    message = (
+        f"changed {_listed(changed)} for every later cell; change a copy or a subclass, or put"
+        " it back before the cell ends"
+    )
+    return [lesson.problem(cell.line, cell.label, "code", message)]
+
+
+def _listed(names: list[str]) -> str:
+    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
 
 
 def _run_cell(
@@ -522,6 +573,12 @@ def describe_exception(exc: BaseException) -> str:
     return traceback.format_exception_only(exc)[-1].strip()
 
 
+def _no_exit(status: Any = 0) -> None:
+    raise RuntimeError(
+        "os._exit() would end the check with this status, hiding every problem after it"
+    )
+
+
 def _no_input(prompt: Any = "") -> str:
     raise RuntimeError(
         "input() cannot wait for a reader while lessons are checked; give the value in the code"
@@ -533,13 +590,16 @@ def _isolated() -> Iterator[None]:
     """Run lesson code without letting it touch the checker.
 
     Output is captured, warnings are silenced (a demo may overflow on purpose), `input()`
-    fails at once, files a cell writes land in a temporary folder that is then removed,
-    matplotlib draws off-screen (Agg), and numpy's global random state and error settings
-    are restored afterwards, so one lesson cannot change the numbers of the next.
+    and `os._exit()` fail at once (the latter would end the check with the cell's exit
+    status, hiding every later problem), files a cell writes land in a temporary folder
+    that is then removed, matplotlib draws off-screen (Agg), and numpy's global random
+    state, error and print settings are restored afterwards, so one lesson cannot change
+    the numbers of the next. (Changes to the engine itself: see `_engine_changed`.)
     """
     cwd = os.getcwd()
     random_state = np.random.get_state()
     errors = np.geterr()
+    printing = np.get_printoptions()
     stdin = sys.stdin
     with (
         _agg(),
@@ -549,8 +609,9 @@ def _isolated() -> Iterator[None]:
         warnings.catch_warnings(),
     ):
         warnings.simplefilter("ignore")
-        original_input = builtins.input
+        original_input, original_exit = builtins.input, os._exit
         builtins.input = _no_input
+        os._exit = _no_exit
         sys.stdin = io.StringIO("")
         os.chdir(scratch)
         try:
@@ -558,9 +619,11 @@ def _isolated() -> Iterator[None]:
         finally:
             os.chdir(cwd)
             builtins.input = original_input
+            os._exit = original_exit
             sys.stdin = stdin
             np.random.set_state(random_state)
             np.seterr(**errors)
+            np.set_printoptions(**printing)
             pyplot = sys.modules.get("matplotlib.pyplot")
             if pyplot is not None:
                 pyplot.close("all")
