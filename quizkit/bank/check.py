@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import evidence
+from .engine_mutants import EngineState
 from .lesson_code import LESSON_FILES, LessonReport, check_lesson, is_lesson_file
 from .load import LoadedBank, load_bank
 from .model import KINDS
@@ -150,7 +151,18 @@ def check_paths(
             report.problems.append(Problem(loaded.path, 1, BANK, "evidence", message))
         elif run_evidence:
             for index, item in loaded.items:
+                engine = EngineState.capture()
                 outcome = evidence.check(loaded, index, item, time_limit)
+                changed = engine.changes()
+                if changed:
+                    # Evidence shares this process's engine: undo the change, or every later
+                    # item (and the mutation run) would be judged against the altered one.
+                    engine.restore()
+                    message = (
+                        f"evidence changes the engine ({', '.join(changed[:3])}), which every"
+                        " later item would then see: change a copy instead"
+                    )
+                    outcome.problems.append(loaded.problem(("items", index, "evidence"), message))
                 report.outcomes[(loaded.path, index)] = outcome
                 report.problems += outcome.problems
     report.problems += duplicate_ids(report.banks)

@@ -117,6 +117,11 @@ _SHARED = {"np": np, "math": math, "builtins": builtins}
 _FUNCTION_PARTS = ("__code__", "__defaults__", "__kwdefaults__")
 
 
+# Module attributes Python itself maintains: `warnings` records each warning it has shown in
+# the module that raised it. Engine code that warns (an overflow in exp) is no tampering.
+_BOOKKEEPING = frozenset({"__warningregistry__"})
+
+
 @dataclass
 class EngineState:
     """The engine as it is now: its modules' and classes' attributes and its functions' code.
@@ -152,6 +157,8 @@ class EngineState:
         for (label, _), (owner, before) in self.attributes.items():
             now = vars(owner)
             for name in sorted(set(before) | set(now), key=str):
+                if name in _BOOKKEEPING:
+                    continue
                 if name in before and (name not in now or now[name] is not before[name]):
                     found.append(f"{label}.{name}")
                 elif name not in before and not isinstance(now[name], types.ModuleType):
@@ -167,9 +174,13 @@ class EngineState:
         for (_, _), (owner, before) in self.attributes.items():
             now = vars(owner)
             for name in list(now):
+                if name in _BOOKKEEPING:
+                    continue
                 if name not in before and not isinstance(now[name], types.ModuleType):
                     _set(owner, name, None, delete=True)
             for name, value in before.items():
+                if name in _BOOKKEEPING:
+                    continue
                 if name not in now or now[name] is not value:
                     _set(owner, name, value)
         for _, function, parts in self.functions.values():

@@ -450,7 +450,7 @@ def as_number(value: Any, names: dict[str, Any]) -> float | None:
         return None
     try:
         array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an int beyond a float
         return None
     return float(array.reshape(())) if array.size == 1 else None
 

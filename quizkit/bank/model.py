@@ -45,7 +45,7 @@ class ItemBase(Strict):
     """Python run against the engine that confirms the key: it binds `answer` or asserts.
 
     The rule for each kind is in quizkit.bank.evidence (and in the README)."""
-    conceptual: Text | None = None
+    conceptual: Annotated[str, Field(pattern=r"\S")] | None = None
     """Why no computation can confirm this item (a definition, a piece of history).
 
     Only such an item may bind `answer` to a typed literal, and it is exempt from the

@@ -175,3 +175,32 @@ def test_engine_state_names_and_undoes_changes_to_the_engine_and_numpy():
     assert Tensor.__mul__ is mul and np.sum is total
     assert Tensor.__add__.__defaults__ == add_defaults
     assert not hasattr(Tensor, "added_by_evidence")
+
+
+def test_a_warning_raised_inside_the_engine_is_not_a_change_to_it():
+    import warnings
+
+    from quizkit.bank.engine_mutants import EngineState
+
+    state = EngineState.capture()
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        Tensor(
+            [1000.0 + len(state.functions)]
+        ).exp()  # overflow: NumPy warns, Python records it in the module
+    assert state.changes() == []
+
+
+def test_evidence_that_changes_the_engine_is_reported_and_undone(write_bank):
+    saboteur = MCQ_ITEM.replace(
+        "answer = float(x.grad) * 2.0",
+        "answer = float(x.grad) * 2.0\n    Tensor.__mul__ = Tensor.__add__",
+    )
+    path = write_bank(saboteur + TRACE_ITEM)
+    report = check_paths([path])
+    [problem] = report.problems
+    assert (problem.item_id, problem.field) == ("times-table", "evidence")
+    assert "changes the engine (Tensor.__mul__)" in problem.message
+    x = Tensor(2.0, requires_grad=True)
+    (x * 3.0).backward()  # the real product again, for the trace item and everyone after
+    assert float(x.grad) == 3.0
