@@ -125,10 +125,22 @@ def check(loaded: LoadedBank, index: int, item: Any, time_limit: float = TIME_LI
     return outcome
 
 
-def run(loaded: LoadedBank, index: int, item: Any, time_limit: float = TIME_LIMIT) -> Outcome:
-    """Execute the item's code once and record its verdict (see `Outcome`)."""
+def run(
+    loaded: LoadedBank,
+    index: int,
+    item: Any,
+    time_limit: float = TIME_LIMIT,
+    *,
+    skip_asserts: bool = False,
+) -> Outcome:
+    """Execute the item's code once and record its verdict (see `Outcome`).
+
+    `skip_asserts=True` runs the evidence without its `assert` statements (as `python -O`
+    does). The engine-bug run uses it for items with a key, to ask whether the *key*
+    depends on the engine, not merely some assertion written beside a typed answer.
+    """
     outcome = Outcome()
-    runner = _Runner(loaded, index, outcome)
+    runner = _Runner(loaded, index, outcome, optimize=1 if skip_asserts else 0)
     started = time.perf_counter()
     # Evidence prints and warns freely (an exploding-gradient demo overflows on purpose);
     # none of that belongs in the checker's report. Seeding numpy's global generator makes
@@ -158,10 +170,11 @@ def run(loaded: LoadedBank, index: int, item: Any, time_limit: float = TIME_LIMI
 
 
 class _Runner:
-    def __init__(self, loaded: LoadedBank, index: int, outcome: Outcome) -> None:
+    def __init__(self, loaded: LoadedBank, index: int, outcome: Outcome, optimize: int = 0) -> None:
         self.loaded = loaded
         self.index = index
         self.outcome = outcome
+        self.optimize = optimize
         # The field whose code ran last: where a timeout is reported.
         self.current: str | None = None
 
@@ -176,7 +189,7 @@ class _Runner:
         loc = ("items", self.index, field_name)
         self.current = field_name
         try:
-            exec(compile(source, filename, "exec"), names)
+            exec(compile(source, filename, "exec", optimize=self.optimize), names)
         except (EvidenceTimeout, KeyboardInterrupt):
             raise
         except SyntaxError as exc:
