@@ -85,15 +85,15 @@ def _check(args: argparse.Namespace) -> int:
     report = check_paths(args.paths, run_evidence=not args.no_evidence, time_limit=args.time_limit)
     for problem in report.problems:
         print(problem)
-    failed = not report.clean
+    mutation_problems = 0
     if args.mutation and not args.no_evidence:
-        failed = _print_mutation(report) or failed
-    print(report.summary())
-    return 1 if failed else 0
+        mutation_problems = _print_mutation(report)
+    print(report.summary(mutation_problems))
+    return 1 if report.problems or mutation_problems else 0
 
 
-def _print_mutation(report) -> bool:
-    """Print both mutation reports; True when either finds a problem."""
+def _print_mutation(report) -> int:
+    """Print both mutation reports; return how many problems they found."""
     score = report.mutation()
     for survivor in score.survivors:
         print(f"mutant survived: {survivor}")
@@ -113,7 +113,7 @@ def _print_mutation(report) -> bool:
         f" planted engine bugs; {len(dependence.conceptual)} conceptual"
         f" ({dependence.seconds:.1f} s)"
     )
-    return bool(score.survivors or problems)
+    return len(score.survivors) + len(problems)
 
 
 def slugify(topic: str) -> str:

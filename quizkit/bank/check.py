@@ -55,11 +55,14 @@ class Report:
         """True when nothing is wrong."""
         return not self.problems
 
-    def summary(self) -> str:
-        """One line: banks, items, kinds, lessons (when any), seconds and the verdict."""
+    def summary(self, more_problems: int = 0) -> str:
+        """One line: banks, items, kinds, lessons (when any), seconds and the verdict.
+
+        `more_problems` counts problems found beyond `problems` (the mutation report's)."""
         kinds = self.kinds
         shown = ", ".join(f"{kind} {kinds[kind]}" for kind in KINDS if kinds[kind])
-        verdict = "clean" if self.clean else _plural(len(self.problems), "problem")
+        count = len(self.problems) + more_problems
+        verdict = "clean" if not count else _plural(count, "problem")
         lessons = ""
         if self.lessons:
             cells = sum(len(report.lesson.cells) for report in self.lessons)

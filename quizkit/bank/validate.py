@@ -88,10 +88,14 @@ NEVER_CONCEPTUAL = ("numeric_trace", "matching", "ordering")
 
 
 def typed_answers(item: Any) -> Iterator[tuple[int, str]]:
-    """(line in the evidence, statement) for each `answer = <literal>` of a non-conceptual item.
+    """(line in the evidence, statement) for each typed key of a non-conceptual item.
 
-    A literal is anything `ast.literal_eval` accepts: an option id, True, a dict or list of
-    ids typed by hand. Items marked conceptual may do this; they say why instead.
+    A key is typed when `answer` is bound to a literal (anything `ast.literal_eval` accepts:
+    an option id, True, a dict or list of ids), to a plain conversion of literals
+    (`str("b")`, `"".join(["b"])`, `list(("a", "b"))`), or to a name that is only ever bound
+    to such values. Items marked conceptual may do this; they say why instead. Evidence can
+    still hide a typed key behind real computation; the engine-bug run of
+    `quizkit check --mutation` is what finds that.
     """
     if item.conceptual or not item.evidence:
         return
@@ -99,21 +103,69 @@ def typed_answers(item: Any) -> Iterator[tuple[int, str]]:
         tree = ast.parse(item.evidence)
     except SyntaxError:
         return  # the evidence runner reports it, with its line
+    bindings: dict[str, list[ast.expr | None]] = {}
     for node in ast.walk(tree):
-        if isinstance(node, ast.Assign):
-            targets, value = node.targets, node.value
-        elif isinstance(node, ast.AnnAssign) and node.value is not None:
-            targets, value = [node.target], node.value
-        else:
-            continue
-        if not any(isinstance(t, ast.Name) and t.id == "answer" for t in targets):
-            continue
-        try:
-            ast.literal_eval(value)
-        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-            continue
-        statement = " ".join((ast.get_source_segment(item.evidence, node) or "").split())
-        yield node.lineno, statement if len(statement) <= 60 else statement[:57] + "..."
+        for name, value in _bindings(node):
+            bindings.setdefault(name, []).append(value)
+    for node in ast.walk(tree):
+        for name, value in _bindings(node):
+            if name != "answer" or value is None or not _typed(value, bindings):
+                continue
+            statement = " ".join((ast.get_source_segment(item.evidence, node) or "").split())
+            yield node.lineno, statement if len(statement) <= 60 else statement[:57] + "..."
+
+
+# Calls that only convert what they are given: applied to literals, they type a literal.
+_CONVERSIONS = frozenset({"str", "bool", "int", "float", "list", "tuple", "dict", "set", "sorted"})
+
+
+def _bindings(node: ast.AST) -> Iterator[tuple[str, ast.expr | None]]:
+    """(name, value) for each name `node` binds; value None when it is not a plain `=`."""
+    if isinstance(node, ast.Assign):
+        for target in node.targets:
+            if isinstance(target, ast.Name):
+                yield target.id, node.value
+            else:  # unpacking, attributes, subscripts: bound, but not to a plain value
+                for sub in ast.walk(target):
+                    if isinstance(sub, ast.Name):
+                        yield sub.id, None
+    elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+        yield node.target.id, node.value
+    elif isinstance(node, ast.AugAssign | ast.For | ast.comprehension | ast.NamedExpr):
+        target = node.target
+        for sub in ast.walk(target):
+            if isinstance(sub, ast.Name):
+                yield sub.id, None
+    elif isinstance(node, ast.FunctionDef | ast.ClassDef):
+        yield node.name, None
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        # seen.append(...), seen.update(...): the name's value changes after binding
+        if isinstance(node.func.value, ast.Name):
+            yield node.func.value.id, None
+
+
+def _typed(value: ast.expr, bindings: dict[str, list[ast.expr | None]], depth: int = 0) -> bool:
+    """Whether `value` can only be something the author typed (see `typed_answers`)."""
+    if depth > 8:
+        return False
+    try:
+        ast.literal_eval(value)
+        return True
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        pass
+    if isinstance(value, ast.Name):
+        bound = bindings.get(value.id)
+        return bool(bound) and all(v is not None and _typed(v, bindings, depth + 1) for v in bound)
+    if isinstance(value, ast.Call) and not value.keywords:
+        func = value.func
+        converts = isinstance(func, ast.Name) and func.id in _CONVERSIONS
+        joins = (
+            isinstance(func, ast.Attribute)
+            and func.attr == "join"
+            and isinstance(func.value, ast.Constant)
+        )
+        return (converts or joins) and all(_typed(a, bindings, depth + 1) for a in value.args)
+    return False
 
 
 def item_problems(item: Any, reserved: frozenset[str] = frozenset()) -> Iterator[tuple[Loc, str]]:

@@ -64,6 +64,7 @@ def test_mutation_flag_fails_on_evidence_that_ignores_the_engine(write_bank, cap
     assert f"{path}:11: two-plus-two: evidence: survives all" in out
     assert "key mutation score: 3/3 (100.0%)" in out
     assert "engine dependence: 1/2 items (50.0%)" in out
+    assert out.rstrip().endswith(": 1 problem")  # the summary counts the mutation report's
     conceptual = TF_ITEM.replace("  answer: true", '  answer: true\n  conceptual: "arithmetic"')
     assert main(["check", "--mutation", str(write_bank(conceptual + MCQ_ITEM))]) == 0
     out = capsys.readouterr().out

@@ -101,7 +101,7 @@ def test_matching_duplicates(write_bank):
         - {id: add, term: "Add", definition: "passes it on"}
         - {id: add, term: "Add", definition: "passes it on"}
       explanation: "e"
-      evidence: "answer = dict()"
+      evidence: "answer = observed_pairing()"
     """
     assert [field for _, field, _ in problems(write_bank(item))] == [
         "pairs[1].id",
@@ -121,7 +121,7 @@ def test_ordering_needs_distinct_steps(write_bank):
         - {id: a, text: "Forward"}
         - {id: b, text: " Forward"}
       explanation: "e"
-      evidence: "answer = list('ab')"
+      evidence: "answer = observed_order()"
     """
     [(line, field, message)] = problems(write_bank(item))
     assert (line, field) == (11, "steps[1].text")
@@ -220,6 +220,11 @@ def test_python_fields_are_not_scanned_as_html(write_bank):
         ("answer = -3.5", True),
         ("answer = float(x.grad)", False),
         ("answer = observed", False),
+        ('answer = str("b")', True),
+        ('answer = "".join(["b"])', True),
+        ("answer = list(('a', 'b'))", True),
+        ("answer = str(measured)", False),
+        ("answer = str(x.grad > 0).lower()", False),
         ("answer = 2 + 2 == 4", False),
         ("answers = 'six'", False),
     ],
@@ -231,3 +236,22 @@ def test_typed_answers_are_found(statement, flagged):
     assert [line for line, _ in typed_answers(item)] == ([2] if flagged else [])
     item.conceptual = "a definition"
     assert list(typed_answers(item)) == []
+
+
+@pytest.mark.parametrize(
+    ("evidence", "flagged_lines"),
+    [
+        ('k = "b"\nanswer = k\n', [2]),
+        ('k = "b"\nk = "c"\nanswer = k\n', [3]),
+        ('k = "b"\nif x.grad > 0:\n    k = "c"\nanswer = k\n', [4]),
+        ('k = "b"\nk = pick(x)\nanswer = k\n', []),
+        ("seen = []\nseen.append('a')\nanswer = seen\n", []),
+        ("for k in ids:\n    pass\nanswer = k\n", []),
+        ("a, k = 1, 'b'\nanswer = k\n", []),
+    ],
+)
+def test_a_typed_key_behind_a_name_is_found(evidence, flagged_lines):
+    from quizkit.bank.validate import typed_answers
+
+    item = type("Item", (), {"conceptual": None, "evidence": evidence})()
+    assert [line for line, _ in typed_answers(item)] == flagged_lines
