@@ -432,6 +432,20 @@ BUGS: tuple[EngineBug, ...] = (
         "checkpointing does not count the layers it recomputes",
     ),
     EngineBug(
+        "gradcheck-no-restore",
+        "quizkit.backprop.checking",
+        "        flat[i] = original\n        grad.flat[i]",
+        "        flat[i] = original - eps\n        grad.flat[i]",
+        "gradcheck leaves each nudged entry at θ − ε instead of restoring it",
+    ),
+    EngineBug(
+        "graph-walk-first-input-only",
+        _TENSOR,
+        "        for parent in reversed(node._parents):",
+        "        for parent in reversed(node._parents[:1]):",
+        "the walk that orders the graph follows only the first input of each operation",
+    ),
+    EngineBug(
         "gradcheck-one-sided",
         "quizkit.backprop.checking",
         "grad.flat[i] = (up - down) / (2 * eps)",

@@ -108,6 +108,8 @@ class Outcome:
     # numeric_trace: every quantity and mistake (see `expressions`) at the fixed params.
     values: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
+    # True when the code was stopped by the time limit (its verdict is then unknown).
+    timed_out: bool = False
 
 
 def check(loaded: LoadedBank, index: int, item: Any, time_limit: float = TIME_LIMIT) -> Outcome:
@@ -161,6 +163,7 @@ def run(
             lineno = traceback_line(exc.__traceback__, f"<{field_name}>")
             line = loaded.locator.text_line(loc, lineno) if lineno else None
             message = f"did not finish within {time_limit:g} s (stopped here)"
+            outcome.timed_out = True
             outcome.problems.append(loaded.problem(loc, message, line=line))
             outcome.answer = None
         finally:

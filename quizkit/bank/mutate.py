@@ -163,12 +163,12 @@ def _numeric_trace(item: NumericTrace, outcome: Outcome) -> list[Mutant]:
 
 # Under a planted bug, evidence may loop far longer than it normally takes (a training loop
 # that no longer converges); it gets this many times its own clean run time, at least
-# _MIN_BUG_SECONDS, before it counts as having noticed the bug by failing.
+# _MIN_BUG_SECONDS, and is then stopped without a verdict (a timeout notices nothing).
 _BUG_TIME_FACTOR = 5.0
 # Kinds whose evidence binds a key (numeric traces compare every computed value instead;
 # short answers and interviews have only their asserts).
 KEYED = ("mcq", "true_false", "matching", "ordering")
-_MIN_BUG_SECONDS = 2.0
+_MIN_BUG_SECONDS = 3.0
 
 
 @dataclass
@@ -183,6 +183,9 @@ class Dependence:
     loaded: dict[str, LoadedBank] = field(default_factory=dict)
     # (bank path, item index) -> what its evidence changed in the engine (then undone)
     tampered: dict[tuple[str, int], list[str]] = field(default_factory=dict)
+    # (bank path, item index) -> the item, for items whose key is only reached with their
+    # asserts run (computed inside one): not judged, and reported
+    assert_keyed: dict[tuple[str, int], Any] = field(default_factory=dict)
     seconds: float = 0.0
 
     @property
@@ -261,9 +264,19 @@ def engine_dependence(
         result.loaded[loaded.path] = loaded
         for index, item in loaded.items:
             outcome = outcomes.get((loaded.path, index))
-            if outcome is not None and not outcome.problems:
-                result.items[(loaded.path, index)] = item
-                judged.append((loaded, index, item, outcome))
+            if outcome is None or outcome.problems:
+                continue
+            result.items[(loaded.path, index)] = item
+            if item.kind in KEYED:
+                # The verdict to compare with is the one reached without asserts, as every
+                # run under a bug is: a key counted or computed inside an `assert` would
+                # otherwise differ under any bug at all.
+                baseline = run(loaded, index, item, skip_asserts=True)
+                if baseline.problems or baseline.answer != outcome.answer:
+                    result.assert_keyed[(loaded.path, index)] = item
+                    continue
+                outcome = baseline
+            judged.append((loaded, index, item, outcome))
     for bug in bugs:
         with bug.applied():
             # The engine with this bug, put back after each item: evidence that changed it
@@ -286,6 +299,10 @@ def engine_dependence(
 
 
 def _noticed(loaded: LoadedBank, index: int, item: Any, clean: Outcome, buggy: Outcome) -> bool:
+    if buggy.timed_out:
+        # Stopped before any verdict: whether it would have noticed depends on how busy the
+        # machine is, so it does not count (the report must say the same on every run).
+        return False
     if buggy.problems or confirm(loaded, index, item, buggy):
         return True
     if isinstance(item, NumericTrace):
