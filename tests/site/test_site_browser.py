@@ -510,6 +510,8 @@ def test_instant_navigation_mounts_widgets_and_math(page, fixture_site):
     page.wait_for_url(f"**/{LESSON}")
     page.wait_for_selector("#qk-fx-mcq.qk-ready")
     assert page.evaluate("window.__sameDocument") is True  # no full page load
+    # Math is typeset as it nears the screen; the item sits below the lesson's figures.
+    item(page, "fx-mcq").scroll_into_view_if_needed()
     expect(page.locator("#qk-fx-mcq .qk-prompt .katex").first).to_be_attached()
     choose(page, "fx-mcq", "6")
     expect(item(page, "fx-mcq").locator(".qk-feedback")).to_contain_text("Correct.")
