@@ -21,7 +21,24 @@ STORAGE_VERSION = 1
 NUMBER_PATTERN = r"^[+\-\u2212]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)(?:[eE][+\-\u2212]?[0-9]+)?$"
 # Characters replaced before the text is read as a number.
 NUMBER_REPLACEMENTS = {"\u2212": "-", ",": "."}
-NUMBER_HELP = "Type a number such as -9, 0.5, .5, 0,5 or 1e-3."
+NUMBER_EXAMPLES = ("-9", "0.5", ".5", "0,5", "1e-3")  # each one is read by NUMBER_PATTERN
+NUMBER_HELP = f"Type a number such as {', '.join(NUMBER_EXAMPLES[:-1])} or {NUMBER_EXAMPLES[-1]}."
+# A comma followed by groups of exactly three digits after a non-zero integer part ("1,000",
+# "12,345.5") may be a thousands separator or a decimal mark: one thousand or one? Such text is
+# refused with NUMBER_AMBIGUOUS_HELP rather than guessed. "0,125" is a decimal (no grouped
+# number starts with 0) and "1,5" or "1,2345" cannot be thousands, so those are read.
+NUMBER_AMBIGUOUS_PATTERN = (
+    r"^[+\-\u2212]?[0-9]*[1-9][0-9]*(?:,[0-9]{3})+(?:\.[0-9]*)?(?:[eE][+\-\u2212]?[0-9]+)?$"
+)
+NUMBER_AMBIGUOUS_HELP = (
+    "A comma followed by three digits, as in 1,000, could be a thousands separator or a "
+    "decimal mark, so it is not read. Type one thousand as 1000 (no separator), or use a dot "
+    "as the decimal mark (1.000 is one)."
+)
+# Text that matches NUMBER_PATTERN but whose value is too large for a double ("1e309").
+NUMBER_NOT_FINITE = (
+    "This is not a finite number: it is beyond the largest value a computer stores (about 1.8e308)."
+)
 # Accepted: |typed - exact| <= max(abs, rel * |exact|), with rel and abs from the bank.
 # Significant digits used when the widget shows an exact value.
 DISPLAY_DIGITS = 6
@@ -36,6 +53,9 @@ def client_config() -> dict:
             "pattern": NUMBER_PATTERN,
             "replacements": NUMBER_REPLACEMENTS,
             "help": NUMBER_HELP,
+            "ambiguousPattern": NUMBER_AMBIGUOUS_PATTERN,
+            "ambiguousHelp": NUMBER_AMBIGUOUS_HELP,
+            "notFinite": NUMBER_NOT_FINITE,
         },
         "defaultTolerance": {"rel": DEFAULT_REL_TOL, "abs": DEFAULT_ABS_TOL},
         "displayDigits": DISPLAY_DIGITS,

@@ -3,11 +3,14 @@
 import config from "./quiz-config.js";
 
 const NUMBER = new RegExp(config.number.pattern);
+const AMBIGUOUS = new RegExp(config.number.ambiguousPattern);
 
 /** Read typed text as a number: {ok: true, value} or {ok: false, message}. */
 export function parseNumber(text) {
   const trimmed = String(text).trim();
   if (trimmed === "") return { ok: false, empty: true, message: "Enter a value." };
+  // Checked first: "1,000" fits the pattern, and "1,000.5" would only get the generic help.
+  if (AMBIGUOUS.test(trimmed)) return { ok: false, message: config.number.ambiguousHelp };
   if (!NUMBER.test(trimmed)) {
     return { ok: false, message: `This is not a number. ${config.number.help}` };
   }
@@ -15,7 +18,10 @@ export function parseNumber(text) {
   for (const [from, to] of Object.entries(config.number.replacements)) {
     normal = normal.split(from).join(to);
   }
-  return { ok: true, value: Number(normal) };
+  const value = Number(normal);
+  // "1e309" is well formed but overflows to Infinity, which no tolerance can compare.
+  if (!Number.isFinite(value)) return { ok: false, message: config.number.notFinite };
+  return { ok: true, value };
 }
 
 /** The acceptance rule: |typed - exact| <= max(abs, rel * |exact|). */

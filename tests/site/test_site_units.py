@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 import types
@@ -408,19 +409,31 @@ def test_markers_and_notebook_mathjax():
 # -- numbers shared with the browser ---------------------------------------------------------
 
 ACCEPTED = {"-9": -9, "\u22129": -9, ".5": 0.5, "1e-3": 1e-3, "0,5": 0.5, "+2": 2, "5.": 5,
-            " 4.25 ": 4.25, "2E3": 2000, "-1,5e\u22122": -0.015}  # fmt: skip
+            " 4.25 ": 4.25, "2E3": 2000, "-1,5e\u22122": -0.015, "0,125": 0.125, "1,5": 1.5,
+            "1,2345": 1.2345, "1000": 1000, "1.000": 1}  # fmt: skip
 REJECTED = ["", "abc", "1.2.3", "1,2,3", "--9", "1e", "e3", "0x10", "NaN", "Infinity", "1 000",
             "\u00bd", "9-", ".", ",", "1/2", "<img src=x onerror=alert(1)>"]  # fmt: skip
+# Refused with a message of their own (the text the browser must show, from client.py).
+AMBIGUOUS = ["1,000", "-2,500", "12,345", "1,000,000", "12,345.5", "1,000e3"]
+NOT_FINITE = ["1e309", "-1e309", "1,5e400", "\u22129e999"]
+REFUSED = {
+    **dict.fromkeys(AMBIGUOUS, client.NUMBER_AMBIGUOUS_HELP),
+    **dict.fromkeys(NOT_FINITE, client.NUMBER_NOT_FINITE),
+}
 
 
-def read_number(text: str) -> float | None:
-    """Apply the exported number rules (as quiz-check.js does) to check the rules themselves."""
+def read_number(text: str) -> float | str | None:
+    """Apply the exported number rules (as quiz-check.js does) to check the rules themselves:
+    the value, the message of a refusal that has one, or None for text that is no number."""
     text = text.strip()
+    if re.match(client.NUMBER_AMBIGUOUS_PATTERN, text):
+        return client.NUMBER_AMBIGUOUS_HELP
     if not re.match(client.NUMBER_PATTERN, text):
         return None
     for old, new in client.NUMBER_REPLACEMENTS.items():
         text = text.replace(old, new)
-    return float(text)
+    value = float(text)
+    return value if math.isfinite(value) else client.NUMBER_NOT_FINITE
 
 
 @pytest.mark.parametrize("text", ACCEPTED)
@@ -431,6 +444,19 @@ def test_number_rules_accept(text):
 @pytest.mark.parametrize("text", REJECTED)
 def test_number_rules_reject(text):
     assert read_number(text) is None
+
+
+@pytest.mark.parametrize("text", REFUSED)
+def test_number_rules_refuse_with_a_reason(text):
+    assert read_number(text) == REFUSED[text]
+
+
+def test_the_help_names_only_numbers_the_rules_read():
+    for example in client.NUMBER_EXAMPLES:
+        assert isinstance(read_number(example), float), example
+        assert example in client.NUMBER_HELP
+    assert "1,000" in client.NUMBER_AMBIGUOUS_HELP and "1000" in client.NUMBER_AMBIGUOUS_HELP
+    assert read_number("1000") == 1000 and read_number("1.000") == 1  # what it suggests
 
 
 def test_client_config_module_is_the_exported_json():
