@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from quizkit.bank.model import Bank, Item, Tolerance
 
-from . import trace
+from . import progress, trace
 from .client import DISPLAY_DIGITS, NUMBER_HELP
 from .glossary import Term
 from .stats import bank_stats
@@ -209,7 +209,11 @@ class Renderer:
 
     def toolbar(self) -> Markup:
         """Score, reset, export and import for every quiz item on the page."""
-        return Markup(self.env.get_template("toolbar.html.j2").render())
+        return Markup(
+            self.env.get_template("toolbar.html.j2").render(
+                scoring_rule=progress.scoring_rule(), limits_text=progress.limits_text()
+            )
+        )
 
     def glossary(self, terms: list[Term], page_url: str) -> Markup:
         """The glossary as a definition list with one anchor per term."""

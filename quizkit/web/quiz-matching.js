@@ -1,4 +1,6 @@
 // Matching: a select per term; check for partial credit, fix and check again, or show the key.
+// Each select lists the definitions' own text (after their letter), so the learner need not
+// scroll back to the list to choose.
 import { feedback, mark, partialCreditButtons, reportCheck, unmark } from "./quiz-ui.js";
 
 export function mount(section, payload, item) {
@@ -6,21 +8,27 @@ export function mount(section, payload, item) {
   const rows = [...form.querySelectorAll(".qk-row")];
   const selects = rows.map((row) => row.querySelector("select"));
   const buttons = partialCreditButtons(section, item, payload, { reveal, reset, first: () => selects[0] });
+  const values = new Set([...selects[0].options].map((option) => option.value));
+
+  const usable = (choices) => Array.isArray(choices) && choices.length === rows.length && choices.every((c) => values.has(c));
+  const rightCount = (choices) => choices.filter((c, i) => c !== "" && Number(c) === payload.key[i]).length;
+
+  function place(choices) {
+    selects.forEach((select, i) => {
+      select.value = choices[i];
+    });
+  }
 
   function grade(choices) {
-    let right = 0;
-    rows.forEach((row, i) => {
-      selects[i].value = choices[i] ?? "";
-      const ok = selects[i].value !== "" && Number(selects[i].value) === payload.key[i];
-      right += ok ? 1 : 0;
-      mark(row, ok);
-    });
+    place(choices);
+    rows.forEach((row, i) => mark(row, choices[i] !== "" && Number(choices[i]) === payload.key[i]));
+    const right = rightCount(choices);
     return reportCheck(section, payload, buttons, {
       right,
       total: rows.length,
       allRight: `All ${rows.length} matched correctly.`,
       partial: `${right} of ${rows.length} matched correctly. Change the ones marked ✗ and check again.`,
-    });
+    }, item);
   }
 
   function reveal() {
@@ -41,6 +49,9 @@ export function mount(section, payload, item) {
     buttons.cleared();
   }
 
+  form.addEventListener("change", (event) => {
+    if (selects.includes(event.target)) item.respond({ choices: selects.map((select) => select.value) });
+  });
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const choices = selects.map((select) => select.value);
@@ -48,19 +59,21 @@ export function mount(section, payload, item) {
       feedback(section, "info", "Choose a definition for every term first.");
       return;
     }
-    const score = grade(choices);
-    item.record({ response: { choices }, score });
+    item.check({ choices });
+    grade(choices);
   });
 
   return {
-    restore(state) {
-      const choices = state && state.response && state.response.choices;
-      if (!Array.isArray(choices) || choices.length !== rows.length) return false;
-      const valid = choices.every((c) => c === "" || [...selects[0].options].some((o) => o.value === c));
-      if (!valid) return false;
-      grade(choices);
-      if (state.revealed) reveal();
-      return true;
+    unusable: "does not choose among this question's definitions",
+    credit(response) {
+      return usable(response.choices) ? rightCount(response.choices) / rows.length : null;
+    },
+    restore(record) {
+      if (record.response) {
+        if (record.checked) grade(record.response.choices);
+        else place(record.response.choices);
+      }
+      if (record.revealed) reveal();
     },
     reset,
   };

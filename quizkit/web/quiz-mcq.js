@@ -1,4 +1,6 @@
 // Multiple choice: one key, feedback for the chosen distractor, the explanation at once.
+// The explanation names the key, so the first check is the one that counts; "Try again" is
+// practice (quiz.js locks the score when the explanation appears).
 import { actionRow, button, explain, feedback, hideExplanation, clearFeedback, trusted } from "./quiz-ui.js";
 
 /**
@@ -12,11 +14,16 @@ export function mountChoice(section, payload, item, isRight, reason) {
   const check = form.querySelector(".qk-check");
   const again = button("Try again", "qk-again");
   actionRow(section, again);
+  const exists = (choice) => radios.some((radio) => radio.value === choice);
+
+  function select(choice) {
+    for (const radio of radios) radio.checked = radio.value === choice;
+  }
 
   function show(choice) {
     const right = isRight(choice);
+    select(choice);
     for (const radio of radios) {
-      radio.checked = radio.value === choice;
       radio.disabled = true;
       const option = radio.closest(".qk-option");
       option.classList.toggle("qk-chosen", radio.value === choice);
@@ -25,11 +32,11 @@ export function mountChoice(section, payload, item, isRight, reason) {
     }
     const why = reason(choice);
     const extra = why ? [trusted(why, "qk-reason")] : [];
-    feedback(section, right ? "right" : "wrong", right ? "Correct." : "Not quite.", ...extra);
+    const practice = item.record().seen && item.record().attempt > 1 ? " (practice)" : "";
+    feedback(section, right ? "right" : "wrong", (right ? "Correct." : "Not quite.") + practice, ...extra);
     explain(section, payload);
     check.hidden = true;
     again.hidden = false;
-    return right;
   }
 
   function reset() {
@@ -44,6 +51,9 @@ export function mountChoice(section, payload, item, isRight, reason) {
     again.hidden = true;
   }
 
+  form.addEventListener("change", (event) => {
+    if (radios.includes(event.target)) item.respond({ choice: event.target.value });
+  });
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const chosen = radios.find((radio) => radio.checked);
@@ -51,22 +61,28 @@ export function mountChoice(section, payload, item, isRight, reason) {
       feedback(section, "info", "Choose an answer first.");
       return;
     }
-    const right = show(chosen.value);
-    item.record({ response: { choice: chosen.value }, score: right ? 1 : 0 });
+    item.check({ choice: chosen.value });
+    show(chosen.value);
     again.focus();
   });
   again.addEventListener("click", () => {
     reset();
-    item.clear();
+    item.again();
     radios[0].focus();
   });
 
   return {
-    restore(state) {
-      const choice = state && state.response && state.response.choice;
-      if (!radios.some((radio) => radio.value === choice)) return false;
-      show(choice);
-      return true;
+    unusable: "is not one of this question's choices",
+    /** 1 or 0 for a response; null when the page cannot show it. */
+    credit(response) {
+      if (response.choice === null) return 0;
+      return exists(response.choice) ? Number(isRight(response.choice)) : null;
+    },
+    restore(record) {
+      const choice = record.response && record.response.choice;
+      if (!exists(choice)) return;
+      if (record.checked) show(choice);
+      else select(choice);
     },
     reset,
   };

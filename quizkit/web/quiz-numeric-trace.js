@@ -24,15 +24,49 @@ function fixedParams(payload) {
   return Object.fromEntries(Object.entries(payload.spec.params).map(([k, p]) => [k, p.value]));
 }
 
+const sameNumbers = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+
+/** The seed of the drawn numbers, when the address names one for this item. */
+function addressSeed(section) {
+  const address = new URL(window.location.href);
+  const seed = address.searchParams.get("seed");
+  if (seed === null || !/^\d{1,10}$/.test(seed)) return null;
+  return !address.hash || address.hash.slice(1) === section.id ? Number(seed) : null;
+}
+
 export function mount(section, payload, item) {
   const form = section.querySelector(".qk-form");
   const rows = payload.quantities.map((quantity) => {
     const row = form.querySelector(`[data-qk-quantity="${CSS.escape(quantity.name)}"]`);
     return { quantity, row, input: row.querySelector("input"), msg: row.querySelector(".qk-msg") };
   });
+  const names = new Set(rows.map((row) => row.quantity.name));
   const buttons = partialCreditButtons(section, item, payload, { reveal, reset, first: () => rows[0].input });
+  const printed = fixedParams(payload);
   let values = payload.values;
-  let params = fixedParams(payload);
+  let params = printed;
+  let seed = null;
+
+  /** The numbers a response was given, or null when the page cannot use them. */
+  function numbersOf(response) {
+    if (!response.params) return payload.values;
+    const known = Object.keys(response.params).every((name) => name in printed);
+    const complete = response.numbers && Object.keys(payload.values).every((key) => Number.isFinite(response.numbers[key]));
+    return known && complete ? response.numbers : null;
+  }
+
+  function rightCount(texts, against) {
+    return rows.filter((row) => checkQuantity(texts[row.quantity.name] ?? "", row.quantity, against).status === "correct").length;
+  }
+
+  function showNumbers(newValues, newParams) {
+    values = { ...newValues };
+    params = { ...printed, ...newParams };
+    for (const span of section.querySelectorAll(".qk-param")) {
+      const name = span.dataset.qkParam;
+      if (name in params) span.querySelector(".qk-param-value").textContent = formatNumber(params[name]);
+    }
+  }
 
   function message(row, result) {
     row.msg.replaceChildren(make("span", {}, result.message));
@@ -40,11 +74,14 @@ export function mount(section, payload, item) {
     row.input.setAttribute("aria-invalid", String(result.status !== "correct"));
   }
 
+  function fill(texts) {
+    for (const row of rows) row.input.value = texts[row.quantity.name] ?? "";
+  }
+
   function grade(texts) {
-    let right = 0;
+    fill(texts);
     let invalid = 0;
     for (const row of rows) {
-      row.input.value = texts[row.quantity.name] ?? "";
       const result = checkQuantity(row.input.value, row.quantity, values);
       message(row, result);
       if (result.status === "invalid" || result.status === "empty") {
@@ -53,20 +90,28 @@ export function mount(section, payload, item) {
       } else {
         mark(row.row, result.status === "correct");
       }
-      right += result.status === "correct" ? 1 : 0;
     }
+    const right = rightCount(texts, values);
     const total = rows.length;
-    const unread = invalid ? ` ${invalid} could not be read as a number or is empty.` : "";
+    const unread = invalid === 1 ? " 1 value could not be read as a number or is empty."
+      : invalid ? ` ${invalid} values could not be read as numbers or are empty.` : "";
     return reportCheck(section, payload, buttons, {
       right,
       total,
       allRight: `All ${total} values are correct.`,
       partial: `${right} of ${total} values are correct.${unread}`,
-    });
+    }, item);
   }
 
-  function typed() {
-    return Object.fromEntries(rows.map((row) => [row.quantity.name, row.input.value]));
+  /** What is on screen, with the numbers it answers (so a reload can show them again). */
+  function response() {
+    const drawn = !sameNumbers(params, printed);
+    return {
+      values: Object.fromEntries(rows.map((row) => [row.quantity.name, row.input.value])),
+      params: drawn ? params : null,
+      numbers: drawn ? values : null,
+      seed: drawn ? seed : null,
+    };
   }
 
   function reveal() {
@@ -91,40 +136,53 @@ export function mount(section, payload, item) {
     buttons.cleared();
   }
 
-  function record(extra = {}) {
-    const state = { response: { values: typed(), params }, ...extra };
-    item.record(state);
-  }
-
+  form.addEventListener("input", (event) => {
+    if (rows.some((row) => row.input === event.target)) item.respond(response());
+  });
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    const score = grade(typed());
-    record({ score });
+    const current = response();
+    item.check(current);
+    grade(current.values);
   });
   section.addEventListener(VALUES_EVENT, (event) => {
-    values = { ...event.detail.values };
-    params = { ...params, ...(event.detail.params || {}) };
-    for (const span of section.querySelectorAll(".qk-param")) {
-      const name = span.dataset.qkParam;
-      if (name in params) span.querySelector(".qk-param-value").textContent = formatNumber(params[name]);
+    const incoming = { ...printed, ...(event.detail.params || {}) };
+    if (sameNumbers(incoming, params)) {
+      // The same numbers again (the address's seed redrawn after a reload): keep the work.
+      values = { ...event.detail.values };
+      return;
     }
+    const typed = rows.some((row) => row.input.value !== "");
+    showNumbers(event.detail.values, incoming);
     reset();
-    item.clear();
+    seed = null;
+    const fresh = response();
+    if (typed || item.record().checked) item.again(fresh);
+    else item.respond(fresh);
     feedback(section, "info", "New numbers: the given values changed, so compute again.");
+    // The runtime writes the seed to the address just after it sends the numbers.
+    setTimeout(() => {
+      seed = sameNumbers(params, printed) ? null : addressSeed(section);
+      if (seed !== null) item.respond(response());
+    }, 0);
   });
 
   return {
-    restore(state) {
-      const saved = state && state.response && state.response.values;
-      if (!saved || typeof saved !== "object") return false;
-      const sameNumbers = JSON.stringify(state.response.params || fixedParams(payload)) === JSON.stringify(params);
-      if (!sameNumbers) {
-        // The answers were for re-drawn numbers this page does not have; keep nothing.
-        return false;
+    unusable: "does not answer this exercise (unknown quantities or numbers)",
+    credit(saved) {
+      const against = numbersOf(saved);
+      const known = Object.keys(saved.values).every((name) => names.has(name));
+      return against && known ? rightCount(saved.values, against) / rows.length : null;
+    },
+    restore(record) {
+      const saved = record.response;
+      if (saved) {
+        showNumbers(saved.params ? saved.numbers : payload.values, saved.params || printed);
+        seed = saved.seed;
+        if (record.checked) grade(saved.values);
+        else fill(saved.values);
       }
-      grade(saved);
-      if (state.revealed) reveal();
-      return true;
+      if (record.revealed) reveal();
     },
     reset,
   };

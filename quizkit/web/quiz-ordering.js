@@ -6,6 +6,7 @@ export function mount(section, payload, item) {
   const form = section.querySelector(".qk-form");
   const list = form.querySelector(".qk-steps");
   const initial = [...list.children];
+  const start = initial.map((li) => Number(li.dataset.qkStep));
   const buttons = partialCreditButtons(section, item, payload, {
     reveal,
     reset,
@@ -15,6 +16,10 @@ export function mount(section, payload, item) {
 
   const steps = () => [...list.children];
   const order = () => steps().map((li) => Number(li.dataset.qkStep));
+  // An order the page can show is an arrangement of its steps: each one exactly once.
+  const usable = (indices) =>
+    Array.isArray(indices) && indices.length === start.length && [...indices].sort().join() === [...start].sort().join();
+  const rightCount = (indices) => indices.filter((step, position) => step === payload.order[position]).length;
 
   function arrange(indices) {
     const byIndex = new Map(initial.map((li) => [Number(li.dataset.qkStep), li]));
@@ -38,23 +43,20 @@ export function mount(section, payload, item) {
     steps().forEach(unmark);
     move.focus();
     announce(`Moved to position ${to + 1} of ${all.length}.`);
+    item.respond({ order: order() });
   });
 
   function grade(indices) {
     arrange(indices);
-    let right = 0;
-    steps().forEach((li, position) => {
-      const ok = Number(li.dataset.qkStep) === payload.order[position];
-      right += ok ? 1 : 0;
-      mark(li, ok);
-    });
+    steps().forEach((li, position) => mark(li, Number(li.dataset.qkStep) === payload.order[position]));
     const total = payload.order.length;
+    const right = rightCount(indices);
     return reportCheck(section, payload, buttons, {
       right,
       total,
       allRight: `All ${total} steps are in the right place.`,
       partial: `${right} of ${total} steps are in the right place. Move the ones marked ✗ and check again.`,
-    });
+    }, item);
   }
 
   function reveal() {
@@ -65,7 +67,7 @@ export function mount(section, payload, item) {
   }
 
   function reset() {
-    arrange(initial.map((li) => Number(li.dataset.qkStep)));
+    arrange(start);
     for (const move of list.querySelectorAll(".qk-move")) move.disabled = false;
     buttons.cleared();
   }
@@ -73,17 +75,21 @@ export function mount(section, payload, item) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const current = order();
-    item.record({ response: { order: current }, score: grade(current) });
+    item.check({ order: current });
+    grade(current);
   });
 
   return {
-    restore(state) {
-      const saved = state && state.response && state.response.order;
-      const known = order().slice().sort().join();
-      if (!Array.isArray(saved) || saved.slice().sort().join() !== known) return false;
-      grade(saved);
-      if (state.revealed) reveal();
-      return true;
+    unusable: "is not an arrangement of this question's steps (each step once)",
+    credit(response) {
+      return usable(response.order) ? rightCount(response.order) / start.length : null;
+    },
+    restore(record) {
+      if (record.response) {
+        if (record.checked) grade(record.response.order);
+        else arrange(record.response.order);
+      }
+      if (record.revealed) reveal();
     },
     reset,
   };

@@ -1,12 +1,10 @@
 // Short answer: think (and optionally write), reveal the model answer, then assess yourself.
+// Notes are saved as they are typed (quiz.js saves shortly after, and when the page is left).
+import config from "./quiz-config.js";
 import { make } from "./dom.js";
 import { actionRow, button, clearFeedback, explain, feedback, hideExplanation, trusted } from "./quiz-ui.js";
 
-const LEVELS = [
-  { score: 1, text: "I had it" },
-  { score: 0.5, text: "Partly" },
-  { score: 0, text: "Not yet" },
-];
+const TEXTS = { 1: "I had it", 0.5: "Partly", 0: "Not yet" };
 
 /** Shared by short_answer and interview; `extra(payload)` returns trusted blocks to reveal. */
 export function mountReveal(section, payload, item, title, extra = () => []) {
@@ -15,65 +13,76 @@ export function mountReveal(section, payload, item, title, extra = () => []) {
   const reveal = form.querySelector(".qk-reveal");
   const again = button("Start over", "qk-again");
   actionRow(section, again);
-  let state = null;
+  const limit = config.progress.maxNoteChars;
+  notes.maxLength = limit;
+  const count = make("p", { class: "qk-note-limit", id: `${notes.id}-limit` });
+  notes.after(count);
+  notes.setAttribute("aria-describedby", count.id);
+  let revealed = false;
+  let self = null;
 
   const assess = make("fieldset", { class: "qk-self", hidden: "" });
   assess.append(make("legend", {}, "How did your answer compare?"));
-  const choices = LEVELS.map((level) => {
-    const choice = button(level.text, "qk-self-choice");
+  const choices = config.progress.selfLevels.map((level) => {
+    const choice = button(TEXTS[level], "qk-self-choice");
     choice.setAttribute("aria-pressed", "false");
     choice.addEventListener("click", () => {
-      state = { ...state, score: level.score };
-      pressed(level.score);
-      item.record(state);
-      feedback(section, "info", `Recorded: ${level.text.toLowerCase()}.`);
+      self = level;
+      pressed();
+      item.check(response(), { always: true });
+      feedback(section, "info", `Recorded: ${TEXTS[level].toLowerCase()}.`);
     });
     assess.append(choice);
     return { level, choice };
   });
   section.querySelector(".qk-explanation").after(assess);
 
-  function pressed(score) {
-    for (const { level, choice } of choices) {
-      choice.setAttribute("aria-pressed", String(level.score === score));
-    }
+  const response = () => ({ notes: notes.value, revealed, self });
+
+  function pressed() {
+    for (const { level, choice } of choices) choice.setAttribute("aria-pressed", String(level === self));
   }
 
-  function show(saved) {
-    state = { response: { notes: notes.value, revealed: true }, score: null, ...saved };
+  function counter() {
+    const left = limit - notes.value.length;
+    count.textContent = left < limit / 10 ? `${left} characters left (notes are kept up to ${limit}).` : "";
+  }
+
+  function show() {
+    revealed = true;
     const model = make("div", { class: "qk-model" });
     model.append(make("p", { class: "qk-explanation-title" }, title), trusted(payload.model));
     explain(section, payload, model, ...extra(payload));
     assess.hidden = false;
-    pressed(state.score);
+    pressed();
     reveal.hidden = true;
     again.hidden = false;
   }
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    show({});
-    item.record(state);
+    show();
+    item.respond(response());
     feedback(section, "info", "Compare with the model answer below, then say how you did.");
     choices[0].choice.focus();
   });
-  notes.addEventListener("change", () => {
-    if (state) {
-      state = { ...state, response: { ...state.response, notes: notes.value } };
-      item.record(state);
-    }
+  notes.addEventListener("input", () => {
+    counter();
+    item.respond(response());
   });
   again.addEventListener("click", () => {
     reset();
-    item.clear();
+    item.again();
     notes.focus();
   });
 
   function reset() {
-    state = null;
+    revealed = false;
+    self = null;
     notes.value = "";
+    counter();
     assess.hidden = true;
-    pressed(null);
+    pressed();
     clearFeedback(section);
     hideExplanation(section);
     reveal.hidden = false;
@@ -81,11 +90,18 @@ export function mountReveal(section, payload, item, title, extra = () => []) {
   }
 
   return {
-    restore(saved) {
-      if (!saved || !saved.response || !saved.response.revealed) return false;
-      notes.value = typeof saved.response.notes === "string" ? saved.response.notes : "";
-      show(saved);
-      return true;
+    selfAssessed: true,
+    /** The self-assessment; null when the page cannot show the response. */
+    credit(saved) {
+      return saved.notes.length <= limit ? saved.self ?? 0 : null;
+    },
+    restore(record) {
+      const saved = record.response;
+      if (!saved) return;
+      notes.value = saved.notes;
+      counter();
+      self = saved.self;
+      if (saved.revealed) show();
     },
     reset,
   };

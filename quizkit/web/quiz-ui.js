@@ -91,20 +91,22 @@ export function announcer(section) {
  * "Show the answer" and "Start over" for the kinds checked with partial credit (matching,
  * ordering, numeric trace). `reveal` fills in the key, `reset` clears the item and
  * `first()` returns the control to focus when starting over. The returned `shown(message)`
- * and `cleared()` do the part of revealing and resetting that these kinds share.
+ * and `cleared()` do the part of revealing and resetting that these kinds share. Showing the
+ * key locks the score (quiz.js), and Check is put away until the learner starts over.
  */
 export function partialCreditButtons(section, item, payload, { reveal, reset, first }) {
   const showKey = button("Show the answer", "qk-show");
   const again = button("Start over", "qk-again");
+  const check = section.querySelector(".qk-check");
   actionRow(section, showKey, again);
   showKey.addEventListener("click", () => {
     reveal();
-    item.record({ ...item.state(), revealed: true });
+    item.reveal();
     again.focus();
   });
   again.addEventListener("click", () => {
     reset();
-    item.clear();
+    item.again();
     first().focus();
   });
   return {
@@ -114,28 +116,38 @@ export function partialCreditButtons(section, item, payload, { reveal, reset, fi
       feedback(section, "info", message);
       explain(section, payload);
       showKey.hidden = true;
+      check.hidden = true;
+      again.hidden = false;
     },
     cleared() {
       clearFeedback(section);
       hideExplanation(section);
       showKey.hidden = true;
       again.hidden = true;
+      check.hidden = false;
     },
   };
+}
+
+/** " (practice)" once the key of this item has been seen in an earlier attempt. */
+export function practice(item) {
+  const record = item.record();
+  return record.seen && record.attempt > 1 ? " This attempt is practice: the answer was shown before." : "";
 }
 
 /**
  * Report a partial-credit check: when all `total` parts are right, the explanation shows;
  * otherwise `partial` (the count and what to do) and the "Show the answer" button.
- * Returns the score, right / total.
+ * Returns the fraction right, right / total.
  */
-export function reportCheck(section, payload, buttons, { right, total, allRight, partial }) {
+export function reportCheck(section, payload, buttons, { right, total, allRight, partial }, item) {
+  const note = item ? practice(item) : "";
   if (right === total) {
-    feedback(section, "right", allRight);
+    feedback(section, "right", allRight + note);
     explain(section, payload);
     buttons.showKey.hidden = true;
   } else {
-    feedback(section, right ? "partial" : "wrong", partial);
+    feedback(section, right ? "partial" : "wrong", partial + note);
     buttons.showKey.hidden = false;
   }
   buttons.again.hidden = false;

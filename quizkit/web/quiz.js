@@ -1,8 +1,14 @@
 // Entry point of the quiz widgets: loaded as an ES module on every page and run on every page
 // view (Material's document$ emits after instant navigation too). Mounting is idempotent.
+//
+// Each item keeps one record (quiz-store.js; its schema is quizkit/mkdocs/progress.py) that
+// this module updates for the widget: `respond` as the learner enters something, `check` when
+// it is checked, `again` for a new attempt. Seeing the key (an explanation appears) locks what
+// counts. The score is computed here, from the records and the items' keys, never stored.
 import { renderMathWhenNear } from "./quiz-math.js";
 import { itemPayload } from "./quiz-payload.js";
 import { Store } from "./quiz-store.js";
+import config from "./quiz-config.js";
 import { make, onEveryPage } from "./dom.js";
 import * as interview from "./quiz-interview.js";
 import * as matching from "./quiz-matching.js";
@@ -21,53 +27,247 @@ const WIDGETS = {
   numeric_trace: numericTrace,
   interview,
 };
+const rules = config.progress;
+const UNDO_MS = 60_000;
+
+// One store per document: with instant navigation, pages come and go but the storage is one.
+let store = null;
+
+const round = (x) => String(Math.round(x * 100) / 100);
+
+/** The credit kept after `hints` hints (progress.py: HINT_COST, MIN_HINT_CREDIT). */
+export function hintCredit(hints) {
+  return Math.max(rules.minHintCredit, 1 - rules.hintCost * hints);
+}
+
+function freshRecord(kind) {
+  return { kind, attempt: 1, response: null, counted: null, hints: 0, seen: false, checked: false, revealed: false, at: "" };
+}
 
 /** Hints one at a time: the static <details> becomes a button that reveals the next hint. */
-function mountHints(section) {
+function mountHints(section, onShow) {
   const details = section.querySelector("details.qk-hints");
-  if (!details) return;
+  if (!details) return null;
   const hints = [...details.querySelectorAll("li")];
   const box = make("div", { class: "qk-hints" });
   const list = make("ol", { class: "qk-hint-list", "aria-live": "polite" });
   const next = make("button", { type: "button", class: "md-button qk-button qk-hint" });
   let shown = 0;
+  const percent = Math.round(rules.hintCost * 100);
   const label = () => {
     next.textContent = `Show a hint (${shown + 1} of ${hints.length})`;
+    next.title = `Each hint opened before the answer is shown takes ${percent}% off this question's credit.`;
   };
-  next.addEventListener("click", () => {
+  const showNext = (focus) => {
     const hint = hints[shown];
     hint.tabIndex = -1;
     list.append(hint);
     shown += 1;
     if (shown === hints.length) {
       next.hidden = true;
-      hint.focus();
+      if (focus) hint.focus();
     } else {
       label();
     }
+  };
+  next.addEventListener("click", () => {
+    showNext(true);
+    onShow(shown);
   });
   label();
   box.append(next, list);
   details.replaceWith(box);
+  return {
+    box,
+    /** Show the first `count` hints again (after a reload). */
+    restore(count) {
+      while (shown < Math.min(count, hints.length)) showNext(false);
+    },
+    /** The button is offered only while the explanation is not shown. */
+    offer(yes) {
+      next.hidden = !yes || shown === hints.length;
+    },
+  };
+}
+
+/** What the item's status line says: what counts, and how it was answered. */
+function statusText(record, score, selfAssessed) {
+  const parts = [];
+  if (record.counted === null) {
+    parts.push(`Counts 0 of 1: ${rules.how.seen}, before any answer was checked.`);
+  } else {
+    const first = selfAssessed ? "as you rated it" : rules.how.first;
+    const how = record.hints ? `${rules.how.hints} (${record.hints}, credit × ${round(hintCredit(record.hints))})` : first;
+    parts.push(`Counts ${round(score)} of 1: ${how}.`);
+  }
+  if (record.seen && !selfAssessed) {
+    parts.push(
+      record.attempt > 1
+        ? `Attempt ${record.attempt}: practice ${rules.how.seen}; it does not change the score.`
+        : "The answer has been shown, so further attempts are practice.",
+    );
+  }
+  return parts.join(" ");
+}
+
+function mountItem(section, page) {
+  const kind = section.dataset.qkKind;
+  const id = section.dataset.qkId;
+  const payload = itemPayload(section);
+  const status = make("p", { class: "qk-status", "aria-live": "polite" });
+  section.querySelector(".qk-form").after(status);
+  let record = freshRecord(kind);
+  let widget = null;
+
+  const save = () => {
+    record.at = new Date().toISOString();
+    store.set(id, record);
+    page.refresh();
+  };
+  const item = {
+    id,
+    kind,
+    record: () => record,
+    /** The learner entered something (saved shortly after, and when leaving the page). */
+    respond(response) {
+      record = { ...record, response, checked: false };
+      save();
+    },
+    /** The response was checked: it counts unless the key was already seen. */
+    check(response, { always = false } = {}) {
+      record = { ...record, response, checked: true };
+      if (!record.seen || always) record.counted = response;
+      save();
+    },
+    /** The key is now on screen ("Show the answer"). */
+    reveal() {
+      record = { ...record, seen: true, revealed: true };
+      save();
+    },
+    /** "Try again", "Start over", new numbers: a new attempt; what counts stays. */
+    again(response = null) {
+      record = { ...record, attempt: record.attempt + 1, response, checked: false, revealed: false };
+      save();
+    },
+    score() {
+      if (!widget || record.counted === null) return record.seen && !widget?.selfAssessed ? 0 : null;
+      const credit = widget.credit(record.counted);
+      if (credit === null) return 0;
+      return Math.min(1, Math.max(0, credit)) * hintCredit(record.hints);
+    },
+    showStatus() {
+      const score = item.score();
+      status.textContent = score === null ? "" : statusText(record, score, widget.selfAssessed);
+    },
+  };
+
+  const hints = mountHints(section, (shown) => {
+    if (!record.seen) {
+      record = { ...record, hints: Math.max(record.hints, shown) };
+      save();
+    }
+  });
+  // An explanation on screen gives the key away: lock what counts, and offer no more hints.
+  const explanation = section.querySelector(".qk-explanation");
+  const watch = () => {
+    hints?.offer(explanation.hidden);
+    if (!explanation.hidden && !record.seen) {
+      record = { ...record, seen: true };
+      save();
+    }
+  };
+  new MutationObserver(watch).observe(explanation, { attributes: true, attributeFilter: ["hidden"] });
+
+  widget = WIDGETS[kind].mount(section, payload, item);
+  item.widget = widget;
+  item.load = (saved) => {
+    record = saved ? { ...saved } : freshRecord(kind);
+    widget.reset();
+    hints?.restore(record.hints);
+    if (saved) widget.restore(record);
+    watch();
+    item.showStatus();
+  };
+  /** Why the page cannot show `candidate`, or "" when it can. */
+  item.refusal = (candidate) => {
+    if (candidate.kind !== kind) return `is for a ${candidate.kind} question; this one is ${kind}`;
+    for (const [name, response] of [["response", candidate.response], ["counted", candidate.counted]]) {
+      if (response !== null && widget.credit(response) === null) return `${name} ${widget.unusable || "is not an answer to this question"}`;
+    }
+    return "";
+  };
+  const stored = store.get(id, kind);
+  if (stored) {
+    const refusal = item.refusal(stored);
+    if (refusal) {
+      // Saved for a different version of this item: start afresh, and say so.
+      page.notes.push(`${id}: the saved answer ${refusal}; the question starts afresh.`);
+      item.load(null);
+    } else {
+      item.load(stored);
+    }
+  } else {
+    item.load(null);
+  }
+  return item;
 }
 
 function mountToolbar(toolbar, page) {
-  const status = make("p", { class: "qk-toolbar-status", "aria-live": "polite" });
+  const status = make("div", { class: "qk-toolbar-status", "aria-live": "polite" });
   toolbar.append(status);
-  const say = (text) => {
-    status.textContent = text;
+  const say = (text, ...extra) => {
+    status.replaceChildren(make("p", {}, text), ...extra);
   };
-  toolbar.querySelector(".qk-reset-all").addEventListener("click", () => {
-    page.store.recover();
-    for (const item of page.items) {
-      item.widget.reset();
-      page.store.remove(item.id);
-    }
-    page.refresh();
-    say("Your answers on this page were cleared.");
+  const reset = toolbar.querySelector(".qk-reset-all");
+  const confirm = make("span", { class: "qk-confirm", hidden: "" });
+  const yes = make("button", { type: "button", class: "md-button qk-reset-yes" }, "Clear my answers");
+  const no = make("button", { type: "button", class: "md-button qk-reset-no" }, "Keep them");
+  const question = make("span", { class: "qk-confirm-question" });
+  confirm.append(question, yes, no);
+  reset.after(confirm);
+
+  reset.addEventListener("click", () => {
+    const count = page.items.filter((item) => store.get(item.id)).length;
+    question.textContent = count
+      ? `Clear your answers to the ${count} question${count === 1 ? "" : "s"} on this page (on every page that shows them)?`
+      : "Nothing is saved for this page yet. Clear it anyway?";
+    confirm.hidden = false;
+    reset.hidden = true;
+    no.focus();
   });
+  no.addEventListener("click", () => {
+    confirm.hidden = true;
+    reset.hidden = false;
+    reset.focus();
+  });
+  yes.addEventListener("click", () => {
+    const before = {};
+    for (const item of page.items) if (store.get(item.id)) before[item.id] = store.get(item.id);
+    store.recover();
+    for (const item of page.items) {
+      store.remove(item.id);
+      item.load(null);
+    }
+    store.flush();
+    page.refresh();
+    confirm.hidden = true;
+    reset.hidden = false;
+    const undo = make("button", { type: "button", class: "md-button qk-undo" }, "Undo");
+    undo.addEventListener("click", () => {
+      store.putBack(before);
+      for (const item of page.items) item.load(store.get(item.id) || null);
+      page.refresh();
+      say("Your answers are back.");
+      reset.focus();
+    });
+    say("Your answers on this page were cleared. You can undo this for a minute.", undo);
+    undo.focus();
+    setTimeout(() => undo.remove(), UNDO_MS);
+  });
+
   toolbar.querySelector(".qk-export").addEventListener("click", () => {
-    const blob = new Blob([page.store.exportText()], { type: "application/json" });
+    store.flush();
+    const blob = new Blob([store.exportText()], { type: "application/json" });
     const link = make("a", { href: URL.createObjectURL(blob), download: "backprop-lab-progress.json" });
     document.body.append(link);
     link.click();
@@ -80,14 +280,23 @@ function mountToolbar(toolbar, page) {
   file.addEventListener("change", async () => {
     const chosen = file.files && file.files[0];
     if (!chosen) return;
+    const byId = new Map(page.items.map((item) => [item.id, item]));
     try {
-      const count = page.store.importText(await chosen.text());
-      for (const item of page.items) {
-        item.widget.reset();
-        item.widget.restore(page.store.get(item.id));
-      }
+      const { imported, problems } = store.importText(
+        await chosen.text(),
+        (id) => byId.get(id)?.kind ?? null,
+        (id, record) => byId.get(id)?.refusal(record) || "",
+      );
+      for (const id of imported) byId.get(id)?.load(store.get(id));
       page.refresh();
-      say(`Imported progress for ${count} question${count === 1 ? "" : "s"}.`);
+      const count = imported.length;
+      const list = make("ul", { class: "qk-import-problems" });
+      for (const problem of problems) list.append(make("li", {}, problem));
+      say(
+        `Imported progress for ${count} question${count === 1 ? "" : "s"}.` +
+          (problems.length ? ` Not imported, ${problems.length} unusable:` : ""),
+        ...(problems.length ? [list] : []),
+      );
     } catch (error) {
       say(`Nothing was imported: ${error.message}`);
     }
@@ -99,68 +308,49 @@ function initPage() {
   renderMathWhenNear(document.querySelector("article") || document.body);
   const sections = [...document.querySelectorAll(".qk-item:not([data-qk-ready])")];
   if (sections.length === 0) return;
-  const store = new Store();
+  store ??= new Store();
   const toolbar = document.querySelector(".qk-toolbar");
-  const page = { store, items: [] };
+  const page = { items: [], notes: [] };
   page.refresh = () => {
+    for (const item of page.items) item.showStatus();
     if (!toolbar) return;
     let score = 0;
     let answered = 0;
     for (const item of page.items) {
-      const state = store.get(item.id);
-      if (state && typeof state.score === "number") {
-        score += state.score;
+      const value = item.score();
+      if (value !== null) {
+        score += value;
         answered += 1;
       }
     }
-    const rounded = Math.round(score * 100) / 100;
-    toolbar.querySelector(".qk-score-value").textContent = String(rounded);
+    toolbar.querySelector(".qk-score-value").textContent = round(score);
     toolbar.querySelector(".qk-score-max").textContent = String(page.items.length);
     toolbar.querySelector(".qk-score-answered").textContent = `(${answered} of ${page.items.length} answered)`;
     const problem = toolbar.querySelector(".qk-storage");
-    if (problem.textContent !== store.problem) problem.textContent = store.problem;
+    const text = [store.problem, ...page.notes].filter(Boolean).join(" ");
+    if (problem.textContent !== text) problem.textContent = text;
     toolbar.classList.toggle("qk-not-saving", Boolean(store.problem));
   };
+  store.onchange = page.refresh;
 
   for (const section of sections) {
     section.dataset.qkReady = "";
     section.classList.add("qk-ready");
     for (const fallback of section.querySelectorAll(".qk-fallback")) fallback.remove();
-    const widgetModule = WIDGETS[section.dataset.qkKind];
-    if (!widgetModule) continue;
-    const id = section.dataset.qkId;
-    const item = {
-      id,
-      state: () => store.get(id),
-      record(state) {
-        store.set(id, { ...state, at: new Date().toISOString() });
-        page.refresh();
-      },
-      clear() {
-        store.remove(id);
-        page.refresh();
-      },
-    };
+    if (!WIDGETS[section.dataset.qkKind]) continue;
     try {
-      mountHints(section);
-      item.widget = widgetModule.mount(section, itemPayload(section), item);
+      page.items.push(mountItem(section, page));
     } catch (error) {
       // One broken item must not take the rest of the page down with it.
-      console.error(`quizkit: could not start ${id}`, error);
+      console.error(`quizkit: could not start ${section.dataset.qkId}`, error);
       section.querySelector(".qk-feedback")?.replaceChildren(
         make("p", {}, "This question could not be started; its answer is not available."),
       );
       continue;
     }
-    page.items.push(item);
-    const saved = store.get(id);
-    if (saved && !item.widget.restore(saved)) {
-      // Saved for a different version of this item (or other numbers): start it afresh.
-      item.widget.reset();
-    }
     // Lets other scripts (the Python runtime's "New numbers") extend a widget once it runs.
     section.dispatchEvent(
-      new CustomEvent("quizkit:ready", { bubbles: true, detail: { id, kind: section.dataset.qkKind } }),
+      new CustomEvent("quizkit:ready", { bubbles: true, detail: { id: section.dataset.qkId, kind: section.dataset.qkKind } }),
     );
   }
   if (toolbar && !toolbar.dataset.qkReady) {

@@ -1,0 +1,110 @@
+"""The learner's saved progress: its one schema, shared by saving, export and import.
+
+The browser (quiz-store.js) validates every record it loads, saves, exports or imports against
+`progress_schema()`, which reaches it through client_config; nothing here is retyped in
+JavaScript. A record holds what the learner did, never a score: the page recomputes each
+item's score from the record and the item's key, so a stored or imported number cannot move
+a score outside 0..1 per item.
+
+A record (one per item id, the same on the lesson page and the lesson's quiz page):
+
+    kind       the item's kind; a record of another kind is not shown
+    attempt    1, 2, ...: "Try again" / "Start over" starts the next attempt
+    response   what is on screen now (choice, notes, matches, order, typed values), saved
+               as it is entered
+    counted    the response that counts: the last one checked before the key was seen
+    hints      hints opened before the key was seen (each lowers the credit, see HINT_COST)
+    seen       the key was seen (revealed, or an explanation that names it): `counted` and
+               `hints` are locked and later attempts are practice
+    at         when it was last saved (ISO 8601)
+"""
+
+from __future__ import annotations
+
+from quizkit.bank.model import KINDS
+
+FORMAT = "backprop-lab-progress"
+
+# Each hint opened before the key was seen takes this fraction of the item's credit, down to
+# MIN_HINT_CREDIT (so a learner who needed every hint still earns something for being right).
+HINT_COST = 0.1
+MIN_HINT_CREDIT = 0.5
+
+# Bounds, in characters of JSON (localStorage counts UTF-16 units; browsers allow about 5
+# million per site). A note longer than MAX_NOTE_CHARS is cut there (the text box stops
+# accepting more); a record over MAX_RECORD_CHARS or a total over MAX_TOTAL_CHARS is not
+# saved, the page says so, and everything saved before stays as it was.
+MAX_NOTE_CHARS = 5_000
+MAX_RECORD_CHARS = 20_000
+MAX_TOTAL_CHARS = 1_000_000
+# A longer typed value cannot be a number the page reads.
+MAX_VALUE_CHARS = 64
+
+# Response fields per kind: name -> type. Types: "text", "text|null", "bool", "self" (a
+# self-assessment: 0, 0.5, 1 or null), "texts" (list of text), "ints" (list of integers),
+# "textmap" (object of text), "nummap|null" (object of finite numbers, or null),
+# "int|null".
+_REVEAL = {"notes": "text", "revealed": "bool", "self": "self"}
+RESPONSES: dict[str, dict[str, str]] = {
+    "mcq": {"choice": "text|null"},
+    "true_false": {"choice": "text|null"},
+    "short_answer": _REVEAL,
+    "interview": _REVEAL,
+    "matching": {"choices": "texts"},
+    "ordering": {"order": "ints"},
+    # `params` and `numbers` are the drawn parameters and the engine's values for them
+    # (absent for the printed numbers); `seed` is the draw they came from.
+    "numeric_trace": {
+        "values": "textmap",
+        "params": "nummap|null",
+        "numbers": "nummap|null",
+        "seed": "int|null",
+    },
+}
+SELF_LEVELS = (1, 0.5, 0)
+
+# How an item was answered, as the page names it.
+HOW = {
+    "first": "first try",
+    "hints": "after hints",
+    "seen": "after the answer was shown",
+}
+
+
+def scoring_rule() -> str:
+    """The rule in words, shown on every page with a score."""
+    cost = round(HINT_COST * 100)
+    floor = round(MIN_HINT_CREDIT * 100)
+    return (
+        "A question counts what you did before you saw its answer: once the answer or an "
+        "explanation that gives it away is shown, that score is kept and Try again / Start "
+        "over is practice. Each hint opened before then takes "
+        f"{cost}% off the question's credit (it never drops below {floor}% for a right "
+        "answer). Self-assessed answers count as you rate them."
+    )
+
+
+def limits_text() -> str:
+    """What happens at the size bounds, in words."""
+    return (
+        f"Notes are kept up to {MAX_NOTE_CHARS:,} characters each. Progress is saved in this "
+        "browser as you type; an answer too large to save, or storage that is full, is "
+        "reported here and what was saved before is kept."
+    )
+
+
+def progress_schema() -> dict:
+    """The schema as JSON-ready data for the browser (client_config's "progress")."""
+    assert set(RESPONSES) == set(KINDS), "every kind needs a response schema"
+    return {
+        "format": FORMAT,
+        "hintCost": HINT_COST,
+        "minHintCredit": MIN_HINT_CREDIT,
+        "maxNoteChars": MAX_NOTE_CHARS,
+        "maxRecordChars": MAX_RECORD_CHARS,
+        "maxTotalChars": MAX_TOTAL_CHARS,
+        "maxValueChars": MAX_VALUE_CHARS,
+        "responses": RESPONSES,
+        "selfLevels": list(SELF_LEVELS),
+        "how": HOW,
+    }
