@@ -10,6 +10,8 @@ import json
 
 from quizkit.bank.model import DEFAULT_ABS_TOL, DEFAULT_REL_TOL, KINDS
 
+from .progress import progress_schema
+
 # Bumped only when the stored shape changes incompatibly; item ids stay the keys, so a
 # rebuilt site keeps the learner's progress.
 STORAGE_KEY = "backprop-lab:progress:v1"
@@ -60,6 +62,7 @@ def client_config() -> dict:
         "defaultTolerance": {"rel": DEFAULT_REL_TOL, "abs": DEFAULT_ABS_TOL},
         "displayDigits": DISPLAY_DIGITS,
         "kinds": list(KINDS),
+        "progress": progress_schema(),
     }
 
 
