@@ -7,6 +7,7 @@ import { make } from "./dom.js";
 
 const OUTPUT_SHOWN = 200_000; // characters kept on screen per run
 const INDENT = "    ";
+const WAITING = "Waiting for the code that is running before it to finish…";
 let cellCount = 0;
 
 function decode(base64) {
@@ -157,20 +158,28 @@ function mountCell(root, getRuntime) {
     run.disabled = true;
     stop.disabled = false;
     root.classList.add("qk-cell-running");
+    // Until the runtime starts this code (onStart), say what it waits for: Python to start,
+    // or the code that is running now (one run at a time, in order).
     const follow = (event) => {
-      if (!event.detail.status.startsWith("loading")) return;
-      say(event.detail.message);
+      if (event.detail.status.startsWith("loading")) say(event.detail.message);
+      else if (runtime.usable) say(WAITING);
     };
     runtime.addEventListener("status", follow);
-    say(runtime.usable ? "Running…" : runtime.status.status.startsWith("loading") ? runtime.status.message : "Starting Python…");
-    const started = performance.now();
+    if (!runtime.usable) {
+      say(runtime.status.status.startsWith("loading") ? runtime.status.message : "Starting Python…");
+    } else if (runtime.busy) {
+      say(WAITING);
+    }
+    let started = performance.now();
     let result;
     try {
       result = await runtime.run(textarea.value, {
-        onStdout: (text) => {
-          if (status.textContent !== "Running…") say("Running…");
-          write(text);
+        onStart: () => {
+          runtime.removeEventListener("status", follow);
+          started = performance.now();
+          say("Running…");
         },
+        onStdout: (text) => write(text),
         onStderr: (text) => write(text, "qk-cell-stderr"),
         signal: controller.signal,
       });

@@ -3,7 +3,7 @@
 //   import { getRuntime } from "./runtime.js";
 //   const runtime = getRuntime();
 //   runtime.addEventListener("status", (event) => console.log(event.detail)); // {status, message, python}
-//   await runtime.run(code, { onStdout, onStderr, timeoutMs });        // -> {ok, error}
+//   await runtime.run(code, { onStdout, onStderr, onStart, timeoutMs }); // -> {ok, error}
 //   await runtime.evaluate({ code, params, values, root });             // -> {values, graph}
 //   await runtime.numbers(spec, seed);         // -> {params, values, graph, fallback, ...}
 //   runtime.stop();
@@ -19,7 +19,7 @@ import { initTraces } from "./runtime-trace.js";
 
 export const RUN_TIMEOUT_MS = 30_000;
 export const EVALUATE_TIMEOUT_MS = 10_000;
-// Slow networks get a word within the 10 s a learner should ever wait without one.
+// A slow start gets a word within the 10 s a learner should ever wait without one.
 export const SLOW_BOOT_MS = 8_000;
 const PREFETCH_AFTER_MS = 1000;
 
@@ -31,6 +31,19 @@ const EXPLAIN_NO_NUMPY =
   "NumPy or the course's engine could not be loaded, so code that uses them cannot run here " +
   "(plain Python still runs). You may be offline, or the site is missing its NumPy file. Quiz " +
   "answers are still checked, and trace exercises keep their printed numbers.";
+
+/**
+ * Why the start is slow, from what the worker reported: `pending` lists the files still
+ * downloading (null before the worker said anything, so nothing is claimed).
+ */
+export function slowNote(pending) {
+  const usual = "This is taking longer than usual:";
+  if (pending === null) return `${usual} the download or this device may be slow.`;
+  if (pending.length) {
+    return `${usual} ${pending.join(", ")} ${pending.length > 1 ? "are" : "is"} still downloading, so the network may be slow or blocked.`;
+  }
+  return `${usual} every file has downloaded, but starting Python is slow on this device (it may be busy). It should be ready soon.`;
+}
 
 function explain(detail) {
   if (detail.status !== "error") return detail.message;
@@ -47,6 +60,14 @@ class Runtime extends EventTarget {
     this.active = null;
     this.nextId = 1;
     this.restarts = 0;
+    this.slowBootMs = SLOW_BOOT_MS; // when the start counts as slow (tests shorten it)
+    this.slow = false; // the start has been slow: loading messages carry slowNote()
+    this.pending = null; // files the worker still downloads, see slowNote()
+  }
+
+  /** Whether a request is running or waiting: a new one would wait its turn. */
+  get busy() {
+    return Boolean(this.active || this.queue.length);
   }
 
   /** The latest status: {status, message, python}. */
@@ -60,7 +81,9 @@ class Runtime extends EventTarget {
   }
 
   _setStatus(detail) {
-    this.detail = { python: false, ...detail, message: explain(detail) };
+    let message = explain(detail);
+    if (this.slow && detail.status.startsWith("loading")) message = `${message} ${slowNote(this.pending)}`;
+    this.detail = { python: false, ...detail, message };
     this.dispatchEvent(new CustomEvent("status", { detail: this.detail }));
   }
 
@@ -92,7 +115,10 @@ class Runtime extends EventTarget {
       return;
     }
     this.worker = worker;
-    this._setStatus({ status: "loading-python", message: this.restarts ? "Restarting Python…" : "Loading Python…" });
+    this.slow = false;
+    this.pending = null;
+    this.baseMessage = this.restarts ? "Restarting Python…" : "Loading Python…"; // before any note
+    this._setStatus({ status: "loading-python", message: this.baseMessage });
     worker.addEventListener("message", (event) => {
       if (worker === this.worker) this._message(event.data);
     });
@@ -102,17 +128,24 @@ class Runtime extends EventTarget {
     });
     this.slowTimer = setTimeout(() => {
       if (worker !== this.worker || this.usable || this.detail.status === "error") return;
-      this._setStatus({
-        ...this.detail,
-        message: `${this.detail.message} This is taking longer than usual: the network may be slow or blocked.`,
-      });
-    }, SLOW_BOOT_MS);
+      this.slow = true;
+      this._setStatus({ ...this.detail, message: this.baseMessage });
+    }, this.slowBootMs);
   }
 
   _message(data) {
+    if (data.type === "downloads") {
+      this.pending = data.pending;
+      // The note said "still downloading": say so no longer once that is not true.
+      if (this.slow && this.detail.status.startsWith("loading")) {
+        this._setStatus({ ...this.detail, message: this.baseMessage });
+      }
+      return;
+    }
     if (data.type === "status") {
       const restarting = this.restarts && data.status === "loading-python";
-      this._setStatus({ ...data, message: restarting ? "Restarting Python…" : data.message });
+      this.baseMessage = restarting ? "Restarting Python…" : data.message;
+      this._setStatus({ ...data, message: this.baseMessage });
       if (data.status === "ready" || data.status === "error") {
         clearTimeout(this.slowTimer);
         if (!this.usable) this._failQueue(this.detail.message);
@@ -129,20 +162,20 @@ class Runtime extends EventTarget {
     if (data.type === "stdout") active.onStdout?.(data.text);
     else if (data.type === "stderr") active.onStderr?.(data.text);
     else if (data.type === "result") {
-      this._finish(data);
       if (data.fatal) this._restart();
+      this._finish(data);
     }
   }
 
   _crash(reason) {
     const memory = /out of memory|enlarge memory|allocat/i.test(reason) ? " It probably ran out of memory." : "";
     const message = `Python stopped unexpectedly (${reason}).${memory} It has been restarted; run the code again.`;
-    if (this.active) this._finish({ ok: false, error: message, crashed: true });
     if (!this.usable) {
       this._setStatus({ status: "error", message: reason, python: false });
       this._failQueue(this.detail.message);
     }
     this._restart();
+    if (this.active) this._finish({ ok: false, error: message, crashed: true });
   }
 
   _finish(result) {
@@ -159,7 +192,11 @@ class Runtime extends EventTarget {
     for (const request of queued) request.settle({ ok: false, error: message });
   }
 
-  /** Terminate the worker (whatever it is doing) and start a new one straight away. */
+  /**
+   * Terminate the worker (whatever it is doing) and start a new one straight away. Called
+   * before the active request is finished: finishing sends the next queued request, which
+   * must go to the new worker, not to the one about to be terminated.
+   */
   _restart() {
     if (this.worker) this.worker.terminate();
     this.worker = null;
@@ -174,16 +211,17 @@ class Runtime extends EventTarget {
     request.timer = setTimeout(() => {
       if (this.active !== request) return;
       const seconds = Math.round(request.timeoutMs / 1000);
-      this._finish({ ok: false, error: `Stopped: the code ran for more than ${seconds} s (the time limit).`, stopped: true });
       this._restart();
+      this._finish({ ok: false, error: `Stopped: the code ran for more than ${seconds} s (the time limit).`, stopped: true });
     }, request.timeoutMs);
     this.worker.postMessage(request.message);
+    request.onStart?.();
   }
 
-  _request(message, { timeoutMs, onStdout, onStderr, signal } = {}) {
+  _request(message, { timeoutMs, onStdout, onStderr, onStart, signal } = {}) {
     return new Promise((resolve) => {
       const id = this.nextId++;
-      const request = { id, message: { ...message, id }, timeoutMs, onStdout, onStderr, settle: resolve };
+      const request = { id, message: { ...message, id }, timeoutMs, onStdout, onStderr, onStart, settle: resolve };
       if (signal) {
         if (signal.aborted) {
           resolve({ ok: false, error: "Stopped.", stopped: true });
@@ -216,11 +254,13 @@ class Runtime extends EventTarget {
   }
 
   /**
-   * Run a cell's code; output is streamed to the callbacks. Resolves {ok, error, stopped};
-   * never rejects. Aborting `signal` stops this run only (whether queued or running).
+   * Run a cell's code; output is streamed to the callbacks, and onStart is called when the
+   * code starts (after Python has started and every request before it has finished).
+   * Resolves {ok, error, stopped}; never rejects. Aborting `signal` stops this run only
+   * (whether queued or running).
    */
-  async run(code, { onStdout, onStderr, timeoutMs = RUN_TIMEOUT_MS, signal } = {}) {
-    const result = await this._request({ type: "run", code }, { timeoutMs, onStdout, onStderr, signal });
+  async run(code, { onStdout, onStderr, onStart, timeoutMs = RUN_TIMEOUT_MS, signal } = {}) {
+    const result = await this._request({ type: "run", code }, { timeoutMs, onStdout, onStderr, onStart, signal });
     return { ok: Boolean(result.ok), error: result.error ?? null, stopped: Boolean(result.stopped) };
   }
 
@@ -241,8 +281,8 @@ class Runtime extends EventTarget {
   /** Stop the running request (its promise settles as stopped) and restart the worker. */
   stop() {
     if (!this.active) return false;
-    this._finish({ ok: false, error: "Stopped.", stopped: true });
     this._restart();
+    this._finish({ ok: false, error: "Stopped.", stopped: true });
     return true;
   }
 }

@@ -63,6 +63,31 @@ self.fetch = (input, init) => {
   return name ? watched(realFetch(input, init), name) : realFetch(input, init);
 };
 
+// Which of the files Python needs have finished downloading, so that a slow start can be put
+// down to what is slow: the network while a file is still arriving, this device once all have
+// arrived. Resource Timing records a file when its last byte is in. Sent as
+// {type: "downloads", pending: [file names still arriving]}.
+const downloads = new Map(ESSENTIAL.map((name) => [name, false]));
+
+function reportDownloads() {
+  const pending = [...downloads].filter(([, done]) => !done).map(([name]) => name);
+  post({ type: "downloads", pending });
+}
+
+if (typeof PerformanceObserver === "function") {
+  new PerformanceObserver((list) => {
+    let changed = false;
+    for (const entry of list.getEntries()) {
+      const name = decodeURIComponent(new URL(entry.name).pathname.split("/").pop());
+      if (downloads.get(name) === false) {
+        downloads.set(name, true);
+        changed = true;
+      }
+    }
+    if (changed) reportDownloads();
+  }).observe({ type: "resource", buffered: true });
+}
+
 function hexToBase64(hex) {
   let bytes = "";
   for (let i = 0; i < hex.length; i += 2) bytes += String.fromCharCode(parseInt(hex.slice(i, i + 2), 16));
@@ -77,14 +102,33 @@ function prefetchWheels(lock) {
     const response = realFetch(url, { integrity: `sha256-${hexToBase64(entry.sha256)}` });
     response.catch(() => {}); // reported when Pyodide asks for it
     prefetched.set(url, response);
+    downloads.set(entry.file_name, false);
   }
+  reportDownloads();
 }
 
 // -- Python-side helpers ------------------------------------------------------------------------
 const HELPERS = String.raw`
-import ast, inspect, json, linecache, sys, traceback
+import ast, builtins, inspect, json, linecache, sys, traceback
 
 CELL = "<cell>"
+HELPERS = "<quizkit>"  # this code's file name, hidden from the learner's tracebacks
+NO_INPUT = (
+    "input() is not available in the page: code here cannot wait for you to type. "
+    'Set the value in the code instead, for example name = "Ada" in place of name = input().'
+)
+
+
+def no_input(prompt=""):
+    """Stands in for input(): Pyodide's stdin is empty, which gave a bare EOFError."""
+    if prompt:
+        print(prompt, end="")  # as input() shows it, before the error
+    # An EOFError still, so code written to handle a closed stdin keeps working.
+    raise EOFError(NO_INPUT)
+
+
+builtins.input = no_input
+
 SITE = next((p for p in sys.path if p.endswith("site-packages")), None)
 
 
@@ -99,6 +143,11 @@ def format_error(exc):
     while tb is not None and tb.tb_frame.f_code.co_filename != CELL:
         tb = tb.tb_next
     exc.__traceback__ = tb
+    # Frames of this file after the learner's (no_input) are ours too: cut them off.
+    while tb is not None:
+        if tb.tb_next is not None and tb.tb_next.tb_frame.f_code.co_filename == HELPERS:
+            tb.tb_next = None
+        tb = tb.tb_next
     return _short("".join(traceback.format_exception(exc)))
 
 
@@ -262,6 +311,7 @@ async function boot() {
   const timings = {};
   const mark = (name) => (timings[name] = Math.round(performance.now() - started));
   status("loading-python", "Loading Python…");
+  reportDownloads();
   const lockText = watched(realFetch(PYODIDE_BASE + "pyodide-lock.json"), "pyodide-lock.json").then((r) => r.text());
   lockText.then((text) => prefetchWheels(JSON.parse(text))).catch(() => {});
   let module;
@@ -290,7 +340,7 @@ async function boot() {
   pyodide.setStdout({ write: writer("stdout") });
   pyodide.setStderr({ write: writer("stderr") });
   const namespace = pyodide.globals.get("dict")();
-  pyodide.runPython(HELPERS, { globals: namespace });
+  pyodide.runPython(HELPERS, { globals: namespace, filename: "<quizkit>" });
   helpers = {
     runCell: namespace.get("run_cell"),
     evaluate: namespace.get("evaluate"),

@@ -252,3 +252,64 @@ def test_without_python_the_page_explains_within_ten_seconds(page, served_site):
     assert time.monotonic() - started < 10
     assert "Everything else on the page still works" in status.inner_text()
     expect(target.get_by_role("button", name="Run")).to_be_enabled()
+
+
+def test_a_queued_cell_says_it_waits_until_its_turn(page, served_site):
+    open_site(page, served_site)
+    run(page, "hello")  # Python is up
+    loop, hello = cell(page, "loop"), cell(page, "hello")
+    loop.get_by_role("button", name="Run").click()
+    expect(loop.locator(".qk-cell-status")).to_have_text("Running…")
+    hello.get_by_role("button", name="Run").click()
+    # It used to say "Running…" while the loop held the worker.
+    expect(hello.locator(".qk-cell-status")).to_have_text(
+        "Waiting for the code that is running before it to finish…"
+    )
+    page.wait_for_timeout(300)
+    assert hello.locator(".qk-cell-output").is_hidden()
+    loop.get_by_role("button", name="Stop").click()
+    expect(hello.locator(".qk-cell-output")).to_have_text(
+        "hello from Python\n45\n", timeout=BOOT_MS
+    )
+    expect(hello.locator(".qk-cell-status")).to_contain_text("Finished in")
+
+
+def test_input_says_it_is_not_available_and_what_to_do(page, served_site):
+    open_site(page, served_site)
+    target = cell(page, "hello")
+    target.locator("textarea").fill('name = input("Your name? ")\nprint("hello", name)\n')
+    text = output(run(page, "hello"))
+    assert text.startswith("Your name? \nTraceback (most recent call last):\n")
+    assert 'File "<cell>", line 1' in text
+    last = text.rstrip().splitlines()[-1]
+    assert last.startswith("EOFError: input() is not available in the page")
+    assert 'name = "Ada" in place of name = input()' in last
+    assert "<quizkit>" not in text and "<exec>" not in text  # no frame of the runtime's own
+
+
+SLOW_START = """async (runtime) => {
+    runtime.slowBootMs = 0;  // every start counts as slow: each note it gives is recorded
+    const notes = [];
+    runtime.addEventListener("status", (event) => notes.push(event.detail.message));
+    await runtime.start();
+    return { notes, pending: runtime.pending, status: runtime.status.status };
+}"""
+
+
+def test_a_slow_start_blames_the_network_only_while_files_download(page, served_site):
+    served_site.require_numpy()  # without it the start ends in an error, not in "ready"
+    # No prefetch: the start below is the first, so its notes are all recorded.
+    page.add_init_script(
+        "Object.defineProperty(navigator, 'connection', { value: { saveData: true } })"
+    )
+    open_site(page, served_site)
+    result = runtime_call(page, SLOW_START)
+    assert result["status"] == "ready" and result["pending"] == []
+    notes = [n for n in result["notes"] if "longer than usual" in n]
+    downloading = [i for i, n in enumerate(notes) if "still downloading" in n]
+    downloaded = [i for i, n in enumerate(notes) if "every file has downloaded" in n]
+    assert downloading and "pyodide.asm.wasm" in notes[downloading[0]], notes
+    assert downloaded, notes
+    # Once every file is in, the note speaks of this device, never of the network again.
+    assert all("network" not in n for n in notes[downloaded[0] :]), notes
+    assert max(downloading) < downloaded[0], notes
