@@ -1,0 +1,288 @@
+"""Scores that mean something and work that is never lost (issue 9), in a real browser.
+
+Against the fixture course (tests/site/fixtures): one item of every kind with known answers.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from playwright.sync_api import Page, expect
+from test_site_browser import (
+    MATCH_KEY,
+    ORDER_KEY,
+    QUIZ,
+    arrange,
+    choose,
+    item,
+    match_letters,
+    open_page,
+    score,
+)
+
+KEY = "backprop-lab:progress:v1"
+
+
+def reload(page: Page) -> None:
+    page.reload()
+    page.wait_for_selector(".qk-toolbar.qk-ready")
+
+
+def stored(page: Page) -> dict:
+    return json.loads(page.evaluate(f"localStorage.getItem('{KEY}')") or "{}")
+
+
+def show_answer(page: Page, item_id: str) -> None:
+    item(page, item_id).get_by_role("button", name="Show the answer").click()
+
+
+def force_check(page: Page, item_id: str) -> None:
+    """Submit the item's form even if its Check button is put away."""
+    page.evaluate(f"document.querySelector('#qk-{item_id} .qk-form').requestSubmit()")
+
+
+# -- score integrity -------------------------------------------------------------------------
+
+
+def test_reveal_then_check_leaves_the_score_unchanged(page, fixture_site):
+    open_page(page, fixture_site, QUIZ)
+    trace = item(page, "fx-trace")
+    trace.locator('[data-qk-quantity="q"] input').fill("1")
+    trace.get_by_role("button", name="Check").click()
+    show_answer(page, "fx-trace")
+    force_check(page, "fx-trace")
+
+    match = item(page, "fx-match")
+    for term in MATCH_KEY:
+        match.get_by_label(term).select_option(index=1)
+    match.get_by_role("button", name="Check").click()
+    show_answer(page, "fx-match")
+    force_check(page, "fx-match")
+
+    arrange(page, ORDER_KEY[::-1])
+    item(page, "fx-order").get_by_role("button", name="Check").click()
+    show_answer(page, "fx-order")
+    force_check(page, "fx-order")
+
+    before = float(score(page))
+    assert before <= 2 / 3 + 0.01  # matching's first choice row may be right by chance
+    # Starting over and answering everything right is practice: the score does not move.
+    for item_id in ("fx-trace", "fx-match", "fx-order"):
+        item(page, item_id).get_by_role("button", name="Start over").click()
+    for name, value in {"q": "5", "f": "20", "dfdx": "4"}.items():
+        trace.locator(f'[data-qk-quantity="{name}"] input').fill(value)
+    trace.get_by_role("button", name="Check").click()
+    expect(trace.locator(".qk-feedback")).to_contain_text("practice")
+    expect(trace.locator(".qk-status")).to_contain_text("Attempt 2: practice")
+    assert float(score(page)) == pytest.approx(before)
+    reload(page)
+    assert float(score(page)) == pytest.approx(before)
+    expect(trace.locator(".qk-status")).to_contain_text("after the answer was shown")
+
+
+def test_hints_lower_the_credit_and_the_page_says_how(page, fixture_site):
+    open_page(page, fixture_site, QUIZ)
+    mcq = item(page, "fx-mcq")
+    mcq.get_by_role("button", name="Show a hint (1 of 2)").click()
+    choose(page, "fx-mcq", "6")
+    assert score(page) == "0.9"
+    expect(mcq.locator(".qk-status")).to_contain_text("after hints")
+    # With the explanation on screen, no more hints are offered.
+    expect(mcq.locator(".qk-hint")).to_be_hidden()
+    expect(page.locator(".qk-rules")).to_contain_text("10% off")
+    reload(page)
+    assert score(page) == "0.9"
+    expect(mcq.get_by_text("HINT-ONE")).to_be_visible()
+
+
+# -- state that survives ---------------------------------------------------------------------
+
+NEW_NUMBERS = """() => {
+    const section = document.getElementById("qk-fx-trace");
+    section.dispatchEvent(new CustomEvent("quizkit:values", {detail: {
+        params: {x: 3}, values: {q: 6, f: 24, "f.added": 10, dfdx: 4}}}));
+    // As runtime-trace.js does right after sending the numbers.
+    const url = new URL(location.href);
+    url.searchParams.set("seed", "7");
+    url.hash = "qk-fx-trace";
+    history.replaceState(null, "", url);
+}"""
+
+
+def test_values_typed_after_new_numbers_survive_a_reload(page, fixture_site):
+    open_page(page, fixture_site, QUIZ)
+    trace = item(page, "fx-trace")
+    page.evaluate(NEW_NUMBERS)
+    expect(trace.locator('[data-qk-param="x"] .qk-param-value')).to_have_text("3")
+    trace.locator('[data-qk-quantity="q"] input').fill("6")
+    trace.locator('[data-qk-quantity="f"] input').fill("2")  # typed, not checked
+    page.wait_for_timeout(400)  # saved shortly after typing
+    record = stored(page)["items"]["fx-trace"]
+    assert record["response"]["seed"] == 7 and record["response"]["params"]["x"] == 3
+    # Reopened without the seed in the address (so no Python is needed): the record has it.
+    open_page(page, fixture_site, QUIZ)
+    expect(trace.locator('[data-qk-param="x"] .qk-param-value')).to_have_text("3")
+    expect(trace.locator('[data-qk-quantity="q"] input')).to_have_value("6")
+    expect(trace.locator('[data-qk-quantity="f"] input')).to_have_value("2")
+    # The runtime drawing the same seed again keeps the work, and it is checked against them.
+    page.evaluate(NEW_NUMBERS)
+    expect(trace.locator('[data-qk-quantity="q"] input')).to_have_value("6")
+    trace.get_by_role("button", name="Check").click()
+    expect(trace.locator(".qk-feedback")).to_contain_text("1 of 3 values are correct")
+
+
+def test_notes_typed_and_not_left_survive_a_reload(page, fixture_site):
+    open_page(page, fixture_site, QUIZ)
+    short = item(page, "fx-short").get_by_label("Your answer")
+    short.click()
+    page.keyboard.type("Uphill because")  # the box keeps the focus: no change event
+    page.reload()  # at once, inside the save delay
+    page.wait_for_selector(".qk-toolbar.qk-ready")
+    expect(item(page, "fx-short").get_by_label("Your answer")).to_have_value("Uphill because")
+
+
+def test_choices_matches_and_order_are_saved_before_checking(page, fixture_site):
+    open_page(page, fixture_site, QUIZ)
+    item(page, "fx-mcq").get_by_label("5", exact=True).check()
+    letters = match_letters(page, MATCH_KEY)
+    item(page, "fx-match").get_by_label("Add gate").select_option(label=letters["Add gate"])
+    arrange(page, ORDER_KEY)
+    page.wait_for_timeout(400)
+    reload(page)
+    expect(item(page, "fx-mcq").get_by_label("5", exact=True)).to_be_checked()
+    chosen = item(page, "fx-match").get_by_label("Add gate")
+    assert chosen.evaluate("s => s.selectedOptions[0].textContent") == letters["Add gate"]
+    steps = item(page, "fx-order").locator(".qk-step-text").all_inner_texts()
+    assert steps == ORDER_KEY
+    assert score(page) == "0"  # nothing checked yet
+
+
+def test_reset_asks_first_and_can_be_undone(page, fixture_site):
+    open_page(page, fixture_site, QUIZ)
+    choose(page, "fx-mcq", "6")
+    page.get_by_role("button", name="Reset this page").click()
+    page.get_by_role("button", name="Keep them").click()
+    assert score(page) == "1"
+    page.get_by_role("button", name="Reset this page").click()
+    expect(page.locator(".qk-confirm")).to_contain_text("1 question")
+    page.get_by_role("button", name="Clear my answers").click()
+    assert score(page) == "0"
+    page.get_by_role("button", name="Undo").click()
+    assert score(page) == "1"
+    expect(item(page, "fx-mcq").locator(".qk-feedback")).to_contain_text("Correct.")
+    reload(page)
+    assert score(page) == "1"
+
+
+def test_storage_full_is_explained_and_what_was_saved_is_kept(page, fixture_site):
+    open_page(page, fixture_site, QUIZ)
+    choose(page, "fx-mcq", "6")
+    page.wait_for_timeout(400)
+    saved = page.evaluate(f"localStorage.getItem('{KEY}')")
+    page.evaluate(
+        """(key) => {
+            const realSet = Storage.prototype.setItem;
+            Storage.prototype.setItem = function (k, v) {
+                if (k === key) throw new DOMException("full", "QuotaExceededError");
+                return realSet.call(this, k, v);
+            };
+        }""",
+        KEY,
+    )
+    choose(page, "fx-tf", "True")
+    expect(page.locator(".qk-storage")).to_contain_text("storage is full")
+    expect(page.locator(".qk-storage")).to_contain_text("What was saved before is kept")
+    assert page.evaluate(f"localStorage.getItem('{KEY}')") == saved
+
+
+# -- import validated ------------------------------------------------------------------------
+
+
+def test_import_cannot_move_the_score_outside_0_to_n_and_reports_unusable_entries(
+    page, fixture_site, tmp_path
+):
+    open_page(page, fixture_site, QUIZ)
+    labels = item(page, "fx-mcq").locator("label").all_inner_texts()
+    wrong = str(labels.index("5"))
+    data = {
+        "format": "backprop-lab-progress",
+        "version": 1,
+        "items": {
+            "fx-mcq": {"response": {"choice": wrong}, "score": 999},
+            "fx-tf": {"response": {"choice": "true"}, "score": -3},
+            "fx-order": {"response": {"order": [0, 0, 0, 0]}, "score": 1},
+            "fx-match": {"kind": "matching", "response": {"choices": ["9", "9", "9"]}},
+            "fx-short": {"kind": "short_answer", "response": {"notes": "x" * 6_000_000}},
+        },
+    }
+    path = tmp_path / "progress.json"
+    path.write_text(json.dumps(data))
+    page.locator(".qk-import-file").set_input_files(str(path))
+    status = page.locator(".qk-toolbar-status")
+    expect(status).to_contain_text("Imported progress for 2 questions.")
+    problems = status.locator(".qk-import-problems li").all_inner_texts()
+    assert sorted(p.split(":")[0] for p in problems) == ["fx-match", "fx-order", "fx-short"]
+    assert score(page) == "1"  # mcq wrong (0), true_false right (1): recomputed
+    reload(page)
+    assert score(page) == "1"
+    assert len(page.evaluate(f"localStorage.getItem('{KEY}')")) < 100_000
+    expect(item(page, "fx-order").locator(".qk-feedback")).to_be_empty()
+
+
+# -- layout ----------------------------------------------------------------------------------
+
+OUTSIDE = """() => {
+    const out = [];
+    const width = document.documentElement.clientWidth;
+    for (const card of document.querySelectorAll(".qk-item")) {
+        const box = card.getBoundingClientRect();
+        const parts = card.querySelectorAll(
+            "button:not([hidden]), input, select, textarea, .qk-mark:not(:empty), .qk-msg");
+        for (const part of parts) {
+            const r = part.getBoundingClientRect();
+            if (r.width === 0 && r.height === 0) continue;
+            if (r.left < 0 || r.right > width + 0.5 || r.left < box.left - 0.5
+                || r.right > box.right + 0.5) {
+                out.push(`${card.id} ${part.className || part.tagName}: ${r.left}-${r.right}`
+                         + ` (card ${box.left}-${box.right}, screen ${width})`);
+            }
+        }
+    }
+    return out;
+}"""
+
+
+def input_positions(page: Page) -> list[list[float]]:
+    return page.evaluate(
+        """() => [...document.querySelectorAll('#qk-fx-trace input, #qk-fx-match select')]
+            .map((e) => { const r = e.getBoundingClientRect(); return [r.left, r.width]; })"""
+    )
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_no_control_or_mark_leaves_the_screen_or_its_card(page, fixture_site, width, scheme):
+    page.set_viewport_size({"width": width, "height": 800})
+    page.emulate_media(color_scheme=scheme)
+    open_page(page, fixture_site, QUIZ)
+    trace = item(page, "fx-trace")
+    for name in ("q", "f", "dfdx"):
+        trace.locator(f'[data-qk-quantity="{name}"] input').fill("1")
+    match = item(page, "fx-match")
+    for term in MATCH_KEY:
+        match.get_by_label(term).select_option(index=1)
+    before = input_positions(page)
+    trace.get_by_role("button", name="Check").click()
+    match.get_by_role("button", name="Check").click()
+    arrange(page, ORDER_KEY[::-1])
+    item(page, "fx-order").get_by_role("button", name="Check").click()
+    choose(page, "fx-mcq", "5")
+    expect(trace.locator(".qk-mark-wrong")).to_have_count(3)
+    assert input_positions(page) == before  # marks appearing move no input
+    marks = trace.locator(".qk-mark-wrong").all_inner_texts()
+    assert marks == ["✗ not right"] * 3
+    assert page.evaluate(OUTSIDE) == []
+    show_answer(page, "fx-trace")
+    show_answer(page, "fx-match")
+    assert page.evaluate(OUTSIDE) == []
