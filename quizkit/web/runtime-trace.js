@@ -55,6 +55,12 @@ export async function liveNumbers(runtime, spec, seed) {
   return { params, values, graph, fallback };
 }
 
+/** The item as the page names it ("Question 3", "Exercise"): its title without the kind. */
+function itemName(section) {
+  const title = section.querySelector(".qk-title");
+  return title?.firstChild?.textContent.trim() || "";
+}
+
 function mount(section, getRuntime) {
   section.dataset.qkLive = "";
   const payload = itemPayload(section);
@@ -69,7 +75,7 @@ function mount(section, getRuntime) {
     const body = make("div", { class: "qk-trace-graph-body" });
     box.append(body);
     box.addEventListener("toggle", () => {
-      if (box.open && !view) view = mountTraceView(body, currentGraph, { name: section.dataset.qkId });
+      if (box.open && !view) view = mountTraceView(body, currentGraph, { name: itemName(section) });
     });
     const params = section.querySelector(".qk-params");
     (params || form).after(box);

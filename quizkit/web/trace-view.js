@@ -16,9 +16,15 @@ import { formatNumber } from "./quiz-check.js";
 
 const NODE_W = 112;
 const NODE_H = 64;
-const GAP_X = 40;
+// Wide enough for a local derivative ("×-0.123457") between a node and the arrowhead.
+const GAP_X = 72;
 const GAP_Y = 22;
 const PAD = 12;
+// Arrowheads are drawn this size (px) whatever the edge's width, and an edge's local
+// derivative ends LABEL_GAP px before its arrowhead, on the edge's last, straight stretch.
+const ARROW = 9;
+const LABEL_GAP = 4;
+const EDGE_SPREAD = 16; // px between the ends of edges into one node: a label's height
 let viewCount = 0;
 
 function shapeOf(value) {
@@ -188,8 +194,8 @@ export function mountTraceView(container, graph, options = {}) {
     });
     const defs = makeSvg("defs");
     const marker = makeSvg("marker", {
-      id: `${id}-arrow`, viewBox: "0 0 10 10", refX: "10", refY: "5",
-      markerWidth: "7", markerHeight: "7", orient: "auto-start-reverse",
+      id: `${id}-arrow`, viewBox: "0 0 10 10", refX: "10", refY: "5", markerUnits: "userSpaceOnUse",
+      markerWidth: ARROW, markerHeight: ARROW, orient: "auto-start-reverse",
     }); // prettier-ignore
     marker.append(makeSvg("path", { d: "M 0 0 L 10 5 L 0 10 z", class: "qk-tv-arrowhead" }));
     defs.append(marker);
@@ -201,13 +207,16 @@ export function mountTraceView(container, graph, options = {}) {
       edges.set(n.id, n.parents.map((p, i) => {
         const from = geometry.position.get(p);
         const x1 = from.x + NODE_W, y1 = from.y + NODE_H / 2 + (i - (n.parents.length - 1) / 2) * 4;
-        const x2 = to.x, y2 = to.y + NODE_H / 2 + (i - (n.parents.length - 1) / 2) * 12;
+        const x2 = to.x, y2 = to.y + NODE_H / 2 + (i - (n.parents.length - 1) / 2) * EDGE_SPREAD;
         const mid = (x1 + x2) / 2;
         const path = makeSvg("path", {
           d: `M ${x1} ${y1} C ${mid} ${y1}, ${mid} ${y2}, ${x2 - 1} ${y2}`,
           class: "qk-tv-edge", "marker-end": `url(#${id}-arrow)`,
         }); // prettier-ignore
-        const text = makeSvg("text", { x: x2 - 6, y: y2 - 4, class: "qk-tv-local", "text-anchor": "end" });
+        // On the line (a halo in CSS hides the line behind it), clear of the arrowhead.
+        const text = makeSvg("text", {
+          x: x2 - 1 - ARROW - LABEL_GAP, y: y2, class: "qk-tv-local", "text-anchor": "end", "dominant-baseline": "central",
+        }); // prettier-ignore
         edgeLayer.append(path, text);
         return { parent: p, index: i, path, text };
       })); // prettier-ignore

@@ -184,6 +184,46 @@ def test_graph_steps_forward_then_backward_with_local_derivatives(page, fixture_
     expect(view.locator(".qk-tv-counter")).to_have_text(f"Step 0 of {len(texts)} (not started)")
 
 
+OVERLAPS = """(view) => {
+    // Every shown local derivative's box, and each arrowhead's (the marker's size, at the
+    // end of its edge), in the drawing's coordinates.
+    const size = Number(view.querySelector("marker").getAttribute("markerWidth"));
+    const box = (b) => ({ left: b.x, right: b.x + b.width, top: b.y, bottom: b.y + b.height });
+    const labels = [...view.querySelectorAll(".qk-tv-local")]
+        .filter((t) => t.textContent).map((t) => ({ text: t.textContent, ...box(t.getBBox()) }));
+    const heads = [...view.querySelectorAll(".qk-tv-edge")].map((path) => {
+        const end = path.getPointAtLength(path.getTotalLength());
+        const half = size / 2;
+        return { left: end.x - size, right: end.x, top: end.y - half, bottom: end.y + half };
+    });
+    const meet = (a, b) =>
+        a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    return {
+        labels: labels.map((l) => l.text),
+        onHeads: labels.filter((l) => heads.some((h) => meet(l, h))).map((l) => l.text),
+        onLabels: labels.filter((l) => labels.some((m) => m !== l && meet(l, m)))
+            .map((l) => l.text),
+    };
+}"""
+
+
+def test_graph_caption_names_the_question_and_labels_clear_the_arrowheads(page, fixture_course):
+    page.goto(f"{fixture_course}{QUIZ}")
+    trace = trace_item(page)
+    trace.get_by_text("Show the computation graph, step by step").click()
+    view = trace.locator(".qk-trace-view")
+    title = trace.locator(".qk-title").evaluate("(h) => h.firstChild.textContent.trim()")
+    # The caption used to start with the item's id ("fx-trace: computation graph ...").
+    expect(view.locator(".qk-tv-summary")).to_have_text(
+        f"{title}: computation graph of f, 5 nodes, inputs on the left."
+    )
+    assert title.startswith(("Question", "Exercise")) and "fx-trace" not in title
+    view.get_by_role("button", name="Show all").click()
+    found = view.evaluate(OVERLAPS)
+    assert sorted(found["labels"]) == ["×1", "×4"]
+    assert found["onHeads"] == [] and found["onLabels"] == []
+
+
 # -- "New numbers" keeps the item's rules --------------------------------------------------------
 
 CONSTRAINED_SPEC = spec(NumericTrace.model_validate(CONSTRAINED))
