@@ -6,8 +6,9 @@ Prints the time for the course as it is and, when it has fewer than 120 items, f
 course scaled up to 120 items by repeating its banks under fresh ids, since the target
 is "at most 10 s for 120 items on a 2-core machine". The slowest items are listed so a
 regression points at its cause. Then it times `quizkit check --mutation`'s engine-bug run on
-the course as it is (every item's evidence again under each planted engine bug), against a
-target of 60 s, since the test suite runs it on every CI run.
+the course as it is: until each item has noticed one planted bug (what the test suite runs on
+every CI run, against a target of 60 s), and every bug on every item (what
+`quizkit check --mutation` prints).
 """
 
 from __future__ import annotations
@@ -56,12 +57,17 @@ def main(argv: list[str] | None = None) -> int:
         f"validate: {items} items in {seconds:.2f} s ({1000 * seconds / max(items, 1):.1f} ms"
         f" per item); target {TARGET_SECONDS:g} s per {TARGET_ITEMS} items: {verdict}"
     )
-    dependence = engine_dependence(report.banks, report.outcomes)
-    verdict = "within" if dependence.seconds <= TARGET_ENGINE_MUTANT_SECONDS else "OVER"
+    first = engine_dependence(report.banks, report.outcomes, every_bug=False)
+    verdict = "within" if first.seconds <= TARGET_ENGINE_MUTANT_SECONDS else "OVER"
     print(
-        f"engine mutants: {len(dependence.bugs)} bugs x {dependence.total} items in"
-        f" {dependence.seconds:.1f} s; {len(dependence.dependent)} items depend on the engine;"
-        f" target {TARGET_ENGINE_MUTANT_SECONDS:g} s: {verdict}"
+        f"engine mutants, until each item notices one (the test suite's run):"
+        f" {len(first.dependent)}/{first.total} items depend on the engine in"
+        f" {first.seconds:.1f} s; target {TARGET_ENGINE_MUTANT_SECONDS:g} s: {verdict}"
+    )
+    full = engine_dependence(report.banks, report.outcomes)
+    print(
+        f"engine mutants, every bug on every item (quizkit check --mutation):"
+        f" {len(full.bugs)} bugs x {full.total} items in {full.seconds:.1f} s"
     )
     return 0 if report.clean else 1
 
