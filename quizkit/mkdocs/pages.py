@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -16,9 +17,16 @@ EMBED = re.compile(r"<!--\s*quiz:\s*(?P<id>[a-z0-9][a-z0-9-]*)\s*-->")
 MARKER = "<!-- quizkit: {name} -->"
 # mkdocs-jupyter inserts a MathJax loader (with an empty address) into every notebook page;
 # the site renders math with its own KaTeX, so the block is dropped.
-# Output images (plots) without any alt attribute.
-NOTEBOOK_IMAGE = re.compile(r"<img(?![^>]*\balt=)([^>]*>)")
+# Output images (plots): nbconvert gives those without alt text this placeholder, which tells
+# a screen-reader user nothing; it is replaced (as is a missing alt) by the plot's titles.
+NOTEBOOK_IMAGE = re.compile(r"<img\b(?P<attrs>[^>]*)>")
+NOTEBOOK_ALT = re.compile(r'\salt="(?P<alt>[^"]*)"')
+NBCONVERT_PLACEHOLDER = "No description has been provided for this image"
 NOTEBOOK_CODE = re.compile(r'<div class="highlight-ipynb[^"]*"')
+# In the code that drew a plot: the titles it gave the figure and its axes, in code order.
+PLOT_TITLE = re.compile(r"""\b(?:set_title|suptitle|title)\(\s*(?P<q>["'])(?P<text>.*?)(?P=q)""")
+HEADING = re.compile(r"<h[1-6]\b[^>]*>(?P<text>.*?)</h[1-6]>", re.S)
+TAG = re.compile(r"<[^>]+>")
 NOTEBOOK_MATHJAX = re.compile(
     r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S
 )
@@ -57,12 +65,43 @@ def clean_notebook(html: str) -> str:
     """Fit a converted notebook into the site.
 
     Drops the MathJax loader (math is typeset by the site's KaTeX), gives plots a text
-    alternative, and makes the code cells, which scroll sideways, reachable by keyboard as
-    Material does for its own code blocks.
+    alternative (see plot_alt), and makes the code cells, which scroll sideways, reachable
+    by keyboard as Material does for its own code blocks.
     """
     html = NOTEBOOK_MATHJAX.sub("", html)
-    html = NOTEBOOK_IMAGE.sub(r'<img alt="Figure drawn by the code cell above"\1', html)
+
+    def describe(match: re.Match) -> str:
+        attrs = match.group("attrs")
+        alt = NOTEBOOK_ALT.search(attrs)
+        if alt and alt.group("alt") != NBCONVERT_PLACEHOLDER:
+            return match.group(0)  # written by the author
+        text = html_lib.escape(plot_alt(html[: match.start()]), quote=True)
+        return f'<img alt="{text}"{NOTEBOOK_ALT.sub("", attrs, count=1)}>'
+
+    html = NOTEBOOK_IMAGE.sub(describe, html)
     return NOTEBOOK_CODE.sub(r'\g<0> tabindex="0"', html)
+
+
+def _text(fragment: str) -> str:
+    return " ".join(html_lib.unescape(TAG.sub("", fragment)).replace("\u00b6", "").split())
+
+
+def plot_alt(before: str) -> str:
+    """Alt text for a plot, from the page's HTML up to it.
+
+    A plot says what it shows in its titles (the figure's and each panel's), set in the code
+    cell that drew it: the last code cell before the image. Those titles are the alt text; a
+    plot without titles is named by the section it is in, so a screen-reader user still
+    learns where it belongs (and the prose around it describes it).
+    """
+    cells = list(NOTEBOOK_CODE.finditer(before))
+    code = _text(before[cells[-1].start() :]) if cells else ""
+    titles = [m.group("text") for m in PLOT_TITLE.finditer(code)]
+    if titles:
+        return "Plot: " + "; ".join(titles)
+    headings = list(HEADING.finditer(before))
+    section = f" in the section \u201c{_text(headings[-1].group('text'))}\u201d" if headings else ""
+    return f"Plot drawn by the code cell above{section}"
 
 
 def unique_item_ids(banks: dict[Path, Bank]) -> dict[str, tuple[Path, Item]]:

@@ -401,9 +401,49 @@ def test_markers_and_notebook_mathjax():
     )
     plot = '<img src="data:image/png;base64,AAAA"><img alt="kept" src="x.png">'
     assert pages.clean_notebook(plot) == (
-        '<img alt="Figure drawn by the code cell above" src="data:image/png;base64,AAAA">'
+        '<img alt="Plot drawn by the code cell above" src="data:image/png;base64,AAAA">'
         '<img alt="kept" src="x.png">'
     )
+
+
+# A notebook page as mkdocs-jupyter writes it: nbconvert's placeholder alt on every plot.
+PLACEHOLDER = f'<img alt="{pages.NBCONVERT_PLACEHOLDER}" class="" src="data:image/png;base64,A">'
+PLOT_CELL = (
+    '<div class="highlight-ipynb hl-python"><pre><span class="n">fig</span>, (a, b) = '
+    'plt.subplots(1, 2)\na.set_title(<span class="s2">&quot;Gradient norms &amp; '
+    'depth&quot;</span>)\nb.set_title(<span class="s1">&#39;Loss&#39;</span>)'
+    "\nplt.show()</pre></div>"
+)
+
+
+def alts(html: str) -> list[str]:
+    return re.findall(r'<img alt="([^"]*)"', pages.clean_notebook(html))
+
+
+def test_notebook_plots_are_described_by_their_titles():
+    heading = '<h2 id="s">Deep nets<a class="anchor-link" href="#s">\u00b6</a></h2>'
+    untitled = '<div class="highlight-ipynb hl-python"><pre>plt.plot(x)</pre></div>'
+    html = heading + PLOT_CELL + PLACEHOLDER + untitled + PLACEHOLDER
+    assert alts(html) == [
+        "Plot: Gradient norms &amp; depth; Loss",  # escaped once, as an attribute must be
+        "Plot drawn by the code cell above in the section \u201cDeep nets\u201d",
+    ]
+    assert pages.NBCONVERT_PLACEHOLDER not in pages.clean_notebook(html)
+    # Each image keeps its other attributes, and an author's alt text is left alone.
+    assert 'class="" src="data:image/png;base64,A">' in pages.clean_notebook(html)
+    assert alts(PLOT_CELL + '<img alt="Two curves" src="p.png">') == ["Two curves"]
+
+
+def test_every_notebook_plot_of_the_course_has_a_title_for_its_alt_text():
+    """The course's plots get their alt text from their titles: each drawing cell sets one."""
+    root = Path(__file__).resolve().parents[2] / "lessons_src"
+    plots = 0
+    for lesson in sorted(root.glob("*/lesson.py")):
+        for cell in lesson.read_text(encoding="utf-8").split("# %%"):
+            if "plt.show()" in cell:
+                plots += 1
+                assert pages.PLOT_TITLE.search(cell), f"{lesson}: a plot without a title"
+    assert plots, "the course draws plots, so this check reads them"
 
 
 # -- numbers shared with the browser ---------------------------------------------------------
