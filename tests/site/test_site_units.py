@@ -507,3 +507,43 @@ def test_client_config_module_is_the_exported_json():
     assert config["defaultTolerance"] == {"rel": 1e-3, "abs": 1e-6}
     assert config["storageKey"].endswith(":v1") and config["storageVersion"] == 1
     assert config["kinds"] == list(__import__("quizkit.bank.model").bank.model.KINDS)
+
+
+# -- progress schema ---------------------------------------------------------------------------
+
+
+def test_progress_schema_covers_every_kind_and_reaches_the_browser():
+    from quizkit.bank.model import KINDS
+    from quizkit.mkdocs import progress
+
+    schema = client.client_config()["progress"]
+    assert schema == json.loads(json.dumps(progress.progress_schema()))
+    assert set(schema["responses"]) == set(KINDS)
+    known = {
+        "text",
+        "text|null",
+        "bool",
+        "self",
+        "texts",
+        "ints",
+        "textmap",
+        "nummap|null",
+        "int|null",
+    }
+    for kind, fields in schema["responses"].items():
+        assert fields and set(fields.values()) <= known, kind
+    # A note fits in a record, and a record many times over in the total.
+    assert schema["maxNoteChars"] < schema["maxRecordChars"] < schema["maxTotalChars"] / 20
+
+
+def test_the_scoring_rule_in_the_page_states_the_numbers_the_browser_uses():
+    from markupsafe import escape
+
+    from quizkit.mkdocs import progress
+
+    rule = progress.scoring_rule()
+    assert f"{round(progress.HINT_COST * 100)}% off" in rule
+    assert f"below {round(progress.MIN_HINT_CREDIT * 100)}%" in rule
+    html = Renderer().toolbar()
+    assert str(escape(rule)) in html and "How the score is counted" in html
+    assert f"{progress.MAX_NOTE_CHARS:,} characters" in html
