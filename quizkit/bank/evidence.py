@@ -57,6 +57,11 @@ class EvidenceTimeout(BaseException):
     """Raised inside runaway evidence; a BaseException so `except Exception` can't eat it."""
 
 
+class UserInterrupt(KeyboardInterrupt):
+    """Ctrl-C while contributed code runs: stops the check. A `KeyboardInterrupt` that the
+    code raises itself is only that code's error, reported like any other."""
+
+
 def namespace() -> dict[str, Any]:
     """A fresh namespace for one item: numpy, math and the engine's public names.
 
@@ -193,7 +198,7 @@ class _Runner:
         self.current = field_name
         try:
             exec(compile(source, filename, "exec", optimize=self.optimize), names)
-        except (EvidenceTimeout, KeyboardInterrupt):
+        except (EvidenceTimeout, UserInterrupt):
             raise
         except SyntaxError as exc:
             lineno = exc.lineno if exc.filename == filename else None
@@ -533,10 +538,15 @@ def stop_after(seconds: float | None) -> Iterator[None]:
     def stop(signum: int, frame: Any) -> None:
         raise EvidenceTimeout
 
+    def interrupt(signum: int, frame: Any) -> None:
+        raise UserInterrupt
+
     previous = signal.signal(signal.SIGALRM, stop)
+    previous_interrupt = signal.signal(signal.SIGINT, interrupt)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        signal.signal(signal.SIGINT, previous_interrupt)

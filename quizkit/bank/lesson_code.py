@@ -39,7 +39,14 @@ import numpy as np
 from .engine_mutants import EngineState
 
 # The evidence runner's time limit, so that a runaway cell is stopped the same way.
-from .evidence import TIME_LIMIT, EvidenceTimeout, as_number, stop_after, traceback_line
+from .evidence import (
+    TIME_LIMIT,
+    EvidenceTimeout,
+    UserInterrupt,
+    as_number,
+    stop_after,
+    traceback_line,
+)
 from .problem import Problem
 
 LESSON_FILES = ("lesson.md", "lesson.py")
@@ -517,7 +524,7 @@ def _run_cell(
         line = traceback_line(exc.__traceback__, filename) or cell.first
         message = f"did not finish within {time_limit:g} s (stopped here)"
         return [lesson.problem(line, cell.label, "code", message)]
-    except KeyboardInterrupt:
+    except UserInterrupt:
         raise
     except BaseException as exc:  # SystemExit too: a lesson must not end the check
         return _raised(lesson, cell, exc, filename)
@@ -554,7 +561,7 @@ def evaluate_figure(expr: str, names: dict[str, Any], time_limit: float = TIME_L
             value = eval(compile(expr, "<figure>", "eval"), names)
     except EvidenceTimeout:
         return {"error": f"`{expr}` did not finish within {time_limit:g} s"}
-    except KeyboardInterrupt:
+    except UserInterrupt:
         raise
     except SyntaxError as exc:
         return {"error": f"`{expr}` is not a Python expression: {exc.msg}"}

@@ -298,3 +298,10 @@ def test_trace_must_survive_redrawn_numbers(write_bank):
         "9: scale-trace: params: with seed 1 (w=2, x=2): NameError: name 'undefined_name' is"
         " not defined; rule these numbers out with a constraint on the params"
     )
+
+
+def test_a_keyboard_interrupt_raised_by_evidence_is_its_own_error(write_bank):
+    item = TF_ITEM.replace('"answer = 2 + 2 == 4"', '"raise KeyboardInterrupt"')
+    assert run(write_bank(item)) == [
+        "11: two-plus-two: evidence: raised KeyboardInterrupt at `raise KeyboardInterrupt`"
+    ]
