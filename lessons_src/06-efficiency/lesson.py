@@ -36,32 +36,14 @@ import tracemalloc
 import matplotlib.pyplot as plt
 import numpy as np
 
-from quizkit.backprop import Tensor
+from quizkit.backprop import Tensor, diagnostics
 
 rng = np.random.default_rng(0)
 
 
-class Counted(np.ndarray):
-    """An array that counts the scalar multiplications of every matrix product it enters.
-
-    Whatever is computed from it is Counted too, so once a network's data and weights are
-    Counted, every product the engine performs, forward or backward, is counted as it runs.
-    """
-
-    multiplies = 0
-
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        def plain(x):
-            return x.view(np.ndarray) if isinstance(x, Counted) else x
-
-        inputs = [plain(x) for x in inputs]
-        if "out" in kwargs:
-            kwargs["out"] = tuple(plain(x) for x in kwargs["out"])
-        if ufunc is np.matmul and method == "__call__":
-            a, b = inputs  # (p, q) @ (q, r): p q r multiplications; a 1-D b is one column
-            Counted.multiplies += np.size(a) * (b.shape[-1] if np.ndim(b) > 1 else 1)
-        result = getattr(ufunc, method)(*inputs, **kwargs)
-        return result.view(Counted) if isinstance(result, np.ndarray) else result
+# The engine's counting array: every matrix product it (or anything computed from it)
+# enters adds its p·q·r multiplications to Counted.multiplies.
+Counted = diagnostics.counting_array()
 
 
 def count_multiplies(build, leaves):

@@ -1,4 +1,4 @@
-"""Diagnostics for training trouble: per-layer gradient norms and dead ReLU units."""
+"""Diagnostics: per-layer gradient norms, dead ReLU units, and counting the work done."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 
 from .tensor import Tensor
 
-__all__ = ["gradient_norms", "dead_relu_fraction"]
+__all__ = ["gradient_norms", "dead_relu_fraction", "counting_array"]
 
 
 def gradient_norms(model) -> list[float]:
@@ -36,3 +36,34 @@ def dead_relu_fraction(model, x, per_layer: bool = False):
     if per_layer:
         return [float(d.mean()) for d in dead]
     return float(np.concatenate(dead).mean()) if dead else 0.0
+
+
+def counting_array() -> type:
+    """A fresh ndarray subclass that counts the multiplications of every matrix product.
+
+    `Counted = counting_array()`, then `t.data = t.data.view(Counted)` for a network's data
+    and weights: whatever is computed from them is Counted too, so every product the engine
+    performs, forward or backward, adds its p·q·r multiplications (for a (p × q) @ (q × r)
+    product) to `Counted.multiplies` as it runs. Each call gives a new class with its own
+    count, so two measurements never share one.
+    """
+    return type("Counted", (_Counted,), {"multiplies": 0})
+
+
+class _Counted(np.ndarray):
+    multiplies = 0
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        counted = type(self)
+
+        def plain(x):
+            return x.view(np.ndarray) if isinstance(x, _Counted) else x
+
+        inputs = [plain(x) for x in inputs]
+        if "out" in kwargs:
+            kwargs["out"] = tuple(plain(x) for x in kwargs["out"])
+        if ufunc is np.matmul and method == "__call__":
+            a, b = inputs  # (p, q) @ (q, r): p q r multiplications; a 1-D b is one column
+            counted.multiplies += np.size(a) * (b.shape[-1] if np.ndim(b) > 1 else 1)
+        result = getattr(ufunc, method)(*inputs, **kwargs)
+        return result.view(counted) if isinstance(result, np.ndarray) else result
