@@ -10,6 +10,7 @@
 // Each item's section fires a bubbling "quizkit:ready" event once its widget is running, and
 // payload.spec (itemPayload in quiz-payload.js) holds the code, params, root and expressions.
 import { checkQuantity, formatNumber } from "./quiz-check.js";
+import config from "./quiz-config.js";
 import { make } from "./dom.js";
 import { feedback, mark, partialCreditButtons, reportCheck, trusted, unmark } from "./quiz-ui.js";
 
@@ -41,6 +42,8 @@ export function mount(section, payload, item) {
     return { quantity, row, input: row.querySelector("input"), msg: row.querySelector(".qk-msg") };
   });
   const names = new Set(rows.map((row) => row.quantity.name));
+  // Longer text is no number the page reads, and would not fit the saved record's schema.
+  for (const row of rows) row.input.maxLength = config.progress.maxValueChars;
   const buttons = partialCreditButtons(section, item, payload, { reveal, reset, first: () => rows[0].input });
   const printed = fixedParams(payload);
   let values = payload.values;
