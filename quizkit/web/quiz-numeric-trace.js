@@ -182,6 +182,8 @@ export function mount(section, payload, item) {
       if (saved) {
         showNumbers(saved.params ? saved.numbers : payload.values, saved.params || printed);
         seed = saved.seed;
+        // runtime-trace.js reads it: the graph and "Original numbers" follow these numbers.
+        if (seed !== null && seed !== undefined) section.dataset.qkSeed = String(seed);
         if (record.checked) grade(saved.values);
         else fill(saved.values);
       }

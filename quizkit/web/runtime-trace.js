@@ -68,6 +68,11 @@ function mount(section, getRuntime) {
   const form = section.querySelector(".qk-form") || section;
   let view = null;
   let currentGraph = payload.graph;
+  // Numbers drawn before a reload, restored by the widget from saved progress (it sets
+  // data-qk-seed) when the address names no seed.
+  const saved = /^\d{1,10}$/.test(section.dataset.qkSeed || "") ? Number(section.dataset.qkSeed) : null;
+  const restoredSeed = seedFromAddress(section) === null ? saved : null;
+  let restoredGraph = false;
 
   if (payload.graph) {
     const box = make("details", { class: "qk-trace-graph" });
@@ -76,6 +81,11 @@ function mount(section, getRuntime) {
     box.append(body);
     box.addEventListener("toggle", () => {
       if (box.open && !view) view = mountTraceView(body, currentGraph, { name: itemName(section) });
+      // Restored drawn numbers: their graph comes from the engine, when first asked for.
+      if (box.open && restoredSeed !== null && !restoredGraph) {
+        restoredGraph = true;
+        redraw(restoredSeed);
+      }
     });
     const params = section.querySelector(".qk-params");
     (params || form).after(box);
@@ -134,6 +144,10 @@ function mount(section, getRuntime) {
   });
   const seed = seedFromAddress(section);
   if (seed !== null) redraw(seed);
+  else if (restoredSeed !== null) {
+    original.hidden = false;
+    status.textContent = `Your saved numbers (seed ${restoredSeed}) are shown.`;
+  }
   return row;
 }
 

@@ -308,3 +308,32 @@ def test_a_shared_seed_that_finds_no_such_numbers_says_it_shows_the_original_one
     expect(item.get_by_role("button", name="Original numbers")).to_be_hidden()
     check_constrained(page, 100, 20)
     expect(item.locator(".qk-feedback")).to_contain_text("All 2 values are correct")
+
+
+def test_numbers_drawn_before_a_reload_keep_their_graph_and_original_numbers(page, fixture_course):
+    seed = seed_with_x(3.0)
+    page.goto(f"{fixture_course}{QUIZ}?seed={seed}#qk-fx-trace")
+    trace = trace_item(page)
+    expect(trace.locator(".qk-live-status")).to_contain_text(f"(seed {seed})", timeout=BOOT_MS)
+    trace.locator('[data-qk-quantity="q"] input').fill("6")  # saved with its seed
+    page.wait_for_timeout(600)  # the store saves what is typed after a short pause
+    page.goto(f"{fixture_course}{QUIZ}#qk-fx-trace")  # the address no longer names the seed
+    trace = trace_item(page)
+    expect(trace.locator('[data-qk-param="x"] .qk-param-value')).to_have_text("3")
+    expect(trace.locator('[data-qk-quantity="q"] input')).to_have_value("6")
+    expect(trace.locator(".qk-live-status")).to_have_text(
+        f"Your saved numbers (seed {seed}) are shown."
+    )
+    expect(trace.get_by_role("button", name="Original numbers")).to_be_visible()
+    # The graph of the saved numbers, not of the printed ones, comes from the engine.
+    trace.get_by_text("Show the computation graph, step by step").click()
+    view = trace.locator(".qk-trace-view")
+    next_step = view.get_by_role("button", name="Next step")
+    expect(trace.locator(".qk-live-status")).to_contain_text(f"(seed {seed})", timeout=BOOT_MS)
+    texts = []
+    while next_step.is_enabled():
+        next_step.click()
+        texts.append(view.locator(".qk-tv-narration").inner_text())
+    assert "Forward: x is an input, with value 3." in texts
+    trace.get_by_role("button", name="Original numbers").click()
+    expect(trace.locator('[data-qk-param="x"] .qk-param-value')).to_have_text("2")
