@@ -18,7 +18,7 @@ from mkdocs.utils import get_relative_url
 
 from quizkit.bank import lesson_code
 
-from . import assets, figures, pages
+from . import assets, course_quiz, figures, pages
 from .banks import load_bank
 from .client import client_config_module
 from .config import QuizkitConfig
@@ -169,6 +169,11 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
             files.append(File.generated(config, uri, abs_src_path=str(path)))
         files.append(File.generated(config, f"{ASSETS}/quiz-config.js",
                                     content=client_config_module()))  # fmt: skip
+        if self.banks:
+            files.append(File.generated(config, course_quiz.PAGE_SRC,
+                                        content=course_quiz.page_markdown()))  # fmt: skip
+            files.append(File.generated(config, course_quiz.POOL_URI,
+                                        content=self._course_pool(files)))  # fmt: skip
         try:
             katex = assets.katex_files(root / self.config.katex_dir)
         except FileNotFoundError as exc:
@@ -176,6 +181,29 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
         for uri, path in katex:
             files.append(File.generated(config, uri, abs_src_path=str(path)))
         return files
+
+    def _course_pool(self, files: Files) -> str:
+        """The course quiz's items as JSON, its links relative to the quiz page."""
+        here = course_quiz.PAGE_SRC.removesuffix("index.md")
+        glossary = files.get_file_from_path(self.config.glossary_page)
+        sources = [
+            course_quiz.Source(
+                bank=self.banks[lesson.name],
+                path=lesson.bank_path,
+                lesson_title=lesson.title,
+                lesson_url=get_relative_url(self._lesson_uri(lesson.topic), here),
+            )
+            for lesson in self.lessons
+            if lesson.name in self.banks
+        ]
+        data = course_quiz.pool(
+            sources,
+            self.renderer,
+            self.terms,
+            get_relative_url(glossary.url, here) if glossary else "",
+            self.trace_results,
+        )
+        return course_quiz.pool_json(data)
 
     @event_priority(-50)  # after mkdocs-jupyter wrapped them
     def _repair_notebook_files(self, files: Files, config) -> Files:
@@ -229,6 +257,8 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
                 return "quiz", lesson
         if src == self.config.glossary_page:
             return "glossary", None
+        if src == course_quiz.PAGE_SRC:
+            return "course", None
         return "page", None
 
     def on_page_markdown(self, markdown, page, config, files):
@@ -275,6 +305,9 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
                 html += toolbar
         elif role == "quiz":
             html += str(self.renderer.bank(bank, ctx, level=1, intro=True, toolbar=toolbar))
+        elif role == "course":
+            pool_url = get_relative_url(course_quiz.POOL_URI, page.url)
+            html += str(course_quiz.page_html(pool_url))
         elif role == "glossary":
             glossary_html = str(self.renderer.glossary(self.terms, page.url))
             html = pages.replace_marker(html, "glossary", glossary_html)

@@ -119,9 +119,11 @@ function mountItem(section, page) {
   let record = freshRecord(kind);
   let widget = null;
 
+  // An exam (the course quiz) keeps its records apart from the lessons' under a prefix.
+  const key = (page.prefix || "") + id;
   const save = () => {
     record.at = new Date().toISOString();
-    store.set(id, record);
+    store.set(key, record);
     page.refresh();
   };
   const item = {
@@ -157,7 +159,17 @@ function mountItem(section, page) {
     },
     showStatus() {
       const score = item.score();
+      if (page.exam && score !== null) {
+        status.textContent = record.response === null ? "Not answered: counts 0 of 1." : `Counts ${round(score)} of 1.`;
+        return;
+      }
       status.textContent = score === null ? "" : statusText(record, score, widget.selfAssessed);
+    },
+    /** An exam's submission: what is on screen now counts, and is marked. */
+    submit() {
+      record = { ...record, checked: record.response !== null, counted: record.response, seen: true };
+      save();
+      item.load(record);
     },
   };
 
@@ -196,7 +208,7 @@ function mountItem(section, page) {
     }
     return "";
   };
-  const stored = store.get(id, kind);
+  const stored = store.get(key, kind);
   if (stored) {
     const refusal = item.refusal(stored);
     if (refusal) {
@@ -304,8 +316,80 @@ function mountToolbar(toolbar, page) {
   });
 }
 
+function mountSections(sections, page) {
+  for (const section of sections) {
+    section.dataset.qkReady = "";
+    section.classList.add("qk-ready");
+    for (const fallback of section.querySelectorAll(".qk-fallback")) fallback.remove();
+    if (!WIDGETS[section.dataset.qkKind]) continue;
+    try {
+      page.items.push(mountItem(section, page));
+    } catch (error) {
+      // One broken item must not take the rest of the page down with it.
+      console.error(`quizkit: could not start ${section.dataset.qkId}`, error);
+      section.querySelector(".qk-feedback")?.replaceChildren(
+        make("p", {}, "This question could not be started; its answer is not available."),
+      );
+      continue;
+    }
+    // Lets other scripts (the Python runtime's "New numbers") extend a widget once it runs.
+    section.dispatchEvent(
+      new CustomEvent("quizkit:ready", { bubbles: true, detail: { id: section.dataset.qkId, kind: section.dataset.qkKind } }),
+    );
+  }
+}
+
+/**
+ * Mount the quiz items under `root` as one group, apart from the page's toolbar (the course
+ * quiz's exam mode). `prefix` keys the group's saved records apart from the lessons' ones;
+ * `exam` puts Check and hints away (the group's owner submits every item at once, with
+ * item.submit()); `onchange` runs after each save. Returns {items, notes, problem()}.
+ */
+export function mountGroup(root, { prefix = "", exam = false, onchange = () => {} } = {}) {
+  store ??= new Store();
+  const page = { items: [], notes: [], prefix, exam, problem: () => store.problem };
+  page.refresh = () => {
+    for (const item of page.items) item.showStatus();
+    onchange();
+  };
+  store.onchange = page.refresh;
+  const sections = [...root.querySelectorAll(".qk-item:not([data-qk-ready])")];
+  if (exam) {
+    for (const section of sections) {
+      // Nothing is checked before submission: Enter in a field must not check either.
+      section.querySelector(".qk-form")?.addEventListener(
+        "submit",
+        (event) => {
+          if (!section.classList.contains("qk-submitted")) {
+            event.preventDefault();
+            event.stopImmediatePropagation();
+          }
+        },
+        { capture: true },
+      );
+      section.querySelector("details.qk-hints")?.remove();
+    }
+  }
+  mountSections(sections, page);
+  page.refresh();
+  return page;
+}
+
+/** Forget every saved record whose key starts with `prefix` (an old course-quiz draw). */
+export function forgetGroup(prefix) {
+  store ??= new Store();
+  for (const key of Object.keys(store.items)) if (key.startsWith(prefix)) store.remove(key);
+  store.flush();
+}
+
 function initPage() {
   renderMathWhenNear(document.querySelector("article") || document.body);
+  // The course quiz fetches and mounts its drawn items itself (quiz-course.js).
+  const course = document.querySelector(".qk-course:not([data-qk-ready])");
+  if (course) {
+    course.dataset.qkReady = "";
+    import("./quiz-course.js").then((module) => module.mount(course));
+  }
   const sections = [...document.querySelectorAll(".qk-item:not([data-qk-ready])")];
   if (sections.length === 0) return;
   store ??= new Store();
@@ -333,26 +417,7 @@ function initPage() {
   };
   store.onchange = page.refresh;
 
-  for (const section of sections) {
-    section.dataset.qkReady = "";
-    section.classList.add("qk-ready");
-    for (const fallback of section.querySelectorAll(".qk-fallback")) fallback.remove();
-    if (!WIDGETS[section.dataset.qkKind]) continue;
-    try {
-      page.items.push(mountItem(section, page));
-    } catch (error) {
-      // One broken item must not take the rest of the page down with it.
-      console.error(`quizkit: could not start ${section.dataset.qkId}`, error);
-      section.querySelector(".qk-feedback")?.replaceChildren(
-        make("p", {}, "This question could not be started; its answer is not available."),
-      );
-      continue;
-    }
-    // Lets other scripts (the Python runtime's "New numbers") extend a widget once it runs.
-    section.dispatchEvent(
-      new CustomEvent("quizkit:ready", { bubbles: true, detail: { id: section.dataset.qkId, kind: section.dataset.qkKind } }),
-    );
-  }
+  mountSections(sections, page);
   if (toolbar && !toolbar.dataset.qkReady) {
     toolbar.dataset.qkReady = "";
     toolbar.classList.add("qk-ready");

@@ -1,0 +1,311 @@
+"""The course quiz (quiz/, issue 9 part 5) in a real browser.
+
+Most tests use the fixture course, whose two small banks have too few questions for the
+5/6/4 draw (the draw must say so and take all there are); one test checks the real course
+over several seeds. Expected figures are computed here from the bank files, never read from
+the page's script.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+from playwright.sync_api import Page, expect
+from test_site_browser import AXE, MATCH_KEY, ORDER_KEY, arrange, match_letters, tab_to
+
+from quizkit.bank.load import load_bank
+from quizkit.bank.model import Bank
+from quizkit.mkdocs.glossary import bank_texts, load_terms, merge_terms, terms_used
+from quizkit.mkdocs.stats import item_minutes
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURE_LESSONS = Path(__file__).resolve().parent / "fixtures" / "lessons_src"
+PROGRESS = "backprop-lab:progress:v1"
+# What the issue asks for; the kinds a quiz marked on submission can hold.
+WANTED = {"easy": 5, "medium": 6, "hard": 4}
+MARKED_BY_THE_PAGE = {"mcq", "true_false", "matching", "ordering", "numeric_trace"}
+
+
+def bank_items(lessons: Path) -> dict[str, tuple[str, object, Bank]]:
+    """Every item of the course by id: (lesson folder, item, bank), read from the YAML."""
+    found = {}
+    for path in sorted(lessons.glob("*/quiz.yml")):
+        bank = load_bank(path).bank
+        for item in bank.items:
+            found[item.id] = (path.parent.name, item, bank)
+    return found
+
+
+def open_quiz(page: Page, site, query: str = "") -> None:
+    page.goto(site.url + "quiz/" + query)
+    page.wait_for_selector(".qk-course .qk-item.qk-ready")
+
+
+def drawn(page: Page) -> list[str]:
+    return page.locator(".qk-course .qk-item").evaluate_all("(s) => s.map((e) => e.dataset.qkId)")
+
+
+def figure(page: Page, name: str) -> str:
+    return page.locator(f".qk-course-{name} dd").inner_text()
+
+
+def check_header(page: Page, ids: list[str], items: dict) -> None:
+    """The header's figures equal those computed here from the drawn items' bank entries."""
+    chosen = [items[i][1] for i in ids]
+    assert figure(page, "count") == str(len(ids))
+    minutes = math.ceil(sum(item_minutes(item) for item in chosen))
+    assert figure(page, "minutes") == f"about {minutes} minute{'s' if minutes != 1 else ''}"
+    mix = Counter(item.difficulty for item in chosen)
+    assert figure(page, "mix") == ", ".join(f"{mix[d]} {d}" for d in WANTED)
+    topics = {t.replace("-", " ") for item in chosen for t in item.topics}
+    assert set(page.locator(".qk-course-header .qk-tags li").all_inner_texts()) == topics
+
+
+def record_keys(page: Page) -> list[str]:
+    return sorted(json.loads(page.evaluate(f"localStorage.getItem('{PROGRESS}')") or "{}")
+                  .get("items", {}))  # fmt: skip
+
+
+def marks(page: Page) -> int:
+    return page.locator(
+        ".qk-course :is(.qk-mark-right, .qk-mark-wrong, .qk-right, .qk-wrong, .qk-sheet)"
+    ).count()
+
+
+def answer_some(page: Page) -> None:
+    """A right mcq, a wrong true/false, a trace value (Enter pressed), a full matching."""
+    page.locator("#qk-fx-mcq").get_by_label("6", exact=True).check()
+    page.locator("#qk-fx-tf").get_by_label("False", exact=True).check()
+    trace = page.locator('#qk-fx-trace [data-qk-quantity="q"] input')
+    trace.fill("5")  # q = x + y = 2 + 3
+    trace.press("Enter")
+    letters = match_letters(page, MATCH_KEY)
+    for term, letter in letters.items():
+        page.locator("#qk-fx-match").get_by_label(term).select_option(label=letter)
+
+
+# -- the draw and its header -----------------------------------------------------------------
+
+
+def test_fixture_draw_takes_all_there_are_and_says_so(page, fixture_site):
+    items = bank_items(FIXTURE_LESSONS)
+    usable = {i for i, (_, item, _) in items.items() if item.kind in MARKED_BY_THE_PAGE}
+    open_quiz(page, fixture_site, "?seed=11")
+    ids = drawn(page)
+    assert set(ids) == usable and len(ids) == len(usable)
+    check_header(page, ids, items)
+    have = Counter(items[i][1].difficulty for i in ids)
+    short = page.locator(".qk-course-short").inner_text()
+    for difficulty, wanted in WANTED.items():
+        assert f"{have[difficulty]} {difficulty} (of the {wanted} asked for)" in short
+    # Easy to hard, and numbered as the page shows them.
+    order = [items[i][1].difficulty for i in ids]
+    assert order == sorted(order, key=list(WANTED).index)
+    titles = page.locator(".qk-course .qk-title").all_inner_texts()
+    assert [t.split(":")[0] for t in titles] == [f"Question {n}" for n in range(1, len(ids) + 1)]
+    # The seed in the address gives the same draw; without one, a seed is written there.
+    open_quiz(page, fixture_site, "?seed=11")
+    assert drawn(page) == ids
+    page.evaluate("localStorage.clear()")
+    open_quiz(page, fixture_site)
+    assert "seed=" in page.url
+
+
+def test_the_real_course_draws_5_6_4_across_lessons_reproducibly(page, project_site):
+    items = bank_items(ROOT / "lessons_src")
+    terms = merge_terms(
+        load_terms(p, p.parent.name, "") for p in sorted((ROOT / "lessons_src").glob("*/terms.yml"))
+    )
+    draws = {}
+    for seed in (1, 2, 77, 4096, 2147483647):
+        open_quiz(page, project_site, f"?seed={seed}")
+        ids = drawn(page)
+        chosen = [items[i][1] for i in ids]
+        assert Counter(item.difficulty for item in chosen) == Counter(WANTED)
+        assert len(set(ids)) == 15
+        assert {item.kind for item in chosen} <= MARKED_BY_THE_PAGE
+        assert sum(item.kind == "numeric_trace" for item in chosen) <= 1
+        lessons = Counter(items[i][0] for i in ids)
+        assert len(lessons) == 12 and max(lessons.values()) <= 2  # 15 questions, 12 lessons
+        check_header(page, ids, items)
+        used = set()
+        for i in ids:
+            bank = items[i][2]
+            alone = bank.model_copy(update={"title": "", "intro": "", "items": [items[i][1]]})
+            used |= {t.term for t in terms_used(terms, bank_texts(alone))}
+        shown = page.locator(".qk-course-header .qk-terms dt").all_inner_texts()
+        assert set(shown) == used
+        assert page.locator(".qk-course-short").count() == 0
+        draws[seed] = ids
+        open_quiz(page, project_site, f"?seed={seed}")
+        assert drawn(page) == ids  # reproducible
+    assert len({tuple(sorted(ids)) for ids in draws.values()}) == len(draws)
+
+
+# -- exam mode -------------------------------------------------------------------------------
+
+
+def test_nothing_is_marked_before_submit_and_lesson_progress_is_untouched(page, fixture_site):
+    page.goto(fixture_site.url + "lessons/basics/quiz/")
+    page.wait_for_selector(".qk-toolbar.qk-ready")
+    page.locator("#qk-fx-mcq").get_by_label("5", exact=True).check()
+    page.locator("#qk-fx-mcq").get_by_role("button", name="Check").click()
+    open_quiz(page, fixture_site, "?seed=5")
+    # The lesson's wrong answer does not appear here.
+    assert not page.locator("#qk-fx-mcq").get_by_label("5", exact=True).is_checked()
+    assert page.locator(".qk-course .qk-hints, .qk-course .qk-hint").count() == 0
+    expect(page.locator(".qk-course .qk-check").first).to_be_hidden()
+    answer_some(page)
+    assert marks(page) == 0
+    assert page.locator(".qk-course .qk-status").all_inner_texts() == [""] * len(drawn(page))
+    assert page.locator(".qk-course .qk-feedback").all_inner_texts() == [""] * len(drawn(page))
+    expect(page.locator(".qk-course-progress")).to_contain_text("4 of 6 questions answered")
+    page.wait_for_timeout(500)  # saving is debounced
+    keys = record_keys(page)
+    assert "fx-mcq" in keys and "course-quiz:5:fx-mcq" in keys
+    page.reload()
+    page.wait_for_selector(".qk-course .qk-item.qk-ready")
+    assert page.locator("#qk-fx-mcq").get_by_label("6", exact=True).is_checked()
+    assert page.locator('#qk-fx-trace [data-qk-quantity="q"] input').input_value() == "5"
+    assert marks(page) == 0
+    # The lesson page still shows its own answer, unchanged by the quiz.
+    page.goto(fixture_site.url + "lessons/basics/quiz/")
+    page.wait_for_selector(".qk-toolbar.qk-ready")
+    assert page.locator("#qk-fx-mcq").get_by_label("5", exact=True).is_checked()
+    assert page.locator(".qk-score-value").inner_text() == "0"
+
+
+def test_submit_shows_the_answer_sheet_with_keys_explanations_and_lessons(page, fixture_site):
+    open_quiz(page, fixture_site, "?seed=6")
+    answer_some(page)
+    page.get_by_role("button", name="Submit the quiz").click()
+    expect(page.locator("#qk-answer-sheet")).to_be_focused()
+    items = bank_items(FIXTURE_LESSONS)
+    ids = drawn(page)
+    # mcq right, tf wrong, trace 1 of 3 values, matching all right; the rest unanswered.
+    expected = 1 + 0 + 1 / 3 + 1
+    assert (
+        page.locator(".qk-course-score")
+        .inner_text()
+        .startswith(f"Score: {round(expected, 2):g} of {len(ids)}.")
+    )
+    for item_id in ids:
+        _, item, _ = items[item_id]
+        section = page.locator(f"#qk-{item_id}")
+        sheet = section.locator(".qk-sheet")
+        expect(sheet).to_be_visible()
+        expect(sheet).to_contain_text("The answer")
+        expect(sheet).to_contain_text("Explanation")
+        # The explanation as the bank writes it (math aside): its first words.
+        expect(sheet).to_contain_text(item.explanation.split("$")[0].strip()[:12])
+        expect(section.locator(".qk-form :is(input, select, button)").first).to_be_disabled()
+    expect(page.locator("#qk-fx-mcq .qk-sheet")).to_contain_text("Answer: 6")
+    expect(page.locator("#qk-fx-mcq .qk-right")).to_have_count(1)
+    expect(page.locator("#qk-fx-tf .qk-wrong")).to_have_count(1)
+    expect(page.locator("#qk-fx-order .qk-status")).to_have_text("Not answered: counts 0 of 1.")
+    expect(page.locator("#qk-fx-trace .qk-mark-right")).to_have_count(1)
+    # Every lesson link leads to that item's lesson page.
+    for item_id in ids:
+        link = page.locator(f"#qk-{item_id} .qk-revisit a")
+        href = link.evaluate("(a) => a.href")
+        folder = items[item_id][0]
+        topic = folder.split("-", 1)[1]
+        assert href == f"{fixture_site.url}lessons/{topic}/"
+    links = page.locator(".qk-course-sheet-list .qk-course-lesson")
+    assert links.count() == len(ids)
+    links.first.click()
+    page.wait_for_selector(".qk-toolbar.qk-ready")
+    expect(page.locator("h1")).to_contain_text("Fixture basics")
+    # The sheet is still there after coming back.
+    open_quiz(page, fixture_site, "?seed=6")
+    expect(page.locator(".qk-course-score")).to_be_visible()
+    expect(page.get_by_role("button", name="Submit the quiz")).to_be_hidden()
+
+
+def test_new_questions_is_one_click_to_another_seed(page, fixture_site):
+    open_quiz(page, fixture_site, "?seed=8")
+    page.get_by_role("link", name="New questions").click()
+    page.wait_for_url(lambda url: "seed=" in url and "seed=8" not in url)
+    page.wait_for_selector(".qk-course .qk-item.qk-ready")
+    seed = page.url.split("seed=")[1].split("&")[0].split("#")[0]
+    expect(page.locator(".qk-course-seed dd")).to_have_text(f"seed {seed}")
+
+
+def test_the_timer_ending_submits_the_quiz(page, fixture_site):
+    page.clock.install()
+    open_quiz(page, fixture_site, "?seed=9")
+    minutes = int(figure(page, "minutes").split()[1])
+    page.get_by_role("button", name=f"Start the timer ({minutes} minutes)").click()
+    expect(page.get_by_role("timer")).to_contain_text(f"{minutes}:00")
+    page.locator("#qk-fx-mcq").get_by_label("6", exact=True).check()
+    page.clock.run_for((minutes * 60 - 5) * 1000)
+    expect(page.locator(".qk-sheet")).to_have_count(0)
+    page.clock.run_for(6000)
+    expect(page.locator(".qk-course-say")).to_have_text("Time is up: your answers were submitted.")
+    expect(page.locator(".qk-sheet")).to_have_count(len(drawn(page)))
+    expect(page.locator("#qk-fx-mcq .qk-status")).to_have_text("Counts 1 of 1.")
+
+
+def test_the_whole_quiz_with_the_keyboard_only(page, fixture_site):
+    open_quiz(page, fixture_site, "?seed=10")
+    kb = page.keyboard
+    labels = page.locator("#qk-fx-mcq label").all_inner_texts()
+    tab_to(page, "#qk-fx-mcq input[type=radio]")
+    kb.press("Space")
+    for _ in range(labels.index("6")):
+        kb.press("ArrowDown")
+    tab_to(page, "#qk-fx-tf input[type=radio]")
+    kb.press("Space")  # True, the key
+    tab_to(page, '#qk-fx-trace [data-qk-quantity="q"] input')
+    kb.type("3")
+    kb.press("Enter")  # does not check anything
+    assert marks(page) == 0
+    tab_to(page, ".qk-course-submit")
+    kb.press("Enter")
+    expect(page.locator("#qk-answer-sheet")).to_be_focused()
+    expect(page.locator("#qk-fx-mcq .qk-status")).to_have_text("Counts 1 of 1.")
+    expect(page.locator("#qk-fx-tf .qk-status")).to_have_text("Counts 1 of 1.")
+
+
+def axe_violations(page: Page) -> list[dict]:
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+            .filter((v) => v.impact === "serious" || v.impact === "critical")
+            .map((v) => ({id: v.id, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" "))}))"""
+    )
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_before_and_after_submit(page, fixture_site, scheme):
+    page.emulate_media(color_scheme=scheme)
+    open_quiz(page, fixture_site, "?seed=12")
+    answer_some(page)
+    arrange(page, ORDER_KEY[::-1])
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Submit the quiz").click()
+    expect(page.locator(".qk-course-score")).to_be_visible()
+    assert axe_violations(page) == []
+
+
+def test_math_in_drawn_items_is_typeset(page, fixture_site):
+    open_quiz(page, fixture_site, "?seed=13")
+    expect(page.locator("#qk-fx-mcq .qk-prompt .katex").first).to_be_attached()
+    page.get_by_role("button", name="Submit the quiz").click()
+    expect(page.locator("#qk-fx-mcq .qk-sheet .katex").first).to_be_attached()
+
+
+def test_pool_lists_only_the_bank_items_it_may_draw(fixture_site):
+    pool = json.loads((fixture_site.build.site / "quiz" / "items.json").read_text())
+    raw = {
+        entry["id"]: entry
+        for path in sorted(FIXTURE_LESSONS.glob("*/quiz.yml"))
+        for entry in yaml.safe_load(path.read_text())["items"]
+    }
+    usable = [i for i, e in raw.items() if e["kind"] in MARKED_BY_THE_PAGE]
+    assert [entry["id"] for entry in pool["items"]] == usable
