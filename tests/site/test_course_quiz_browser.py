@@ -138,7 +138,7 @@ def test_the_real_course_draws_5_6_4_across_lessons_reproducibly(page, project_s
             bank = items[i][2]
             alone = bank.model_copy(update={"title": "", "intro": "", "items": [items[i][1]]})
             used |= {t.term for t in terms_used(terms, bank_texts(alone))}
-        shown = page.locator(".qk-course-header .qk-terms dt").all_inner_texts()
+        shown = page.locator(".qk-course-header .qk-terms dt").all_text_contents()
         assert set(shown) == used
         assert page.locator(".qk-course-short").count() == 0
         draws[seed] = ids
