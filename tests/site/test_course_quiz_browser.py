@@ -273,6 +273,8 @@ def test_the_whole_quiz_with_the_keyboard_only(page, fixture_site):
 
 
 def axe_violations(page: Page) -> list[dict]:
+    # Feedback fades in: contrast is judged once it has (mid-fade it is faint on purpose).
+    page.wait_for_function("document.getAnimations().every((a) => a.playState !== 'running')")
     page.add_script_tag(path=str(AXE))
     return page.evaluate(
         """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
