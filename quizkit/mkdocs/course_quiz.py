@@ -30,6 +30,10 @@ DRAW = {"easy": 5, "medium": 6, "hard": 4}
 # Kinds the page marks by itself. Short answers and interview questions are rated by the
 # learner after seeing the model answer, which does not fit a quiz marked on submission.
 KINDS = ("mcq", "true_false", "matching", "ordering", "numeric_trace")
+# The quiz's intended length in minutes (issue 9: about 25), from the items' own estimates:
+# of several candidate draws for a seed, the one closest to it is taken.
+TARGET_MINUTES = 25
+CANDIDATE_DRAWS = 40
 # A trace is several hand computations (6 to 16 minutes here): more than one would fill most
 # of the quiz's time.
 MAX_PER_KIND = {"numeric_trace": 1}
@@ -107,6 +111,8 @@ def pool(
     return {
         "title": TITLE,
         "draw": DRAW,
+        "targetMinutes": TARGET_MINUTES,
+        "candidateDraws": CANDIDATE_DRAWS,
         "difficulties": list(DIFFICULTIES),
         "maxPerKind": MAX_PER_KIND,
         "kindLabels": {k: KIND_LABELS[k] for k in KINDS},

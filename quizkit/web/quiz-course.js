@@ -42,9 +42,24 @@ function shuffle(list, random) {
  * of a kind. The scarcest difficulty is drawn first, so that its few questions do not all
  * land in lessons already used. A difficulty with too few questions gives all it has and is
  * listed in `shortfalls` ({difficulty, wanted, got}). Items are returned easy to hard, in
- * course order within a difficulty.
+ * course order within a difficulty. Of `pool.candidateDraws` such draws (the first from
+ * `seed`, the others from seeds it generates), the one whose estimated time is closest to
+ * `pool.targetMinutes` is returned.
  */
 export function draw(pool, seed) {
+  // Several candidate draws, each from its own seed that `seed` determines; the one whose
+  // estimated time is closest to the target is taken (the first, on a tie).
+  const seeds = generator(seed);
+  let best = null;
+  for (let n = 0; n < (pool.candidateDraws ?? 1); n += 1) {
+    const candidate = drawOnce(pool, n === 0 ? seed : Math.floor(seeds() * MAX_SEED) + 1);
+    const off = Math.abs(header(pool, candidate.items).minutes - (pool.targetMinutes ?? 0));
+    if (best === null || off < best.off) best = { ...candidate, off };
+  }
+  return { items: best.items, shortfalls: best.shortfalls };
+}
+
+function drawOnce(pool, seed) {
   const order = shuffle(pool.items.map((_, index) => index), generator(seed));
   const used = { lesson: new Map(), kind: new Map(), topic: new Map() };
   const count = (map, key) => map.get(key) ?? 0;
