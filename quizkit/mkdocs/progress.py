@@ -13,10 +13,17 @@ A record (one per item id, the same on the lesson page and the lesson's quiz pag
     response   what is on screen now (choice, notes, matches, order, typed values), saved
                as it is entered
     counted    the response that counts: the last one checked before the key was seen
+    checks     checks made before the key was seen (each one after the first lowers the
+               credit, see RECHECK_COST: the ✓/✗ marks of a check tell which parts to change)
     hints      hints opened before the key was seen (each lowers the credit, see HINT_COST)
     seen       the key was seen (revealed, or an explanation that names it): `counted` and
                `hints` are locked and later attempts are practice
     at         when it was last saved (ISO 8601)
+
+Records only ever gain what was seen: when two copies of a record meet (two tabs saving,
+or an imported file), `merge` in quiz-store.js keeps `seen` once true, the larger `hints`,
+`checks` and `attempt`, the `counted` locked when the key was first seen, and otherwise the
+newer copy. "Reset this page" clears the responses but keeps that history.
 """
 
 from __future__ import annotations
@@ -25,10 +32,18 @@ from quizkit.bank.model import KINDS
 
 FORMAT = "backprop-lab-progress"
 
-# Each hint opened before the key was seen takes this fraction of the item's credit, down to
-# MIN_HINT_CREDIT (so a learner who needed every hint still earns something for being right).
+# Each hint opened before the key was seen takes HINT_COST of the item's credit, and each
+# check after the first (made after seeing which parts were marked ✗) takes RECHECK_COST,
+# together down to MIN_CREDIT (so a learner who needed every hint, or fixed an answer over
+# a few checks, still earns something for being right).
 HINT_COST = 0.1
-MIN_HINT_CREDIT = 0.5
+RECHECK_COST = 0.25
+MIN_CREDIT = 0.5
+# Longer item ids are not ones this course uses: an import naming one is refused.
+MAX_ID_CHARS = 200
+# Fields an imported record may not bring: the page recomputes them (a numeric trace's
+# values for its drawn parameters come from the engine, run on the seed, not from a file).
+RECOMPUTED = {"numeric_trace": ["numbers"]}
 
 # Bounds, in characters of JSON (localStorage counts UTF-16 units; browsers allow about 5
 # million per site). A note longer than MAX_NOTE_CHARS is cut there (the text box stops
@@ -67,6 +82,7 @@ SELF_LEVELS = (1, 0.5, 0)
 HOW = {
     "first": "first try",
     "hints": "after hints",
+    "checks": "after {n} checks",
     "seen": "after the answer was shown",
 }
 
@@ -74,13 +90,15 @@ HOW = {
 def scoring_rule() -> str:
     """The rule in words, shown on every page with a score."""
     cost = round(HINT_COST * 100)
-    floor = round(MIN_HINT_CREDIT * 100)
+    recheck = round(RECHECK_COST * 100)
+    floor = round(MIN_CREDIT * 100)
     return (
         "A question counts what you did before you saw its answer: once the answer or an "
         "explanation that gives it away is shown, that score is kept and Try again / Start "
-        "over is practice. Each hint opened before then takes "
-        f"{cost}% off the question's credit (it never drops below {floor}% for a right "
-        "answer). Self-assessed answers count as you rate them."
+        "over / Reset this page is practice. Before then, each hint opened takes "
+        f"{cost}% off the question's credit, and each check after the first (fixing the "
+        f"parts marked ✗ and checking again) takes {recheck}% off; together they never "
+        f"take a right answer below {floor}%. Self-assessed answers count as you rate them."
     )
 
 
@@ -99,7 +117,10 @@ def progress_schema() -> dict:
     return {
         "format": FORMAT,
         "hintCost": HINT_COST,
-        "minHintCredit": MIN_HINT_CREDIT,
+        "recheckCost": RECHECK_COST,
+        "minCredit": MIN_CREDIT,
+        "maxIdChars": MAX_ID_CHARS,
+        "recomputed": RECOMPUTED,
         "maxNoteChars": MAX_NOTE_CHARS,
         "maxRecordChars": MAX_RECORD_CHARS,
         "maxTotalChars": MAX_TOTAL_CHARS,

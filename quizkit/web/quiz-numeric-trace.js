@@ -27,6 +27,28 @@ function fixedParams(payload) {
 
 const sameNumbers = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
+/**
+ * Why drawn `params` are not numbers this exercise can have (its spec's names, ranges and
+ * steps, as worksheet.new_numbers draws them), or "".
+ */
+function paramsProblem(spec, params) {
+  for (const [name, value] of Object.entries(params)) {
+    const rule = spec.params[name];
+    if (!rule) return `has a parameter ${name.slice(0, 40)} this exercise does not have`;
+    if (!rule.range) {
+      if (value !== rule.value) return `changes ${name}, which this exercise keeps at ${rule.value}`;
+      continue;
+    }
+    const [low, high] = rule.range;
+    const steps = rule.step ? (value - low) / rule.step : 0;
+    const onStep = !rule.step || Math.abs(steps - Math.round(steps)) < 1e-9;
+    if (value < low || value > high || !onStep) {
+      return `has ${name} = ${value}, outside its range ${low}..${high}${rule.step ? ` in steps of ${rule.step}` : ""}`;
+    }
+  }
+  return "";
+}
+
 /** The seed of the drawn numbers, when the address names one for this item. */
 function addressSeed(section) {
   const address = new URL(window.location.href);
@@ -49,13 +71,21 @@ export function mount(section, payload, item) {
   let values = payload.values;
   let params = printed;
   let seed = null;
+  // Values the engine computed in this page, by drawn parameters: an imported record brings
+  // no numbers (quiz-store.js drops them), so its drawn values count once computed here.
+  const computed = new Map();
+  const UNVERIFIED = "unverified";
 
-  /** The numbers a response was given, or null when the page cannot use them. */
+  /**
+   * The numbers a response was given: null when the page cannot use them, UNVERIFIED when
+   * they are drawn numbers that the engine has not computed here yet.
+   */
   function numbersOf(response) {
     if (!response.params) return payload.values;
-    const known = Object.keys(response.params).every((name) => name in printed);
-    const complete = response.numbers && Object.keys(payload.values).every((key) => Number.isFinite(response.numbers[key]));
-    return known && complete ? response.numbers : null;
+    if (paramsProblem(payload.spec, response.params)) return null;
+    const numbers = response.numbers ?? computed.get(JSON.stringify({ ...printed, ...response.params })) ?? null;
+    if (numbers === null) return UNVERIFIED;
+    return Object.keys(payload.values).every((key) => Number.isFinite(numbers[key])) ? numbers : null;
   }
 
   function rightCount(texts, against) {
@@ -83,6 +113,10 @@ export function mount(section, payload, item) {
 
   function grade(texts) {
     fill(texts);
+    if (values === null) {
+      feedback(section, "info", "These numbers have not been computed by the engine in this page yet, so nothing is marked: open the computation graph to compute them.");
+      return 0;
+    }
     let invalid = 0;
     for (const row of rows) {
       const result = checkQuantity(row.input.value, row.quantity, values);
@@ -118,6 +152,7 @@ export function mount(section, payload, item) {
   }
 
   function reveal() {
+    if (values === null) return;
     for (const row of rows) {
       row.input.value = formatNumber(values[row.quantity.name]);
       row.input.readOnly = true;
@@ -145,24 +180,64 @@ export function mount(section, payload, item) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const current = response();
-    item.check(current);
+    // Numbers not computed yet cannot be checked (and a check would count against nothing).
+    if (values !== null) item.check(current);
     grade(current.values);
   });
+
+  /** "Back to the earlier numbers": the numbers and values before new ones were drawn. */
+  function backButton(earlier) {
+    const shown = Object.entries(earlier.params).filter(([name]) => payload.spec.params[name]?.range);
+    const back = make("button", { type: "button", class: "md-button qk-earlier-numbers" },
+      `Back to the earlier numbers (${shown.map(([name, value]) => `${name} = ${formatNumber(value)}`).join(", ")}) and your values`);
+    back.addEventListener("click", () => {
+      showNumbers(earlier.values, earlier.params);
+      reset();
+      seed = earlier.seed;
+      fill(earlier.response.values);
+      item.respond(earlier.response);
+      // The address names the numbers on screen (runtime-trace.js redraws its seed on load).
+      const url = new URL(window.location.href);
+      if (seed === null) url.searchParams.delete("seed");
+      else url.searchParams.set("seed", String(seed));
+      history.replaceState(history.state, "", url);
+      feedback(section, "info", "Your earlier numbers and values are back.");
+      rows[0].input.focus();
+    });
+    return back;
+  }
+
   section.addEventListener(VALUES_EVENT, (event) => {
     const incoming = { ...printed, ...(event.detail.params || {}) };
+    computed.set(JSON.stringify(incoming), { ...event.detail.values });
     if (sameNumbers(incoming, params)) {
-      // The same numbers again (the address's seed redrawn after a reload): keep the work.
+      // The same numbers again (the address's seed redrawn after a reload): keep the work,
+      // and keep the engine's numbers with the record (an imported one brought none).
+      const unverified = values === null;
       values = { ...event.detail.values };
+      const withNumbers = (saved) =>
+        saved && saved.params && saved.numbers === null && sameNumbers({ ...printed, ...saved.params }, incoming)
+          ? { ...saved, numbers: values }
+          : saved;
+      const record = item.record();
+      if (unverified || record.response?.numbers === null || record.counted?.numbers === null) {
+        item.amend((old) => ({ ...old, response: withNumbers(old.response), counted: withNumbers(old.counted) }));
+        if (unverified && record.checked) grade(record.response.values);
+        item.showStatus();
+      }
       return;
     }
     const typed = rows.some((row) => row.input.value !== "");
+    // Typed or checked work for the numbers on screen stays one click away.
+    const earlier = typed || item.record().checked ? { response: response(), values, params, seed } : null;
     showNumbers(event.detail.values, incoming);
     reset();
     seed = null;
     const fresh = response();
     if (typed || item.record().checked) item.again(fresh);
     else item.respond(fresh);
-    feedback(section, "info", "New numbers: the given values changed, so compute again.");
+    const extra = earlier && earlier.values !== null ? [backButton(earlier)] : [];
+    feedback(section, "info", "New numbers: the given values changed, so compute again.", ...extra);
     // The runtime writes the seed to the address just after it sends the numbers.
     setTimeout(() => {
       seed = sameNumbers(params, printed) ? null : addressSeed(section);
@@ -171,16 +246,25 @@ export function mount(section, payload, item) {
   });
 
   return {
-    unusable: "does not answer this exercise (unknown quantities or numbers)",
+    unusable: "does not answer this exercise (unknown quantities, or drawn numbers outside the ranges and steps it draws from)",
     credit(saved) {
       const against = numbersOf(saved);
       const known = Object.keys(saved.values).every((name) => names.has(name));
-      return against && known ? rightCount(saved.values, against) / rows.length : null;
+      if (!against || !known) return null;
+      return against === UNVERIFIED ? 0 : rightCount(saved.values, against) / rows.length;
+    },
+    /** What the status adds: drawn numbers not yet computed count 0 until they are. */
+    note(record) {
+      if (!record.counted || numbersOf(record.counted) !== UNVERIFIED) return "";
+      const drawn = record.counted.seed === null ? "Its drawn numbers" : `Its drawn numbers (seed ${record.counted.seed})`;
+      return `${drawn} came from a file and have not been computed by the engine here: they count 0 until they are (reload the page and open the computation graph).`;
     },
     restore(record) {
       const saved = record.response;
       if (saved) {
-        showNumbers(saved.params ? saved.numbers : payload.values, saved.params || printed);
+        const numbers = saved.params ? numbersOf(saved) : payload.values;
+        showNumbers(numbers === UNVERIFIED || numbers === null ? {} : numbers, saved.params || printed);
+        if (numbers === UNVERIFIED || numbers === null) values = null;
         seed = saved.seed;
         // runtime-trace.js reads it: the graph and "Original numbers" follow these numbers.
         if (seed !== null && seed !== undefined) section.dataset.qkSeed = String(seed);

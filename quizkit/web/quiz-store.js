@@ -8,18 +8,35 @@ import config from "./quiz-config.js";
 
 const schema = config.progress;
 const SAVE_DELAY_MS = 300;
+const UNDO_KEY = `${config.storageKey}:undo`;
 
+/**
+ * The browser's storage: {store, full}. `store` is null when the page may not use it at all;
+ * `full` when it can be read but a write fails (what is saved is still read and exported).
+ */
 function storage() {
+  let store = null;
   try {
-    const store = window.localStorage;
+    store = window.localStorage;
+    store.getItem(config.storageKey);
+  } catch (error) {
+    return { store: null, full: false };
+  }
+  try {
     const probe = `${config.storageKey}:probe`;
     store.setItem(probe, "1");
     store.removeItem(probe);
-    return store;
+    return { store, full: false };
   } catch (error) {
-    return null;
+    return { store, full: true };
   }
 }
+
+// Maps keyed by item id have no prototype: an id such as "__proto__" is just an id.
+const map = (entries = []) => Object.assign(Object.create(null), Object.fromEntries(entries));
+
+const FULL =
+  "the browser's storage is full for this site (it accepts nothing more). What was saved before is kept and shown; export your progress to keep new answers";
 
 const isObject = (value) => Boolean(value) && typeof value === "object" && !Array.isArray(value);
 const isText = (value, max) => typeof value === "string" && value.length <= max;
@@ -126,6 +143,8 @@ export function cleanRecord(data, kind = null) {
       response: legacy && counted && "self" in counted ? counted : response,
       counted,
       hints: number("hints", 0),
+      // Records saved before checks were counted: one check made what counts.
+      checks: number("checks", counted === null ? 0 : 1),
       seen: flag("seen") || Boolean(data.revealed),
       checked: legacy ? counted !== null : flag("checked"),
       revealed: flag("revealed"),
@@ -143,27 +162,99 @@ function nearestLevel(score) {
 }
 
 function copy(value) {
-  return JSON.parse(JSON.stringify(value));
+  return map(Object.entries(JSON.parse(JSON.stringify(value))));
+}
+
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * The credit an item keeps for the hints opened and the checks made before its key was seen
+ * (progress.py: HINT_COST, RECHECK_COST, MIN_CREDIT).
+ */
+export function credit(record) {
+  const rechecks = Math.max(0, (record.checks || 0) - 1);
+  return Math.max(schema.minCredit, 1 - schema.hintCost * (record.hints || 0) - schema.recheckCost * rechecks);
+}
+
+/**
+ * Two copies of one item's record (another tab's, an imported one) merged one way: the key,
+ * once seen, stays seen with what counted when it was first seen; hints, checks and attempts
+ * keep the larger count; the rest comes from the newer copy (progress.py).
+ */
+export function merge(mine, theirs) {
+  if (!mine || !theirs || mine.kind !== theirs.kind) return mine || theirs;
+  const theirsNewer = (theirs.at || "") > (mine.at || "");
+  const [older, newer] = theirsNewer ? [mine, theirs] : [theirs, mine];
+  const merged = { ...newer };
+  merged.seen = mine.seen || theirs.seen;
+  merged.hints = Math.max(mine.hints, theirs.hints);
+  merged.checks = Math.max(mine.checks || 0, theirs.checks || 0);
+  merged.attempt = Math.max(mine.attempt, theirs.attempt);
+  if (merged.seen) {
+    // What counted when the key was first seen; a self-assessment is the learner's latest rating.
+    const selfRated = "self" in schema.responses[merged.kind];
+    const locked = older.seen && !selfRated ? older : newer.seen ? newer : older;
+    merged.counted = locked.counted ?? (selfRated ? older.counted : null);
+  }
+  return merged;
+}
+
+/**
+ * A record with its responses cleared ("Reset this page"): what was seen, the hints opened,
+ * the checks made and the attempts stay, and so does what counted once the key was seen.
+ */
+export function cleared(record) {
+  if (!record) return null;
+  return {
+    ...record,
+    attempt: record.attempt + 1,
+    response: null,
+    counted: record.seen ? record.counted : null,
+    checked: false,
+    revealed: false,
+  };
+}
+
+/** An imported record without the fields the page recomputes (progress.py RECOMPUTED). */
+function withoutRecomputed(record) {
+  const fields = schema.recomputed[record.kind] || [];
+  const strip = (response) => {
+    if (!response) return response;
+    const out = { ...response };
+    for (const field of fields) if (field in out) out[field] = null;
+    return out;
+  };
+  return { ...record, response: strip(record.response), counted: strip(record.counted) };
 }
 
 export class Store {
   constructor() {
-    this.items = {};
+    this.items = map();
     // Stored entries this page could not read: written back untouched, never dropped.
-    this.kept = {};
+    this.kept = map();
+    // Ids removed here, and ids put back by an undo (written as they are, not merged).
+    this.removed = new Set();
+    this.forced = new Set();
     this.problem = "";
     this.tooLarge = new Set();
     this.timer = null;
     this.onchange = () => {};
-    this.backend = storage();
+    // Called with the ids whose records changed from outside (another tab, a merge on saving).
+    this.onupdate = () => {};
+    const { store, full } = storage();
+    this.backend = store;
     window.addEventListener("pagehide", () => this.flush());
     document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "hidden") this.flush();
+    });
+    window.addEventListener("storage", (event) => {
+      if (event.key === config.storageKey && event.storageArea === this.backend) this.refresh();
     });
     if (!this.backend) {
       this.problem = "Progress is not being saved: this browser does not let the page use its storage. Export your progress before you leave if you want to keep it.";
       return;
     }
+    if (full) this.problem = `Progress is not being saved: ${FULL}.`;
     let raw = null;
     try {
       raw = this.backend.getItem(config.storageKey);
@@ -171,13 +262,8 @@ export class Store {
       raw = null;
     }
     if (raw === null) return;
-    let data = null;
-    try {
-      data = JSON.parse(raw);
-    } catch (error) {
-      data = null;
-    }
-    if (!isObject(data) || data.version !== config.storageVersion || !isObject(data.items)) {
+    const data = this.parse(raw);
+    if (!data) {
       this.keepAside(raw);
       return;
     }
@@ -186,6 +272,18 @@ export class Store {
       if (record) this.items[id] = record;
       else this.kept[id] = entry;
     }
+  }
+
+  /** The stored text as {items} (a prototype-free map), or null when it is not ours. */
+  parse(raw) {
+    let data = null;
+    try {
+      data = JSON.parse(raw);
+    } catch (error) {
+      return null;
+    }
+    if (!isObject(data) || data.version !== config.storageVersion || !isObject(data.items)) return null;
+    return { items: map(Object.entries(data.items)) };
   }
 
   /** Unreadable saved progress is copied under another key before anything is saved. */
@@ -218,11 +316,13 @@ export class Store {
 
   set(id, record) {
     this.items[id] = record;
+    this.removed.delete(id);
     this.schedule();
   }
 
   remove(id) {
     delete this.items[id];
+    this.removed.add(id);
     this.schedule();
   }
 
@@ -232,21 +332,57 @@ export class Store {
     this.timer = setTimeout(() => this.flush(), SAVE_DELAY_MS);
   }
 
-  /** Write now (also on leaving the page, so text typed a moment ago is not lost). */
+  /**
+   * Merge what another tab saved into the records here (one way, see merge), and return
+   * the ids that changed. `stored` is the stored map of items (read now when not given).
+   */
+  absorb(stored = this.savedItems()) {
+    const changed = [];
+    for (const [id, entry] of Object.entries(stored)) {
+      if (this.removed.has(id) || this.forced.has(id)) continue;
+      const mine = this.items[id];
+      const { record } = cleanRecord(entry, mine?.kind ?? null);
+      if (!record) {
+        if (!mine) this.kept[id] = entry;
+        continue;
+      }
+      const merged = merge(mine, record);
+      if (!same(merged, mine)) {
+        this.items[id] = merged;
+        delete this.kept[id];
+        changed.push(id);
+      }
+    }
+    return changed;
+  }
+
+  /** Another tab saved: take in what changed, and show it. */
+  refresh() {
+    if (!this.backend) return;
+    const changed = this.absorb();
+    if (changed.length) this.onupdate(changed);
+  }
+
+  /**
+   * Write now (also on leaving the page, so text typed a moment ago is not lost): what is
+   * stored is read first and merged item by item, so another tab's work is not overwritten.
+   * Returns whether the write succeeded.
+   */
   flush() {
     clearTimeout(this.timer);
     this.timer = null;
-    if (!this.backend || !this.dirty) return;
+    if (!this.backend || !this.dirty) return !this.problem;
     this.dirty = false;
-    const items = { ...this.kept };
+    const stored = this.savedItems();
+    const changed = this.absorb(stored);
+    const items = map(Object.entries(this.kept));
+    for (const [id, entry] of Object.entries(stored)) if (!(id in this.items) && !this.removed.has(id)) items[id] = entry;
     const large = new Set();
-    let saved = null;
     for (const [id, record] of Object.entries(this.items)) {
       if (JSON.stringify(record).length > schema.maxRecordChars) {
         large.add(id);
         // Keep what was saved for it before, unchanged.
-        saved ??= this.savedItems();
-        if (id in saved) items[id] = saved[id];
+        if (id in stored) items[id] = stored[id];
       } else {
         items[id] = record;
       }
@@ -259,44 +395,103 @@ export class Store {
     } else {
       try {
         this.backend.setItem(config.storageKey, text);
+        this.removed.clear();
+        this.forced.clear();
       } catch (error) {
-        problem = "Your latest answers are not saved: the browser's storage is full or no longer available. What was saved before is kept; export your progress to keep the rest.";
+        problem = `Your latest answers are not saved: ${FULL}.`;
       }
     }
     if (!problem && large.size) {
       problem = `Not saved, too large (over ${schema.maxRecordChars.toLocaleString("en")} characters): your answer to ${[...large].join(", ")}. The earlier one is kept.`;
     }
     if (problem || !this.notice) this.problem = problem;
+    if (changed.length) this.onupdate(changed);
     this.onchange();
+    return !problem;
   }
 
-  /** What is in storage now, read back (used to keep an earlier record unchanged). */
+  /** What is in storage now, read back (a prototype-free map of raw entries). */
   savedItems() {
     try {
-      const data = JSON.parse(this.backend.getItem(config.storageKey));
-      return isObject(data) && isObject(data.items) ? data.items : {};
+      return this.parse(this.backend.getItem(config.storageKey))?.items ?? map();
     } catch (error) {
-      return {};
+      return map();
     }
   }
 
-  /** Every record (a copy), to undo a reset. */
+  /** Every record (a copy), to undo a reset or an import. */
   snapshot() {
     return copy(this.items);
   }
 
-  /** Put records back (the undo of a reset). */
-  putBack(records) {
-    Object.assign(this.items, copy(records));
+  /**
+   * Put records back as they were in `records` (a snapshot): the undo of a reset or an
+   * import. Ids of `ids` that the snapshot lacks are removed. Written as they are, unmerged.
+   */
+  putBack(records, ids = Object.keys(records)) {
+    for (const id of ids) {
+      if (id in records) {
+        this.items[id] = copy({ record: records[id] }).record;
+        this.forced.add(id);
+        this.removed.delete(id);
+      } else {
+        delete this.items[id];
+        this.removed.add(id);
+      }
+    }
     this.dirty = true;
-    this.flush();
+    return this.flush();
+  }
+
+  /**
+   * Keep the snapshot an Undo puts back (`what`: "reset" or "import"; `ids`: the items it
+   * covers) under its own storage key for `ms`, so a reload does not lose the offer.
+   * Returns {what, records, ids, until}.
+   */
+  keepUndo(what, records, ids, ms) {
+    const kept = { what, records: map(ids.filter((id) => id in records).map((id) => [id, records[id]])), ids, until: Date.now() + ms };
+    try {
+      this.backend?.setItem(UNDO_KEY, JSON.stringify(kept));
+    } catch (error) {
+      // No room: the offer lasts as long as the page.
+    }
+    return kept;
+  }
+
+  /** The undo kept by keepUndo, while it lasts (null after). */
+  pendingUndo() {
+    let kept = null;
+    try {
+      kept = JSON.parse(this.backend?.getItem(UNDO_KEY) ?? "null");
+    } catch (error) {
+      kept = null;
+    }
+    const fresh = isObject(kept) && Number.isFinite(kept.until) && kept.until > Date.now() && kept.until < Date.now() + 3_600_000;
+    if (!fresh || !Array.isArray(kept.ids) || !isObject(kept.records)) {
+      if (kept !== null) this.dropUndo();
+      return null;
+    }
+    const records = map();
+    for (const [id, entry] of Object.entries(kept.records)) {
+      const { record } = cleanRecord(entry);
+      if (record) records[id] = record;
+    }
+    return { what: kept.what === "import" ? "import" : "reset", records, ids: kept.ids.filter((id) => typeof id === "string"), until: kept.until };
+  }
+
+  dropUndo() {
+    try {
+      this.backend?.removeItem(UNDO_KEY);
+    } catch (error) {
+      // Nothing to drop.
+    }
   }
 
   /** Start saving again after unreadable progress could not be kept aside, by replacing it. */
   recover() {
     if (!this.corrupted) return;
     this.corrupted = false;
-    this.backend = storage();
+    this.backend = storage().store;
     this.problem = "";
   }
 
@@ -314,13 +509,13 @@ export class Store {
   }
 
   /**
-   * Merge an exported file into the progress. `kindOf(id)` is the kind of the item on this
-   * page (or null), and `accept(id, record)` checks a record against
-   * the item on this page (null when the page cannot show it; items on other pages are
-   * checked there). Returns {imported: [ids], problems: ["id: what is wrong"]}; throws when
-   * the file is not an export at all.
+   * Read an exported file without changing anything. `kindOf(id)` is the kind of the item
+   * on this page (or null), and `accept(id, record)` checks a record against the item on
+   * this page ("" when it can show it; items on other pages are checked there). An id the
+   * course does not have (config.items, when the build ships them) is refused. Returns
+   * {records, problems: ["id: what is wrong"]}; throws when the file is not an export.
    */
-  importText(text, kindOf, accept) {
+  readImport(text, kindOf, accept) {
     let data;
     try {
       data = JSON.parse(text);
@@ -330,24 +525,48 @@ export class Store {
     if (!isObject(data) || data.format !== schema.format || !isObject(data.items)) {
       throw new Error("The file is not a Backprop Lab progress export.");
     }
-    const imported = [];
+    const course = config.items || null;
+    const records = map();
     const problems = [];
-    const taken = {};
     for (const [id, entry] of Object.entries(data.items)) {
-      const { record, problem } = cleanRecord(entry, kindOf(id));
-      const refusal = problem || accept(id, record);
-      if (refusal) problems.push(`${id.slice(0, 80)}: ${refusal}`);
-      else {
-        taken[id] = record;
-        imported.push(id);
+      const name = id.length > 80 ? `${id.slice(0, 80)}…` : id;
+      if (id.length > schema.maxIdChars) {
+        problems.push(`${name}: no such question in this course (the id is over ${schema.maxIdChars} characters)`);
+        continue;
       }
+      const kind = kindOf(id) ?? (course && Object.hasOwn(course, id) ? course[id] : null);
+      if (course && !Object.hasOwn(course, id) && !kindOf(id)) {
+        problems.push(`${name}: no such question in this course`);
+        continue;
+      }
+      const { record, problem } = cleanRecord(entry, kind);
+      const refusal = problem || accept(id, record);
+      if (refusal) problems.push(`${name}: ${refusal}`);
+      else records[id] = merge(this.items[id], withoutRecomputed(record));
     }
-    if (imported.length) {
-      this.recover();
-      Object.assign(this.items, taken);
-      this.dirty = true;
-      this.flush();
+    return { records, problems };
+  }
+
+  /**
+   * Store the records read by readImport (already merged one way with the ones here).
+   * Returns the ids that reached storage; the others stay as they were.
+   */
+  applyImport(records) {
+    this.recover();
+    if (!this.backend) return [];
+    const before = this.snapshot();
+    const ids = Object.keys(records);
+    for (const id of ids) {
+      this.items[id] = records[id];
+      this.removed.delete(id);
     }
-    return { imported, problems };
+    this.dirty = true;
+    if (this.flush()) return ids.filter((id) => !this.tooLarge.has(id));
+    // Not written: the page goes on showing what is saved.
+    for (const id of ids) {
+      if (id in before) this.items[id] = before[id];
+      else delete this.items[id];
+    }
+    return [];
   }
 }

@@ -7,7 +7,7 @@
 // counts. The score is computed here, from the records and the items' keys, never stored.
 import { renderMathWhenNear } from "./quiz-math.js";
 import { itemPayload } from "./quiz-payload.js";
-import { Store } from "./quiz-store.js";
+import { Store, cleared, credit } from "./quiz-store.js";
 import config from "./quiz-config.js";
 import { make, onEveryPage } from "./dom.js";
 import * as interview from "./quiz-interview.js";
@@ -35,13 +35,8 @@ let store = null;
 
 const round = (x) => String(Math.round(x * 100) / 100);
 
-/** The credit kept after `hints` hints (progress.py: HINT_COST, MIN_HINT_CREDIT). */
-export function hintCredit(hints) {
-  return Math.max(rules.minHintCredit, 1 - rules.hintCost * hints);
-}
-
 function freshRecord(kind) {
-  return { kind, attempt: 1, response: null, counted: null, hints: 0, seen: false, checked: false, revealed: false, at: "" };
+  return { kind, attempt: 1, response: null, counted: null, hints: 0, checks: 0, seen: false, checked: false, revealed: false, at: "" };
 }
 
 /** Hints one at a time: the static <details> becomes a button that reveals the next hint. */
@@ -96,8 +91,12 @@ function statusText(record, score, selfAssessed) {
   if (record.counted === null) {
     parts.push(`Counts 0 of 1: ${rules.how.seen}, before any answer was checked.`);
   } else {
+    // How it was answered: first try, or after hints and/or further checks, with the credit kept.
+    const ways = [];
+    if (record.hints) ways.push(`${rules.how.hints} (${record.hints})`);
+    if (record.checks > 1 && !selfAssessed) ways.push(rules.how.checks.replace("{n}", record.checks));
     const first = selfAssessed ? "as you rated it" : rules.how.first;
-    const how = record.hints ? `${rules.how.hints} (${record.hints}, credit × ${round(hintCredit(record.hints))})` : first;
+    const how = ways.length ? `${ways.join(" and ")}, credit × ${round(credit(record))}` : first;
     parts.push(`Counts ${round(score)} of 1: ${how}.`);
   }
   if (record.seen && !selfAssessed) {
@@ -129,6 +128,7 @@ function mountItem(section, page) {
   const item = {
     id,
     kind,
+    key,
     record: () => record,
     /** The learner entered something (saved shortly after, and when leaving the page). */
     respond(response) {
@@ -139,11 +139,18 @@ function mountItem(section, page) {
     check(response, { always = false } = {}) {
       record = { ...record, response, checked: true };
       if (!record.seen || always) record.counted = response;
+      // Each check before the key is seen is counted: a re-check after the ✗ marks costs credit.
+      if (!record.seen) record.checks = (record.checks || 0) + 1;
       save();
     },
     /** The key is now on screen ("Show the answer"). */
     reveal() {
       record = { ...record, seen: true, revealed: true };
+      save();
+    },
+    /** The widget corrects its saved record (a trace's numbers, computed by the engine). */
+    amend(change) {
+      record = change(record);
       save();
     },
     /** "Try again", "Start over", new numbers: a new attempt; what counts stays. */
@@ -153,17 +160,19 @@ function mountItem(section, page) {
     },
     score() {
       if (!widget || record.counted === null) return record.seen && !widget?.selfAssessed ? 0 : null;
-      const credit = widget.credit(record.counted);
-      if (credit === null) return 0;
-      return Math.min(1, Math.max(0, credit)) * hintCredit(record.hints);
+      const right = widget.credit(record.counted);
+      if (right === null) return 0;
+      return Math.min(1, Math.max(0, right)) * credit(record);
     },
     showStatus() {
       const score = item.score();
+      let text = score === null ? "" : statusText(record, score, widget.selfAssessed);
       if (page.exam && score !== null) {
-        status.textContent = record.response === null ? "Not answered: counts 0 of 1." : `Counts ${round(score)} of 1.`;
-        return;
+        text = record.response === null ? "Not answered: counts 0 of 1." : `Counts ${round(score)} of 1.`;
       }
-      status.textContent = score === null ? "" : statusText(record, score, widget.selfAssessed);
+      if (score !== null && widget.note) text = [text, widget.note(record)].filter(Boolean).join(" ");
+      // A live region: rewritten only when its words change (a screen reader reads each write).
+      if (status.textContent !== text) status.textContent = text;
     },
     /** An exam's submission: what is on screen now counts, and is marked. */
     submit() {
@@ -238,10 +247,37 @@ function mountToolbar(toolbar, page) {
   confirm.append(question, yes, no);
   reset.after(confirm);
 
+  /**
+   * Offer to undo a reset or an import. Its snapshot is kept under its own storage key
+   * (store.keepUndo), so a reload within the minute offers it again; the words leave with
+   * the button.
+   */
+  const offerUndo = (text, kept, { focus = true } = {}) => {
+    const undo = make("button", { type: "button", class: "md-button qk-undo" }, "Undo");
+    undo.addEventListener("click", () => {
+      store.dropUndo();
+      store.putBack(kept.records, kept.ids);
+      for (const item of page.items) item.load(store.get(item.id) || null);
+      page.refresh();
+      say(kept.what === "import" ? "The import was undone." : "Your answers are back.");
+      reset.focus();
+    });
+    say(`${text} You can undo this for a minute.`, undo);
+    const offer = status.firstChild;
+    if (focus) undo.focus();
+    setTimeout(() => {
+      if (status.firstChild === offer) status.replaceChildren();
+    }, Math.max(0, kept.until - Date.now()));
+  };
+  const pending = store.pendingUndo();
+  if (pending && page.items.some((item) => pending.ids.includes(item.id))) {
+    offerUndo(pending.what === "import" ? "Progress was imported." : "Your answers on this page were cleared.", pending, { focus: false });
+  }
+
   reset.addEventListener("click", () => {
     const count = page.items.filter((item) => store.get(item.id)).length;
     question.textContent = count
-      ? `Clear your answers to the ${count} question${count === 1 ? "" : "s"} on this page (on every page that shows them)?`
+      ? `Clear your answers to the ${count} question${count === 1 ? "" : "s"} on this page (on every page that shows them)? A question whose answer you have seen keeps its score.`
       : "Nothing is saved for this page yet. Clear it anyway?";
     confirm.hidden = false;
     reset.hidden = true;
@@ -253,28 +289,20 @@ function mountToolbar(toolbar, page) {
     reset.focus();
   });
   yes.addEventListener("click", () => {
-    const before = {};
-    for (const item of page.items) if (store.get(item.id)) before[item.id] = store.get(item.id);
+    const ids = page.items.map((item) => item.id);
+    const before = store.snapshot();
     store.recover();
     for (const item of page.items) {
-      store.remove(item.id);
-      item.load(null);
+      // Responses go; what was seen, hints, checks and attempts stay (quiz-store.js cleared).
+      const record = cleared(store.get(item.id));
+      if (record) store.set(item.id, { ...record, at: new Date().toISOString() });
+      item.load(store.get(item.id) || null);
     }
     store.flush();
     page.refresh();
     confirm.hidden = true;
     reset.hidden = false;
-    const undo = make("button", { type: "button", class: "md-button qk-undo" }, "Undo");
-    undo.addEventListener("click", () => {
-      store.putBack(before);
-      for (const item of page.items) item.load(store.get(item.id) || null);
-      page.refresh();
-      say("Your answers are back.");
-      reset.focus();
-    });
-    say("Your answers on this page were cleared. You can undo this for a minute.", undo);
-    undo.focus();
-    setTimeout(() => undo.remove(), UNDO_MS);
+    offerUndo("Your answers on this page were cleared.", store.keepUndo("reset", before, ids, UNDO_MS));
   });
 
   toolbar.querySelector(".qk-export").addEventListener("click", () => {
@@ -293,26 +321,51 @@ function mountToolbar(toolbar, page) {
     const chosen = file.files && file.files[0];
     if (!chosen) return;
     const byId = new Map(page.items.map((item) => [item.id, item]));
+    const plural = (n) => `${n} question${n === 1 ? "" : "s"}`;
+    const problemList = (problems) => {
+      const list = make("ul", { class: "qk-import-problems" });
+      for (const problem of problems) list.append(make("li", {}, problem));
+      return problems.length ? [list] : [];
+    };
+    let read;
     try {
-      const { imported, problems } = store.importText(
+      read = store.readImport(
         await chosen.text(),
         (id) => byId.get(id)?.kind ?? null,
         (id, record) => byId.get(id)?.refusal(record) || "",
       );
-      for (const id of imported) byId.get(id)?.load(store.get(id));
-      page.refresh();
-      const count = imported.length;
-      const list = make("ul", { class: "qk-import-problems" });
-      for (const problem of problems) list.append(make("li", {}, problem));
-      say(
-        `Imported progress for ${count} question${count === 1 ? "" : "s"}.` +
-          (problems.length ? ` Not imported, ${problems.length} unusable:` : ""),
-        ...(problems.length ? [list] : []),
-      );
     } catch (error) {
       say(`Nothing was imported: ${error.message}`);
+      file.value = "";
+      return;
     }
     file.value = "";
+    const { records, problems } = read;
+    const ids = Object.keys(records);
+    const unusable = problems.length ? ` Not importable, ${problems.length} unusable:` : "";
+    if (!ids.length) {
+      say(`Nothing was imported.${unusable}`, ...problemList(problems));
+      return;
+    }
+    // Ask first: an import replaces answers (one way: nothing seen becomes unseen).
+    const go = make("button", { type: "button", class: "md-button qk-import-yes" }, "Import");
+    const stop = make("button", { type: "button", class: "md-button qk-import-no" }, "Cancel");
+    say(`Import progress for ${plural(ids.length)}, replacing the answers saved for them?${unusable}`, ...problemList(problems), go, stop);
+    go.focus();
+    stop.addEventListener("click", () => say("Nothing was imported."));
+    go.addEventListener("click", () => {
+      const before = store.snapshot();
+      const imported = store.applyImport(records);
+      for (const item of page.items) if (imported.includes(item.id)) item.load(store.get(item.id));
+      page.refresh();
+      if (!imported.length) {
+        say(`Nothing was imported: ${store.problem || "it could not be saved."}`);
+        return;
+      }
+      const kept = store.keepUndo("import", before, imported, UNDO_MS);
+      offerUndo(`Imported progress for ${plural(imported.length)}.${unusable}`, kept);
+      status.append(...problemList(problems));
+    });
   });
 }
 
@@ -416,6 +469,11 @@ function initPage() {
     toolbar.classList.toggle("qk-not-saving", Boolean(store.problem));
   };
   store.onchange = page.refresh;
+  // Another tab saved (or a save merged its work in): show those items as now stored.
+  store.onupdate = (keys) => {
+    for (const item of page.items) if (keys.includes(item.key)) item.load(store.get(item.key) || null);
+    page.refresh();
+  };
 
   mountSections(sections, page);
   if (toolbar && !toolbar.dataset.qkReady) {

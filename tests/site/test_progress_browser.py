@@ -160,19 +160,59 @@ def test_choices_matches_and_order_are_saved_before_checking(page, fixture_site)
 
 def test_reset_asks_first_and_can_be_undone(page, fixture_site):
     open_page(page, fixture_site, QUIZ)
-    choose(page, "fx-mcq", "6")
+    arrange(page, ORDER_KEY[:2] + ORDER_KEY[:1:-1])  # two of four in place, key not seen
+    item(page, "fx-order").get_by_role("button", name="Check").click()
     page.get_by_role("button", name="Reset this page").click()
     page.get_by_role("button", name="Keep them").click()
-    assert score(page) == "1"
+    assert score(page) == "0.5"
     page.get_by_role("button", name="Reset this page").click()
     expect(page.locator(".qk-confirm")).to_contain_text("1 question")
     page.get_by_role("button", name="Clear my answers").click()
     assert score(page) == "0"
     page.get_by_role("button", name="Undo").click()
-    assert score(page) == "1"
-    expect(item(page, "fx-mcq").locator(".qk-feedback")).to_contain_text("Correct.")
+    assert score(page) == "0.5"
+    expect(item(page, "fx-order").locator(".qk-feedback")).to_contain_text("2 of 4")
     reload(page)
-    assert score(page) == "1"
+    assert score(page) == "0.5"
+
+
+def test_reset_after_the_answer_was_shown_keeps_it_locked(page, fixture_site):
+    open_page(page, fixture_site, QUIZ)
+    arrange(page, ORDER_KEY[::-1])  # none in place
+    item(page, "fx-order").get_by_role("button", name="Check").click()
+    show_answer(page, "fx-order")
+    assert score(page) == "0"
+    page.get_by_role("button", name="Reset this page").click()
+    page.get_by_role("button", name="Clear my answers").click()
+    arrange(page, ORDER_KEY)
+    item(page, "fx-order").get_by_role("button", name="Check").click()
+    assert score(page) == "0"
+    status = item(page, "fx-order").locator(".qk-status")
+    expect(status).to_contain_text("after the answer was shown")
+    reload(page)
+    assert score(page) == "0"
+
+
+def test_undo_survives_a_reload_and_its_words_leave_with_the_button(page, fixture_site):
+    open_page(page, fixture_site, QUIZ)
+    arrange(page, ORDER_KEY[:2] + ORDER_KEY[:1:-1])
+    item(page, "fx-order").get_by_role("button", name="Check").click()
+    page.get_by_role("button", name="Reset this page").click()
+    page.get_by_role("button", name="Clear my answers").click()
+    reload(page)
+    assert score(page) == "0"
+    page.get_by_role("button", name="Undo").click()
+    assert score(page) == "0.5"
+    # An expired offer: the button and its words are gone together.
+    page.evaluate(f"""() => {{
+        localStorage.setItem("{KEY}:undo", JSON.stringify({{
+            what: "reset", ids: ["fx-order"], records: {{}}, until: Date.now() + 2500}}));
+    }}""")
+    reload(page)
+    expect(page.get_by_role("button", name="Undo")).to_be_visible()
+    expect(page.locator(".qk-toolbar-status")).to_contain_text("undo this")
+    expect(page.get_by_role("button", name="Undo")).to_have_count(0, timeout=5000)
+    expect(page.locator(".qk-toolbar-status")).not_to_contain_text("undo this")
 
 
 def test_storage_full_is_explained_and_what_was_saved_is_kept(page, fixture_site):
@@ -219,6 +259,7 @@ def test_import_cannot_move_the_score_outside_0_to_n_and_reports_unusable_entrie
     path = tmp_path / "progress.json"
     path.write_text(json.dumps(data))
     page.locator(".qk-import-file").set_input_files(str(path))
+    page.get_by_role("button", name="Import", exact=True).click()
     status = page.locator(".qk-toolbar-status")
     expect(status).to_contain_text("Imported progress for 2 questions.")
     problems = status.locator(".qk-import-problems li").all_inner_texts()
@@ -286,3 +327,218 @@ def test_no_control_or_mark_leaves_the_screen_or_its_card(page, fixture_site, wi
     show_answer(page, "fx-trace")
     show_answer(page, "fx-match")
     assert page.evaluate(OUTSIDE) == []
+
+
+# -- review of the progress system -----------------------------------------------------------
+
+
+def test_fixing_the_marked_rows_and_checking_again_costs_credit(page, fixture_site):
+    open_page(page, fixture_site, QUIZ)
+    arrange(page, ORDER_KEY[::-1])
+    order = item(page, "fx-order")
+    order.get_by_role("button", name="Check").click()
+    arrange(page, ORDER_KEY)  # fixed with the help of the ✗ marks
+    order.get_by_role("button", name="Check").click()
+    assert score(page) == "0.75"  # progress.py RECHECK_COST
+    expect(order.locator(".qk-status")).to_contain_text("after 2 checks")
+    expect(order.locator(".qk-status")).not_to_contain_text("first try")
+    expect(page.locator(".qk-rules")).to_contain_text("each check after the first")
+    reload(page)
+    assert score(page) == "0.75"
+
+
+def test_a_second_tab_keeps_the_other_tabs_lock_and_work(page, fixture_site):
+    open_page(page, fixture_site, QUIZ)
+    other = page.context.new_page()
+    open_page(other, fixture_site, QUIZ)
+    # Tab 1 sees the key; tab 2, which loaded before, types a note and checks the right order.
+    arrange(page, ORDER_KEY[::-1])
+    item(page, "fx-order").get_by_role("button", name="Check").click()
+    show_answer(page, "fx-order")
+    page.wait_for_timeout(400)
+    item(other, "fx-short").get_by_label("Your answer").fill("TAB-TWO-NOTE")
+    other.wait_for_timeout(400)
+    # The storage event brought the lock to tab 2 already.
+    expect(item(other, "fx-order").locator(".qk-status")).to_contain_text("answer has been shown")
+    # Even if it had not, its save merges: written behind its back, the lock comes back.
+    other.evaluate("""() => window.dispatchEvent(new Event('pagehide'))""")
+    arrange(other, ORDER_KEY)
+    force_check(other, "fx-order")
+    other.wait_for_timeout(400)
+    record = stored(page)["items"]["fx-order"]
+    assert record["seen"] is True and record["counted"]["order"] != [
+        item(page, "fx-order").locator(".qk-step").nth(0).get_attribute("data-qk-step")
+    ]
+    reload(page)
+    assert score(page) == "0"
+    expect(item(page, "fx-short").get_by_label("Your answer")).to_have_value("TAB-TWO-NOTE")
+
+
+def test_a_write_from_another_tab_is_merged_not_overwritten(page, fixture_site):
+    open_page(page, fixture_site, QUIZ)
+    arrange(page, ORDER_KEY[::-1])
+    item(page, "fx-order").get_by_role("button", name="Check").click()
+    page.wait_for_timeout(400)
+    # Another tab (simulated without its storage event) marks the key seen, later.
+    page.evaluate(
+        f"""() => {{
+            const data = JSON.parse(localStorage.getItem("{KEY}"));
+            const r = data.items["fx-order"];
+            const at = "2999-01-01T00:00:00Z";
+            data.items["fx-order"] = {{...r, seen: true, revealed: true, at}};
+            data.items["fx-elsewhere"] = {{kind: "mcq", response: {{choice: "1"}}, at: "2999"}};
+            localStorage.setItem("{KEY}", JSON.stringify(data));
+        }}"""
+    )
+    item(page, "fx-short").get_by_label("Your answer").fill("typed here")
+    page.wait_for_timeout(400)
+    items = stored(page)["items"]
+    assert items["fx-order"]["seen"] is True and "fx-elsewhere" in items
+    assert items["fx-short"]["response"]["notes"] == "typed here"
+
+
+def test_storage_full_at_load_still_shows_and_exports_what_was_saved(page, fixture_site, tmp_path):
+    open_page(page, fixture_site, QUIZ)
+    choose(page, "fx-mcq", "6")
+    page.wait_for_timeout(400)
+    page.add_init_script(
+        """const realSet = Storage.prototype.setItem;
+        Storage.prototype.setItem = function () {
+            throw new DOMException("full", "QuotaExceededError");
+        };"""
+    )
+    reload(page)
+    assert score(page) == "1"
+    expect(page.locator(".qk-storage")).to_contain_text("storage is full")
+    expect(page.locator(".qk-storage")).not_to_contain_text("does not let the page")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export progress").click()
+    path = tmp_path / "progress.json"
+    download.value.save_as(path)
+    assert "fx-mcq" in json.loads(path.read_text())["items"]
+
+
+def import_file(page: Page, tmp_path, items: dict, confirm: bool = True) -> None:
+    path = tmp_path / "import.json"
+    path.write_text(json.dumps({"format": "backprop-lab-progress", "version": 1, "items": items}))
+    page.locator(".qk-import-file").set_input_files(str(path))
+    if confirm:
+        page.get_by_role("button", name="Import", exact=True).click()
+
+
+def test_import_asks_first_cannot_unlock_and_can_be_undone(page, fixture_site, tmp_path):
+    open_page(page, fixture_site, QUIZ)
+    arrange(page, ORDER_KEY[::-1])
+    item(page, "fx-order").get_by_role("button", name="Check").click()
+    show_answer(page, "fx-order")
+    assert score(page) == "0"
+    key = item(page, "fx-order").evaluate(
+        "s => [...s.querySelectorAll('.qk-step')].map((li) => Number(li.dataset.qkStep))"
+    )
+    unlock = {
+        "kind": "ordering",
+        "attempt": 1,
+        "response": {"order": key},
+        "counted": {"order": key},
+        "checks": 1,
+        "seen": False,
+        "at": "2999-01-01T00:00:00Z",
+    }
+    import_file(page, tmp_path, {"fx-order": unlock}, confirm=False)
+    expect(page.locator(".qk-toolbar-status")).to_contain_text("Import progress for 1 question")
+    page.get_by_role("button", name="Cancel").click()
+    page.wait_for_timeout(400)
+    before = stored(page)["items"]["fx-order"]
+    assert before["seen"] is True
+    import_file(page, tmp_path, {"fx-order": unlock})
+    expect(page.locator(".qk-toolbar-status")).to_contain_text("Imported progress for 1 question")
+    assert score(page) == "0"  # the lock stays: seen never becomes unseen
+    page.get_by_role("button", name="Undo").click()
+    expect(page.locator(".qk-toolbar-status")).to_contain_text("The import was undone")
+    page.wait_for_timeout(400)
+    assert stored(page)["items"]["fx-order"] == before
+
+
+def test_imported_trace_numbers_are_not_trusted(page, fixture_site, tmp_path):
+    open_page(page, fixture_site, QUIZ)
+    # Right answers to made-up numbers for x = 3 (the engine gives q = 7, f = 28, df/dx = 4).
+    fake = {"values": {"q": "1", "f": "1", "dfdx": "1"}, "params": {"x": 3, "y": 3, "z": 4},
+            "numbers": {"q": 1, "f": 1, "f.added": 5, "dfdx": 1}, "seed": 7}  # fmt: skip
+    record = {"kind": "numeric_trace", "response": fake, "counted": fake, "checks": 1}
+    outside = {**fake, "params": {"x": 2.5, "y": 3, "z": 4}}
+    import_file(
+        page,
+        tmp_path,
+        {"fx-trace": record},
+    )
+    assert score(page) == "0"
+    trace = item(page, "fx-trace")
+    expect(trace.locator(".qk-status")).to_contain_text("not been computed by the engine")
+    # Once the engine computes x = 3 here, the values are checked against its numbers.
+    page.evaluate(
+        """() => document.getElementById("qk-fx-trace").dispatchEvent(new CustomEvent(
+            "quizkit:values", {detail: {params: {x: 3}, values: {q: 6, f: 24, "f.added": 10,
+            dfdx: 4}}}))"""
+    )
+    assert score(page) == "0"
+    page.wait_for_timeout(400)
+    assert stored(page)["items"]["fx-trace"]["counted"]["numbers"]["q"] == 6
+    bad = {"kind": "numeric_trace", "response": outside, "counted": outside}
+    import_file(page, tmp_path, {"fx-trace": bad}, confirm=False)
+    problems = page.locator(".qk-import-problems li").all_inner_texts()
+    assert len(problems) == 1 and problems[0].startswith("fx-trace: ")
+    assert "ranges and steps" in problems[0]
+
+
+def test_import_refuses_ids_the_course_does_not_have(page, fixture_site, tmp_path):
+    def with_items(route):
+        body = route.fetch().text()
+        ids = {"fx-mcq": "mcq", "fx-tf": "true_false", "fx-order": "ordering", "fx-other": "mcq"}
+        route.fulfill(body=body.replace('"items": null', f'"items": {json.dumps(ids)}'),
+                      content_type="text/javascript")  # fmt: skip
+
+    page.route("**/quiz-config.js", with_items)
+    open_page(page, fixture_site, QUIZ)
+    entry = {"kind": "mcq", "response": {"choice": "0"}}
+    import_file(
+        page,
+        tmp_path,
+        {"nope": entry, "__proto__": entry, "x" * 300: entry, "fx-other": entry},
+    )
+    status = page.locator(".qk-toolbar-status")
+    expect(status).to_contain_text("Imported progress for 1 question")
+    problems = status.locator(".qk-import-problems li").all_inner_texts()
+    assert len(problems) == 3 and all("no such question in this course" in p for p in problems)
+    assert set(stored(page)["items"]) == {"fx-other"}
+
+
+def test_new_numbers_keep_the_earlier_values_one_click_away(page, fixture_site):
+    open_page(page, fixture_site, QUIZ)
+    trace = item(page, "fx-trace")
+    trace.locator('[data-qk-quantity="q"] input').fill("5")
+    trace.get_by_role("button", name="Check").click()
+    page.evaluate(NEW_NUMBERS)
+    expect(trace.locator('[data-qk-quantity="q"] input')).to_have_value("")
+    trace.get_by_role("button", name="Back to the earlier numbers").click()
+    expect(trace.locator('[data-qk-param="x"] .qk-param-value')).to_have_text("2")
+    expect(trace.locator('[data-qk-quantity="q"] input')).to_have_value("5")
+
+
+def test_typing_rewrites_no_status_region(page, fixture_site):
+    open_page(page, fixture_site, QUIZ)
+    choose(page, "fx-mcq", "6")
+    arrange(page, ORDER_KEY[::-1])
+    item(page, "fx-order").get_by_role("button", name="Check").click()
+    page.evaluate(
+        """() => {
+            window.__writes = 0;
+            const count = () => { window.__writes += 1; };
+            for (const region of document.querySelectorAll(".qk-status")) {
+                new MutationObserver(count).observe(region, {childList: true,
+                    characterData: true, subtree: true});
+            }
+        }"""
+    )
+    item(page, "fx-short").get_by_label("Your answer").press_sequentially("abc")
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.__writes") == 0

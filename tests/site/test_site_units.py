@@ -504,6 +504,10 @@ def test_client_config_module_is_the_exported_json():
     body = module.split("export default ", 1)[1].rstrip().rstrip(";")
     config = json.loads(body)
     assert config == client.client_config()
+    assert config["items"] is None  # the course's ids come from the plugin's banks
+    with_items = client.client_config_module({"b-2": "mcq", "a-1": "ordering"})
+    shipped = json.loads(with_items.split("export default ", 1)[1].rstrip().rstrip(";"))
+    assert shipped["items"] == {"a-1": "ordering", "b-2": "mcq"}
     assert config["defaultTolerance"] == {"rel": 1e-3, "abs": 1e-6}
     assert config["storageKey"].endswith(":v1") and config["storageVersion"] == 1
     assert config["kinds"] == list(__import__("quizkit.bank.model").bank.model.KINDS)
@@ -543,7 +547,8 @@ def test_the_scoring_rule_in_the_page_states_the_numbers_the_browser_uses():
 
     rule = progress.scoring_rule()
     assert f"{round(progress.HINT_COST * 100)}% off" in rule
-    assert f"below {round(progress.MIN_HINT_CREDIT * 100)}%" in rule
+    assert f"{round(progress.RECHECK_COST * 100)}% off" in rule
+    assert f"below {round(progress.MIN_CREDIT * 100)}%" in rule
     html = Renderer().toolbar()
     assert str(escape(rule)) in html and "How the score is counted" in html
     assert f"{progress.MAX_NOTE_CHARS:,} characters" in html
