@@ -24,7 +24,11 @@ NOTEBOOK_ALT = re.compile(r'\salt="(?P<alt>[^"]*)"')
 NBCONVERT_PLACEHOLDER = "No description has been provided for this image"
 NOTEBOOK_CODE = re.compile(r'<div class="highlight-ipynb[^"]*"')
 # In the code that drew a plot: the titles it gave the figure and its axes, in code order.
-PLOT_TITLE = re.compile(r"""\b(?:set_title|suptitle|title)\(\s*(?P<q>["'])(?P<text>.*?)(?P=q)""")
+# An f-string's replacement fields ({lr}) are read as "…": their values are not known here.
+PLOT_TITLE = re.compile(
+    r"""\b(?:set_title|suptitle|title)\(\s*(?P<f>[fF]?)(?P<q>["'])(?P<text>.*?)(?P=q)"""
+)
+FSTRING_FIELD = re.compile(r"\{[^{}]*\}")
 HEADING = re.compile(r"<h[1-6]\b[^>]*>(?P<text>.*?)</h[1-6]>", re.S)
 TAG = re.compile(r"<[^>]+>")
 NOTEBOOK_MATHJAX = re.compile(
@@ -96,9 +100,14 @@ def plot_alt(before: str) -> str:
     """
     cells = list(NOTEBOOK_CODE.finditer(before))
     code = _text(before[cells[-1].start() :]) if cells else ""
-    titles = [m.group("text") for m in PLOT_TITLE.finditer(code)]
+    titles = [
+        FSTRING_FIELD.sub("\u2026", m.group("text")) if m.group("f") else m.group("text")
+        for m in PLOT_TITLE.finditer(code)
+    ]
     if titles:
-        return "Plot: " + "; ".join(titles)
+        # Each title once: a cell's source can reach the page twice (the highlighted input
+        # and a copy of it), and a title repeated says nothing new.
+        return "Plot: " + "; ".join(dict.fromkeys(titles))
     headings = list(HEADING.finditer(before))
     section = f" in the section \u201c{_text(headings[-1].group('text'))}\u201d" if headings else ""
     return f"Plot drawn by the code cell above{section}"

@@ -434,6 +434,15 @@ def test_notebook_plots_are_described_by_their_titles():
     assert alts(PLOT_CELL + '<img alt="Two curves" src="p.png">') == ["Two curves"]
 
 
+def test_plot_alt_names_each_title_once_and_reads_f_strings():
+    cell = (
+        '<div class="highlight-ipynb hl-python"><pre>ax.set_title(f"Loss at lr={lr:.2f}")\n'
+        'ax2.set_title("Loss")</pre></div>'
+    )
+    twice = cell + cell.replace("highlight-ipynb", "copy")  # the source again
+    assert pages.plot_alt(twice) == "Plot: Loss at lr=\u2026; Loss"
+
+
 def test_every_notebook_plot_of_the_course_has_a_title_for_its_alt_text():
     """The course's plots get their alt text from their titles: each drawing cell sets one."""
     root = Path(__file__).resolve().parents[2] / "lessons_src"
