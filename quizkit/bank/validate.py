@@ -67,7 +67,7 @@ def check_bank(loaded: LoadedBank, reserved: frozenset[str] = frozenset()) -> li
     `reserved` holds the names the evidence namespace defines (np, Tensor, ...); a
     numeric_trace parameter must not hide one of them.
     """
-    problems = list(_unsafe_html(loaded))
+    problems = list(_unsafe_html(loaded)) + list(_control_characters(loaded))
     for index, item in loaded.items:
         at = ("items", index)
         problems += [loaded.problem(at + loc, msg) for loc, msg in item_problems(item, reserved)]
@@ -311,6 +311,25 @@ def _tolerance(tolerance: Tolerance, at: Loc) -> Iterator[tuple[Loc, str]]:
         yield at + ("rel",), f"rel {rel:g} is too loose (at most {MAX_REL_TOL:g})"
     elif abs_ > MAX_ABS_TOL:
         yield at + ("abs",), f"abs {abs_:g} is too loose (at most {MAX_ABS_TOL:g})"
+
+
+# Control characters (other than tab and line breaks) never belong in learner-facing text;
+# they almost always come from a backslash escape in a double-quoted YAML string: "\approx"
+# is a bell character followed by "pprox".
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _control_characters(loaded: LoadedBank) -> Iterator[Problem]:
+    for loc, text in _strings(loaded.raw, ()):
+        for match in _CONTROL.finditer(text):
+            lineno = text.count("\n", 0, match.start()) + 1
+            line = loaded.locator.text_line(loc, lineno)
+            message = (
+                f"holds the control character U+{ord(match.group()):04X}, which a backslash"
+                " escape in a double-quoted YAML string makes (\"\\approx\" starts with \\a):"
+                " use single quotes or a block scalar for text with backslashes"
+            )
+            yield loaded.problem(loc, message, line=line)
 
 
 def _unsafe_html(loaded: LoadedBank) -> Iterator[Problem]:
