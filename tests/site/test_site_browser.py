@@ -164,7 +164,9 @@ def test_matching_partial_credit_then_retry(page, fixture_site):
     match.get_by_role("button", name="Check").click()
     expect(match.locator(".qk-feedback")).to_contain_text("All 3 matched correctly")
     expect(match.locator(".qk-explanation")).to_contain_text("MATCH-EXPLANATION")
-    assert score(page) == "1"
+    # Right at the second check: each check after the first costs 25% (progress.RECHECK_COST).
+    expect(match.locator(".qk-status")).to_contain_text("after 2 checks")
+    assert score(page) == "0.75"
 
 
 def test_matching_show_answer(page, fixture_site):
@@ -192,7 +194,8 @@ def test_ordering_partial_credit_then_retry(page, fixture_site):
     order.get_by_role("button", name="Check").click()
     expect(order.locator(".qk-feedback")).to_contain_text("All 4 steps are in the right place")
     expect(order.locator(".qk-explanation")).to_contain_text("ORDER-EXPLANATION")
-    assert score(page) == "1"
+    expect(order.locator(".qk-status")).to_contain_text("after 2 checks")
+    assert score(page) == "0.75"
 
 
 def test_numeric_trace_reading_mistakes_tolerance_and_success(page, fixture_site):
@@ -217,7 +220,8 @@ def test_numeric_trace_reading_mistakes_tolerance_and_success(page, fixture_site
     trace.get_by_role("button", name="Check").click()
     expect(trace.locator(".qk-feedback")).to_contain_text("All 3 values are correct")
     expect(trace.locator(".qk-explanation")).to_contain_text("TRACE-EXPLANATION")
-    assert score(page) == "1"
+    expect(trace.locator(".qk-status")).to_contain_text("after 2 checks")
+    assert score(page) == "0.75"
 
 
 def test_number_parsing_in_the_browser_follows_the_exported_rules(page, fixture_site):
@@ -377,15 +381,18 @@ def reset_page(page: Page) -> None:
     page.get_by_role("button", name="Clear my answers").click()
 
 
-def test_reset_clears_the_page(page, fixture_site):
+def test_reset_clears_the_answers_but_not_a_locked_score(page, fixture_site):
     open_page(page, fixture_site, QUIZ)
-    choose(page, "fx-mcq", "6")
+    choose(page, "fx-mcq", "6")  # its explanation names the key: the score is locked at 1
+    arrange(page, ["Compute the loss", "Forward pass", "Backward pass", "Update the weights"])
+    item(page, "fx-order").get_by_role("button", name="Check").click()  # 2 of 4: 0.5, open
+    assert score(page) == "1.5"
     reset_page(page)
-    assert score(page) == "0"
+    assert score(page) == "1"
     expect(item(page, "fx-mcq").get_by_label("6", exact=True)).not_to_be_checked()
     page.reload()
     page.wait_for_selector(".qk-toolbar.qk-ready")
-    assert score(page) == "0"
+    assert score(page) == "1"
 
 
 def test_export_then_import_restores_progress(page, fixture_site, tmp_path):
@@ -402,10 +409,13 @@ def test_export_then_import_restores_progress(page, fixture_site, tmp_path):
     assert data["items"]["fx-mcq"]["counted"]["choice"] is not None
     assert "score" not in data["items"]["fx-mcq"]
 
-    reset_page(page)
+    page.evaluate("localStorage.clear()")  # as in another browser
+    page.reload()
+    page.wait_for_selector(".qk-toolbar.qk-ready")
     assert score(page) == "0"
     page.locator(".qk-import-file").set_input_files(str(path))
-    expect(page.locator(".qk-toolbar-status")).to_have_text("Imported progress for 2 questions.")
+    page.get_by_role("button", name="Import", exact=True).click()  # it asks first
+    expect(page.locator(".qk-toolbar-status")).to_contain_text("Imported progress for 2 questions")
     assert score(page) == "1"
     expect(item(page, "fx-tf").locator(".qk-feedback")).to_contain_text("Not quite.")
     page.reload()
