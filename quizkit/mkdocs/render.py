@@ -114,6 +114,99 @@ def readable_amount(value: float) -> str:
     return format_number(value)
 
 
+# TeX that plain text can show: a drop-down's options cannot hold typeset math, so a
+# definition with $...$ is shown there with these Unicode stand-ins.
+_TEX_SYMBOLS = {
+    r"\partial": "∂",
+    r"\approx": " ≈ ",
+    r"\cdot": " · ",
+    r"\times": " × ",
+    r"\odot": " ⊙ ",
+    r"\sigma": "σ",
+    r"\delta": "δ",
+    r"\Delta": "Δ",
+    r"\varepsilon": "ε",
+    r"\epsilon": "ε",
+    r"\theta": "θ",
+    r"\lambda": "λ",
+    r"\alpha": "α",
+    r"\eta": "η",
+    r"\mu": "μ",
+    r"\nabla": "∇",
+    r"\sum": "Σ",
+    r"\infty": "∞",
+    r"\le": " ≤ ",
+    r"\ge": " ≥ ",
+    r"\leq": " ≤ ",
+    r"\geq": " ≥ ",
+    r"\ne": " ≠ ",
+    r"\neq": " ≠ ",
+    r"\to": " → ",
+    r"\in": " ∈ ",
+    r"\pm": " ± ",
+    r"\lVert": "‖",
+    r"\rVert": "‖",
+    r"\|": "‖",
+    r"\top": "ᵀ",
+    r"\ldots": "…",
+    r"\dots": "…",
+    r"\sqrt": "√",
+    r"\tanh": "tanh",
+    r"\log": "log",
+    r"\exp": "exp",
+    r"\max": "max",
+    r"\min": "min",
+    r"\tilde": "",
+    r"\hat": "",
+    r"\bar": "",
+    r"\mathbf": "",
+    r"\mathrm": "",
+    r"\mathsf": "",
+    r"\text": "",
+    r"\mathit": "",
+    r"\operatorname": "",
+    r"\,": " ",
+    r"\;": " ",
+    r"\quad": " ",
+}
+_SUPERSCRIPTS = str.maketrans("0123456789+-−()nTk", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁽⁾ⁿᵀᵏ")
+_SUBSCRIPTS = str.maketrans("0123456789+-()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
+# A command eats the one space that ends it, as TeX does ("\partial v" is ∂v).
+_TEX_COMMAND = re.compile(r"(\\[A-Za-z]+|\\[,;|]) ?")
+_FRACTION = re.compile(r"\\frac\{([^{}]*)\}\{([^{}]*)\}")
+_SCRIPT = re.compile(r"([_^])(\{[^{}]*\}|[^{}\s])")
+_INLINE_MATH = re.compile(r"\$([^$]+)\$")
+
+
+def _plain_math(tex: str) -> str:
+    def over(part: str) -> str:
+        return part if len(part) == 1 else f"({part})"
+
+    tex = _FRACTION.sub(lambda m: f"{over(m.group(1))}/{over(m.group(2))}", tex)
+    tex = tex.replace(r"^{\mathsf T}", "ᵀ").replace(r"^\top", "ᵀ").replace("'", "′")
+    tex = _TEX_COMMAND.sub(lambda m: _TEX_SYMBOLS.get(m.group(1), m.group(1)[1:]), tex)
+    tex = re.sub(r"\{\{([^{}]*)\}\}", r"{\1}", tex)  # x_{\text{in}} has lost its \text
+
+    def script(match: re.Match) -> str:
+        body = match.group(2).strip("{}")
+        table = _SUPERSCRIPTS if match.group(1) == "^" else _SUBSCRIPTS
+        converted = body.translate(table)
+        if all(ord(c) > 127 or c == " " for c in converted):
+            return converted
+        return ("^" if match.group(1) == "^" else "_") + body  # no Unicode form: keep ^ or _
+
+    tex = _SCRIPT.sub(script, tex)
+    return re.sub(r" +", " ", tex.replace("{", "").replace("}", "")).strip()
+
+
+def plain_text(markdown: str) -> str:
+    """`markdown` as plain text for places that cannot show HTML (a drop-down's options):
+    inline math becomes Unicode (∂L/∂u, 10⁻¹⁴, σ′), emphasis and code marks are dropped."""
+    text = _INLINE_MATH.sub(lambda m: _plain_math(m.group(1)), markdown)
+    text = re.sub(r"(\*\*|__|\*|`)", "", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
 def tolerance_text(tolerance: Tolerance) -> str:
     """The acceptance rule of a numeric answer in words, for the learner."""
     rel = f"{tolerance.rel * 100:g}%"
@@ -150,6 +243,7 @@ class Renderer:
         self.env.filters["mdi"] = self.md.inline
         self.env.filters["number"] = format_number
         self.env.filters["label"] = lambda topic: topic.replace("-", " ")
+        self.env.filters["plain"] = plain_text
         self.env.globals["tolerance_text"] = tolerance_text
         self.env.globals["number_help"] = NUMBER_HELP
         self.env.globals["same_tolerance"] = lambda item: (

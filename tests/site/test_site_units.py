@@ -561,3 +561,24 @@ def test_the_scoring_rule_in_the_page_states_the_numbers_the_browser_uses():
     html = Renderer().toolbar()
     assert str(escape(rule)) in html and "How the score is counted" in html
     assert f"{progress.MAX_NOTE_CHARS:,} characters" in html
+
+
+@pytest.mark.parametrize(
+    ("markdown", "plain"),
+    [
+        (r"$\partial v/\partial u$: from this step alone", "∂v/∂u: from this step alone"),
+        (r"about $9.5 \times 10^{-7}$", "about 9.5 × 10⁻⁷"),
+        (
+            r"grows like $\sqrt{L}$; about $L^2/2$ evaluations",
+            "grows like √L; about L²/2 evaluations",
+        ),
+        (r"the factor $s^T$, then $\tanh'$", "the factor sᵀ, then tanh′"),
+        (r"$\frac{1}{n}$ and $\frac{a+b}{2}$", "1/n and (a+b)/2"),
+        (r"$z_{k}$, $W_1$ and $x_{\text{in}}$", "zₖ, W₁ and xᵢₙ"),
+        (r"**bold**, `code`", "bold, code"),
+    ],
+)
+def test_plain_text_shows_math_where_html_cannot_go(markdown, plain):
+    from quizkit.mkdocs.render import plain_text
+
+    assert plain_text(markdown) == plain
