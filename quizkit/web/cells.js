@@ -9,6 +9,43 @@ const OUTPUT_SHOWN = 200_000; // characters kept on screen per run
 const INDENT = "    ";
 const WAITING = "Waiting for the code that is running before it to finish…";
 let cellCount = 0;
+// Edited code survives a reload: kept in localStorage per page and per original code (an
+// edit of code the lesson has since changed no longer applies, and is dropped).
+const EDITS_KEY = "backprop-lab:cell-edits:v1";
+const MAX_EDIT = 20_000; // characters kept per cell
+const MAX_EDITS = 200; // cells remembered across the course; the oldest go first
+const UNDO_MS = 60_000;
+
+/** FNV-1a: a short, stable name for a cell's original code. */
+function hash(text) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i += 1) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(36);
+}
+
+function readEdits() {
+  try {
+    const data = JSON.parse(window.localStorage.getItem(EDITS_KEY) || "{}");
+    return data && typeof data === "object" && !Array.isArray(data) ? data : {};
+  } catch (error) {
+    return {}; // unreadable or no storage: nothing to restore
+  }
+}
+
+/** Keep (or with `code` null, forget) a cell's edit; false when storage refused it. */
+function writeEdit(key, code) {
+  const edits = readEdits();
+  delete edits[key];
+  if (code !== null) edits[key] = { code: code.slice(0, MAX_EDIT), at: Date.now() };
+  const keys = Object.keys(edits).sort((a, b) => edits[a].at - edits[b].at);
+  for (const old of keys.slice(0, Math.max(0, keys.length - MAX_EDITS))) delete edits[old];
+  try {
+    window.localStorage.setItem(EDITS_KEY, JSON.stringify(edits));
+    return true;
+  } catch (error) {
+    return false;
+  }
+}
 
 function decode(base64) {
   const bytes = Uint8Array.from(atob(base64 || ""), (c) => c.charCodeAt(0));
@@ -104,7 +141,9 @@ function mountCell(root, getRuntime) {
     "aria-label": "Python code (editable)",
     "aria-describedby": `${base}-keys`,
   });
-  textarea.value = original;
+  const editKey = `${window.location.pathname}#${hash(original)}`;
+  const saved = readEdits()[editKey];
+  textarea.value = saved && typeof saved.code === "string" ? saved.code : original;
   fitRows(textarea);
   const keys = make(
     "p",
@@ -122,8 +161,9 @@ function mountCell(root, getRuntime) {
     "aria-label": "Output",
     hidden: "",
   });
+  const undo = make("button", { type: "button", class: "md-button qk-cell-undo", hidden: "" }, "Undo reset");
   const toolbar = make("div", { class: "qk-cell-toolbar" });
-  toolbar.append(run, stop, reset, status);
+  toolbar.append(run, stop, reset, undo, status);
 
   const staticBlock = [...root.children];
   for (const child of staticBlock) child.hidden = true;
@@ -146,6 +186,17 @@ function mountCell(root, getRuntime) {
   function say(text) {
     status.textContent = text;
   }
+  if (textarea.value !== original) say("Your edited code is back. Reset brings back the original.");
+
+  let saveTimer = null;
+  textarea.addEventListener("input", () => {
+    clearTimeout(saveTimer);
+    saveTimer = setTimeout(() => {
+      const kept = writeEdit(editKey, textarea.value === original ? null : textarea.value);
+      if (!kept) say("Your edits are not saved: this browser's storage is full or disabled.");
+      else if (textarea.value.length > MAX_EDIT) say(`Only the first ${MAX_EDIT} characters are saved.`);
+    }, 300);
+  });
 
   async function start() {
     if (pending) return;
@@ -210,10 +261,31 @@ function mountCell(root, getRuntime) {
   stop.addEventListener("click", () => {
     if (pending) pending.controller.abort();
   });
+  let undoTimer = null;
   reset.addEventListener("click", () => {
+    const edited = textarea.value;
+    if (edited === original) {
+      say("The code is already the original.");
+      return;
+    }
     textarea.value = original;
     fitRows(textarea);
-    say("The code is back to the original.");
+    writeEdit(editKey, null);
+    // Reset is one click from losing work: it can be undone for a minute.
+    undo.hidden = false;
+    undo.onclick = () => {
+      textarea.value = edited;
+      fitRows(textarea);
+      writeEdit(editKey, edited);
+      undo.hidden = true;
+      say("Your edited code is back.");
+      textarea.focus();
+    };
+    clearTimeout(undoTimer);
+    undoTimer = setTimeout(() => {
+      undo.hidden = true;
+    }, UNDO_MS);
+    say("The code is back to the original. Undo reset brings your edits back.");
   });
   return root;
 }

@@ -186,6 +186,25 @@ def test_editor_indents_with_tab_and_lets_keyboard_users_out(page, served_site):
     assert editor.input_value().startswith('print("hello from Python")')
 
 
+def test_edited_code_survives_a_reload_and_reset_can_be_undone(page, served_site):
+    open_site(page, served_site)
+    editor = cell(page, "expression").locator("textarea")
+    editor.fill("6 * 9  # my change")
+    page.wait_for_timeout(600)  # saved after a short pause in typing
+    page.reload()
+    page.wait_for_selector(".qk-cell-live")
+    target = cell(page, "expression")
+    expect(target.locator("textarea")).to_have_value("6 * 9  # my change")
+    expect(target.locator(".qk-cell-status")).to_contain_text("Your edited code is back")
+    target.get_by_role("button", name="Reset").click()
+    expect(target.locator("textarea")).to_have_value("6 * 7\n")
+    target.get_by_role("button", name="Undo reset").click()
+    expect(target.locator("textarea")).to_have_value("6 * 9  # my change")
+    expect(target.get_by_role("button", name="Undo reset")).to_be_hidden()
+    # Another cell on the page kept its own code.
+    expect(cell(page, "hello").locator("textarea")).to_have_value(re.compile(r"^print\("))
+
+
 def test_engine_runs_in_a_cell_and_through_the_runtime_api(page, served_site):
     served_site.require_numpy()
     open_site(page, served_site)
