@@ -146,24 +146,39 @@ def rules_text() -> list[str]:
         f"Questions come from these kinds: {kinds}, with at most "
         f"{_plural(MAX_PER_KIND['numeric_trace'], 'trace exercise')} per draw. Short answers "
         "and interview questions, which you rate yourself, stay on the lesson pages.",
-        "Nothing is marked while you answer: no Check, no hints. Submit the quiz (or let "
-        "the timer, if you start one, run out) and an answer sheet shows every question with "
-        "your answer, the key, the explanation and the lesson to revisit. Trace exercises "
-        "keep their printed numbers here (New numbers is on the lesson pages).",
+        "Nothing is marked while you answer: no Check, no hints. Submit the quiz with the "
+        "button after the last question (or let the timer, if you start one, run out) and an "
+        "answer sheet shows every question with your answer, the key, the explanation and "
+        "the lesson to revisit. An ordering question left as shown is marked as it stands. "
+        "Once submitted, the marks stay as they are. Trace exercises keep their printed "
+        "numbers here (New numbers is on the lesson pages).",
+        "This is a self-test: the page has the answers in it, so it cannot stop you from "
+        "looking them up. It tells you what you can do unaided only if you answer before "
+        "looking. A question whose answer was shown before you submitted counts 0.",
         "Your answers here are kept apart from your lesson progress: answering here changes "
         "no score on a lesson page, and what you answered there does not appear here. They "
         "are saved in this browser as you go, with the quiz's seed: New questions starts "
         f"another quiz and keeps this one, and the last {KEEP_QUIZZES} quizzes you opened "
-        "keep their answers (open a quiz's address again to see them).",
+        "keep their answers (open a quiz's address again to see them). They are not part "
+        "of the progress you export on a lesson page, and an import does not bring any in.",
     ]
 
 
-def page_html(pool_url: str) -> Markup:
-    """The page's shell: header and controls that quiz-course.js fills, and the rules."""
+def page_html(pool_url: str, lesson_quizzes: list[tuple[str, str]] = ()) -> Markup:
+    """The page's shell: header and controls that quiz-course.js fills, and the rules.
+
+    `lesson_quizzes` are (lesson title, URL of its quiz page relative to this page): where a
+    reader without JavaScript finds the questions.
+    """
     rules = "".join(f"<li>{Markup.escape(text)}</li>" for text in rules_text())
+    links = "".join(
+        f'<li><a href="{Markup.escape(url)}">{Markup.escape(title)}</a></li>'
+        for title, url in lesson_quizzes
+    )
     return Markup(
         f'<div class="qk-course" data-qk-pool="{Markup.escape(pool_url)}">'
-        '<div class="qk-header qk-course-header" aria-live="polite"></div>'
+        # Not a live region: the header is written once, and its topic tags are long.
+        '<div class="qk-header qk-course-header"></div>'
         '<details class="qk-rules qk-course-rules"><summary>How this quiz works</summary>'
         f"<ul>{rules}</ul></details>"
         '<div class="qk-course-controls" role="group" aria-label="Course quiz"></div>'
@@ -171,10 +186,12 @@ def page_html(pool_url: str) -> Markup:
         '<div class="qk-course-end"></div>'
         '<noscript><p class="qk-noscript">The course quiz draws its questions with '
         "JavaScript, which is off. Every question is on its lesson's quiz page, with its "
-        "answer.</p></noscript>"
+        f"answer:</p><ul>{links}</ul></noscript>"
         "</div>"
     )
 
 
 def page_markdown() -> str:
-    return f"# {TITLE}\n"
+    # The title in front matter names the browser tab as the heading does (the nav keeps
+    # its own short label).
+    return f"---\ntitle: {TITLE}\n---\n\n# {TITLE}\n"

@@ -167,8 +167,10 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
                                             content=f"# Quiz: {title}\n"))  # fmt: skip
         for uri, path in assets.web_files(WEB_DIR, ASSETS):
             files.append(File.generated(config, uri, abs_src_path=str(path)))
+        # The course's item ids and kinds: an import naming any other id is refused.
+        course_items = {it.id: it.kind for bank in self.banks.values() for it in bank.items}
         files.append(File.generated(config, f"{ASSETS}/quiz-config.js",
-                                    content=client_config_module()))  # fmt: skip
+                                    content=client_config_module(course_items)))  # fmt: skip
         if self.banks:
             files.append(File.generated(config, course_quiz.PAGE_SRC,
                                         content=course_quiz.page_markdown()))  # fmt: skip
@@ -307,7 +309,13 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
             html += str(self.renderer.bank(bank, ctx, level=1, intro=True, toolbar=toolbar))
         elif role == "course":
             pool_url = get_relative_url(course_quiz.POOL_URI, page.url)
-            html += str(course_quiz.page_html(pool_url))
+            quizzes = [
+                (lesson.title, get_relative_url(quiz.url, page.url))
+                for lesson in self.lessons
+                if lesson.name in self.banks
+                and (quiz := files.get_file_from_path(self._quiz_src(lesson)))
+            ]
+            html += str(course_quiz.page_html(pool_url, quizzes))
         elif role == "glossary":
             glossary_html = str(self.renderer.glossary(self.terms, page.url))
             html = pages.replace_marker(html, "glossary", glossary_html)

@@ -168,6 +168,17 @@ function writeState(key, state) {
   }
 }
 
+/**
+ * Two tabs' states of one quiz merged one way: once submitted it stays submitted (with no
+ * deadline), and the earliest deadline wins (a timer started in either tab runs in both).
+ */
+export function mergeExam(mine, theirs) {
+  if (!theirs) return { ...mine };
+  const submitted = Boolean(mine.submitted || theirs.submitted);
+  const deadlines = [mine.deadline, theirs.deadline].filter(Number.isFinite);
+  return { submitted, deadline: submitted || !deadlines.length ? null : Math.min(...deadlines) };
+}
+
 function renderHeader(box, pool, seed, figures, shortfalls) {
   const mix = pool.difficulties
     .map((d) => `<span class="qk-difficulty qk-difficulty-${d}">${figures.difficulty[d]} ${d}</span>`)
@@ -269,17 +280,23 @@ export async function mount(course) {
     return;
   }
 
-  const state = readState(pool.stateKey);
   let seed = addressSeed();
   if (seed === null) {
     // Back to the quiz in progress, if any; otherwise a new draw. The seed goes in the address.
-    const recent = Object.entries(state.exams).sort((a, b) => String(b[1].at).localeCompare(String(a[1].at)))[0];
+    const { exams } = readState(pool.stateKey);
+    const recent = Object.entries(exams).sort((a, b) => String(b[1].at).localeCompare(String(a[1].at)))[0];
     seed = recent && !recent[1].submitted ? Number(recent[0]) : randomSeed();
     history.replaceState(history.state, "", withSeed(seed));
   }
   const prefix = `${pool.storePrefix}${seed}:`;
-  const exam = state.exams[seed] ?? { submitted: false, deadline: null };
+  let exam = mergeExam({ submitted: false, deadline: null }, readState(pool.stateKey).exams[seed]);
+  /**
+   * Read, merge, write: another tab's state of this quiz is read just before writing, so a
+   * tab opened earlier never undoes a submission or a timer (mergeExam).
+   */
   const save = () => {
+    const state = readState(pool.stateKey);
+    exam = mergeExam(exam, state.exams[seed]);
     state.exams[seed] = { ...exam, at: new Date().toISOString() };
     // Only the most recent quizzes keep their answers.
     const old = Object.entries(state.exams)
@@ -298,103 +315,182 @@ export async function mount(course) {
   const keys = insertItems(container, items);
   renderMathWhenNear(container);
 
-  // Controls: progress, submit, a new draw, the optional timer.
+  // At the top: progress, the optional timer and a new draw. Submit is at the end, after the
+  // last question; the running clock is a small bar fixed at the bottom of the screen.
   const progress = make("p", { class: "qk-course-progress" });
-  const submit = make("button", { type: "button", class: "md-button md-button--primary qk-course-submit" }, "Submit the quiz");
   const again = make("a", { class: "md-button qk-course-new", href: withSeed(randomSeed()).href }, "New questions");
   const timerButton = make("button", { type: "button", class: "md-button qk-course-timer-start" }, `Start the timer (${plural(figures.minutes, "minute")})`);
-  const clock = make("p", { class: "qk-course-clock", role: "timer", "aria-label": "Time left", hidden: "" });
   const say = make("p", { class: "qk-course-say", "aria-live": "polite" });
   const buttons = make("div", { class: "qk-course-buttons" });
-  buttons.append(submit, timerButton, again);
-  controls.append(progress, clock, buttons, say);
+  buttons.append(timerButton, again);
+  controls.append(progress, buttons, say);
+  const clock = make("p", { class: "qk-course-clock", role: "timer", "aria-label": "Time left", tabindex: "-1", hidden: "" });
+  course.append(clock);
+  const finishBar = make("div", { class: "qk-course-finish qk-course-controls", role: "group", "aria-label": "Submit the quiz" });
+  const left = make("p", { class: "qk-course-left" });
+  const submit = make("button", { type: "button", class: "md-button md-button--primary qk-course-submit" }, "Submit the quiz");
+  const confirm = make("p", { class: "qk-confirm qk-course-confirm", hidden: "" });
+  const question = make("span", { class: "qk-confirm-question" });
+  const anyway = make("button", { type: "button", class: "md-button md-button--primary qk-course-submit-anyway" }, "Submit anyway");
+  const keepGoing = make("button", { type: "button", class: "md-button qk-course-keep" }, "Keep answering");
+  confirm.append(question, " ", anyway, " ", keepGoing);
+  finishBar.append(left, submit, confirm);
+  end.replaceChildren(finishBar);
   // Each click of "New questions" offers another seed (the link is a real address).
   again.addEventListener("click", () => {
     again.href = withSeed(randomSeed()).href;
   });
 
   let group = null;
+  const unanswered = () => group.items.filter((item) => item.response() === null);
   const refresh = () => {
     if (!group) return;
-    const answered = group.items.filter((item) => item.record().response !== null).length;
+    const answered = group.items.length - unanswered().length;
     if (exam.submitted) {
       const score = group.items.reduce((sum, item) => sum + (item.score() ?? 0), 0);
       progress.textContent = `Submitted. Score: ${Math.round(score * 100) / 100} of ${group.items.length}.`;
     } else {
-      progress.textContent = `${answered} of ${plural(group.items.length, "question")} answered. Nothing is marked until you submit.`;
+      progress.textContent = `${answered} of ${plural(group.items.length, "question")} answered. Nothing is marked until you submit, with the button after the last question.`;
+      left.textContent = `${answered} of ${plural(group.items.length, "question")} answered.`;
     }
     const problem = [group.problem(), ...group.notes].filter(Boolean).join(" ");
     if (problem && say.textContent !== problem && !exam.submitted) say.textContent = problem;
   };
   group = mountGroup(container, { prefix, exam: true, onchange: refresh });
   const lessonOf = new Map(items.map((item) => [item.id, pool.lessons[item.lesson]]));
+  const sectionOf = (item) => container.querySelector(`#qk-${CSS.escape(item.id)}`);
+
+  // The fixed clock must never cover the element that has focus (WCAG 2.4.11): the page
+  // scrolls focused elements clear of it.
+  const padForClock = (on) => {
+    document.documentElement.style.scrollPaddingBottom = on ? `${clock.offsetHeight + 8}px` : "";
+  };
 
   let ticking = null;
   function finish(message, focus = true) {
-    if (exam.submitted && container.querySelector(".qk-sheet")) return;
+    if (container.querySelector(".qk-sheet")) return;
+    // Another tab's answers and submission first: what it submitted is what counts.
+    group.sync();
     exam.submitted = true;
     exam.deadline = null;
-    save();
     clearTimeout(ticking);
     clock.hidden = true;
-    submit.hidden = true;
+    padForClock(false);
     timerButton.hidden = true;
+    // Marked silently (each item's live regions would speak at once); one sentence follows.
+    container.setAttribute("aria-busy", "true");
     for (const item of group.items) {
-      const section = container.querySelector(`#qk-${CSS.escape(item.id)}`);
+      const section = sectionOf(item);
       section.classList.add("qk-submitted");
       item.submit();
-      for (const control of section.querySelectorAll(".qk-form input, .qk-form select, .qk-form button, .qk-form textarea")) {
-        control.disabled = true;
-      }
-      // Choices keep their own feedback (why a distractor is wrong); the other kinds' says
-      // "check again", which no longer applies: the status line gives the count.
-      if (!["mcq", "true_false"].includes(item.kind)) section.querySelector(".qk-feedback").replaceChildren();
       section.querySelector(".qk-status").after(sheetBlock(keys.get(item.id), lessonOf.get(item.id)));
     }
+    // The records first, then the state: a tab told of the submission finds them saved.
+    group.flush();
+    save();
+    container.removeAttribute("aria-busy");
     const score = group.items.reduce((sum, item) => sum + (item.score() ?? 0), 0);
+    const total = `Score: ${Math.round(score * 100) / 100} of ${group.items.length}.`;
     const heading = make("h2", { id: "qk-answer-sheet", tabindex: "-1" }, "Answer sheet");
-    const summary = make("p", { class: "qk-course-score" }, `Score: ${Math.round(score * 100) / 100} of ${group.items.length}. Each question below shows your answer marked, the answer, the explanation and the lesson to revisit.`);
+    const summary = make("p", { class: "qk-course-score" }, `${total} Each question below shows your answer marked, the answer, the explanation and the lesson to revisit.`);
     const list = make("ol", { class: "qk-course-sheet-list" });
     group.items.forEach((item) => {
       const li = make("li");
       const value = item.score() ?? 0;
       const lesson = lessonOf.get(item.id);
       const answered = item.record().response !== null;
-      li.append(make("a", { href: `#qk-${item.id}` }, container.querySelector(`#qk-${CSS.escape(item.id)} .qk-title`).firstChild.textContent));
+      li.append(make("a", { href: `#qk-${item.id}` }, sectionOf(item).querySelector(".qk-title").firstChild.textContent));
       li.append(`: ${answered ? `${Math.round(value * 100) / 100} of 1` : "not answered"}. Revisit `);
       li.append(make("a", { href: lesson.url, class: "qk-course-lesson" }, lesson.title), ".");
       list.append(li);
     });
     end.replaceChildren(heading, summary, list);
-    if (message) say.textContent = message;
+    if (message) say.textContent = `${message} ${total} The answer sheet is at the end of the page.`;
     refresh();
     if (focus) heading.focus();
   }
 
   function tick() {
-    const left = exam.deadline - Date.now();
-    if (left <= 0) {
+    if (!course.isConnected) {
+      padForClock(false); // the reader went to another page (instant navigation)
+      return;
+    }
+    const remaining = exam.deadline - Date.now();
+    if (remaining <= 0) {
       finish("Time is up: your answers were submitted.");
       return;
     }
-    const seconds = Math.ceil(left / SECOND);
+    const seconds = Math.ceil(remaining / SECOND);
     clock.textContent = `Time left: ${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
     if (seconds === 60 || seconds === 300) say.textContent = `${plural(seconds / 60, "minute")} left.`;
-    ticking = setTimeout(tick, Math.min(SECOND, left));
+    clearTimeout(ticking);
+    ticking = setTimeout(tick, Math.min(SECOND, remaining));
   }
   function startClock() {
     timerButton.hidden = true;
     clock.hidden = false;
     tick();
+    padForClock(true);
   }
 
-  submit.addEventListener("click", () => finish("Your answers were submitted."));
+  // Unanswered questions: ask first, as Reset does.
+  submit.addEventListener("click", () => {
+    const missing = unanswered().length;
+    if (!missing) {
+      finish("Your answers were submitted.");
+      return;
+    }
+    question.textContent = `${missing} of ${group.items.length} not answered. Submit anyway?`;
+    confirm.hidden = false;
+    submit.hidden = true;
+    keepGoing.focus();
+  });
+  anyway.addEventListener("click", () => finish("Your answers were submitted."));
+  keepGoing.addEventListener("click", () => {
+    confirm.hidden = true;
+    submit.hidden = false;
+    // To the first question without an answer.
+    const first = unanswered()[0];
+    const title = first && sectionOf(first).querySelector(".qk-title");
+    if (title) {
+      title.tabIndex = -1;
+      title.focus();
+    } else {
+      submit.focus();
+    }
+  });
   timerButton.addEventListener("click", () => {
     exam.deadline = Date.now() + figures.minutes * 60 * SECOND;
     save();
     say.textContent = `The timer is running: ${plural(figures.minutes, "minute")}. The quiz is submitted when it ends.`;
     startClock();
+    clock.focus();
   });
+
+  // Another tab submitted this quiz or started its timer: follow it here.
+  const onStorage = (event) => {
+    if (!course.isConnected) {
+      window.removeEventListener("storage", onStorage);
+      return;
+    }
+    if (event.key !== pool.stateKey || exam.submitted) return;
+    const theirs = readState(pool.stateKey).exams[seed];
+    exam = mergeExam(exam, theirs);
+    if (exam.submitted) finish("This quiz was submitted in another tab.", false);
+    else if (exam.deadline && clock.hidden) startClock();
+  };
+  window.addEventListener("storage", onStorage);
+  // Back or Forward to another draw's address: instant navigation keeps this page when only
+  // the seed differs, so the page is loaded again for the address's seed.
+  const onPopState = () => {
+    if (!course.isConnected) {
+      window.removeEventListener("popstate", onPopState);
+      return;
+    }
+    const wanted = addressSeed();
+    if (wanted !== null && wanted !== seed) window.location.reload();
+  };
+  window.addEventListener("popstate", onPopState);
 
   save();
   if (exam.submitted) finish("", false);

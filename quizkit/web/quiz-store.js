@@ -38,6 +38,12 @@ const map = (entries = []) => Object.assign(Object.create(null), Object.fromEntr
 const FULL =
   "the browser's storage is full for this site (it accepts nothing more). What was saved before is kept and shown; export your progress to keep new answers";
 
+// Records of a group of items kept apart under a prefix (the course quiz's, quiz.js
+// mountGroup) have a ":" in their key, which no item id has (bank ids are [a-z0-9-]). They
+// are neither exported nor imported: a file could otherwise rewrite a submitted quiz.
+const GROUP_RECORD = "course quiz answers are not imported (they stay in the browser that took the quiz)";
+const isGroupRecord = (id) => id.includes(":");
+
 const isObject = (value) => Boolean(value) && typeof value === "object" && !Array.isArray(value);
 const isText = (value, max) => typeof value === "string" && value.length <= max;
 
@@ -501,7 +507,7 @@ export class Store {
         format: schema.format,
         version: config.storageVersion,
         exported: new Date().toISOString(),
-        items: this.items,
+        items: map(Object.entries(this.items).filter(([id]) => !isGroupRecord(id))),
       },
       null,
       2,
@@ -532,6 +538,10 @@ export class Store {
       const name = id.length > 80 ? `${id.slice(0, 80)}…` : id;
       if (id.length > schema.maxIdChars) {
         problems.push(`${name}: no such question in this course (the id is over ${schema.maxIdChars} characters)`);
+        continue;
+      }
+      if (isGroupRecord(id)) {
+        problems.push(`${name}: ${GROUP_RECORD}`);
         continue;
       }
       const kind = kindOf(id) ?? (course && Object.hasOwn(course, id) ? course[id] : null);

@@ -174,10 +174,23 @@ function mountItem(section, page) {
       // A live region: rewritten only when its words change (a screen reader reads each write).
       if (status.textContent !== text) status.textContent = text;
     },
-    /** An exam's submission: what is on screen now counts, and is marked. */
+    /**
+     * What the learner's answer is now. In an exam an ordering left as shown is an answer
+     * (a lesson's Check would mark it too), so the widget's `shown()` stands in for none.
+     */
+    response() {
+      return record.response ?? (page.exam && widget.shown ? widget.shown() : null);
+    },
+    /**
+     * An exam's submission: what is on screen now counts, and is marked. Once submitted (or
+     * the key seen) what counted stays: a later answer from another tab changes nothing.
+     */
     submit() {
-      record = { ...record, checked: record.response !== null, counted: record.response, seen: true };
-      save();
+      if (!record.seen) {
+        const response = item.response();
+        record = { ...record, response, checked: response !== null, counted: response, seen: true };
+        save();
+      }
       item.load(record);
     },
   };
@@ -203,11 +216,33 @@ function mountItem(section, page) {
   item.widget = widget;
   item.load = (saved) => {
     record = saved ? { ...saved } : freshRecord(kind);
+    // A submitted exam item shows what counted, not a later answer merged in from another tab.
+    if (page.exam && record.seen) record = { ...record, response: record.counted, checked: record.counted !== null };
     widget.reset();
     hints?.restore(record.hints);
     if (saved) widget.restore(record);
     watch();
     item.showStatus();
+    if (page.exam && section.classList.contains("qk-submitted")) lockSubmitted();
+  };
+  /**
+   * A submitted exam item is an answer-sheet entry: its controls are disabled and its live
+   * regions silenced (the quiz announces the result once, not once per item). Choices keep
+   * their own feedback (why a distractor is wrong); the other kinds' says "check again",
+   * which no longer applies: the status line gives the count.
+   */
+  const lockSubmitted = () => {
+    for (const control of section.querySelectorAll(".qk-form input, .qk-form select, .qk-form button, .qk-form textarea")) {
+      control.disabled = true;
+    }
+    if (!["mcq", "true_false"].includes(kind)) section.querySelector(".qk-feedback").replaceChildren();
+    // A trace row's "Not yet: recompute this one" invites another try, which a submitted
+    // quiz does not allow: the row says it is not right; the answer is in the sheet below.
+    for (const row of section.querySelectorAll(".qk-mark-wrong")) {
+      const message = row.closest("[data-qk-quantity]")?.querySelector(".qk-msg > span:first-child");
+      if (message) message.textContent = "Not right: the answer below gives this value.";
+    }
+    for (const region of section.querySelectorAll("[aria-live]")) region.setAttribute("aria-live", "off");
   };
   /** Why the page cannot show `candidate`, or "" when it can. */
   item.refusal = (candidate) => {
@@ -396,7 +431,8 @@ function mountSections(sections, page) {
  * Mount the quiz items under `root` as one group, apart from the page's toolbar (the course
  * quiz's exam mode). `prefix` keys the group's saved records apart from the lessons' ones;
  * `exam` puts Check and hints away (the group's owner submits every item at once, with
- * item.submit()); `onchange` runs after each save. Returns {items, notes, problem()}.
+ * item.submit()); `onchange` runs after each save. Returns {items, notes, problem(), sync(),
+ * flush()}.
  */
 export function mountGroup(root, { prefix = "", exam = false, onchange = () => {} } = {}) {
   store ??= new Store();
@@ -406,6 +442,14 @@ export function mountGroup(root, { prefix = "", exam = false, onchange = () => {
     onchange();
   };
   store.onchange = page.refresh;
+  // Another tab saved: show its answers here too (a submitted item keeps what counted).
+  store.onupdate = (keys) => {
+    for (const item of page.items) if (keys.includes(item.key)) item.load(store.get(item.key) || null);
+    page.refresh();
+  };
+  /** Take in what another tab saved now (before submitting), and write what is pending. */
+  page.sync = () => store.refresh();
+  page.flush = () => store.flush();
   const sections = [...root.querySelectorAll(".qk-item:not([data-qk-ready])")];
   if (exam) {
     for (const section of sections) {
