@@ -14,6 +14,16 @@ export function mount(section, payload, item) {
   });
   const announce = announcer(section);
 
+  // Each button names its step ("Move up: Forward pass"): a list of identical "Move up"
+  // buttons tells a screen reader user nothing. Buttons move with their step.
+  const stepText = (li) => li.querySelector(".qk-step-text")?.textContent.trim() ?? "";
+  for (const li of initial) {
+    for (const move of li.querySelectorAll(".qk-move")) {
+      const direction = Number(move.dataset.qkMove) < 0 ? "Move up" : "Move down";
+      move.setAttribute("aria-label", `${direction}: ${stepText(li)}`);
+    }
+  }
+
   const steps = () => [...list.children];
   const order = () => steps().map((li) => Number(li.dataset.qkStep));
   // An order the page can show is an arrangement of its steps: each one exactly once.
@@ -42,7 +52,7 @@ export function mount(section, payload, item) {
     else list.insertBefore(all[to], li);
     steps().forEach(unmark);
     move.focus();
-    announce(`Moved to position ${to + 1} of ${all.length}.`);
+    announce(`Moved "${stepText(li)}" to position ${to + 1} of ${all.length}.`);
     item.respond({ order: order() });
   });
 
@@ -92,5 +102,7 @@ export function mount(section, payload, item) {
       if (record.revealed) reveal();
     },
     reset,
+    /** The order on screen (an exam counts it as the answer when none was given). */
+    shown: () => ({ order: order() }),
   };
 }
