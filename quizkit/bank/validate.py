@@ -326,7 +326,7 @@ def _control_characters(loaded: LoadedBank) -> Iterator[Problem]:
             line = loaded.locator.text_line(loc, lineno)
             message = (
                 f"holds the control character U+{ord(match.group()):04X}, which a backslash"
-                " escape in a double-quoted YAML string makes (\"\\approx\" starts with \\a):"
+                ' escape in a double-quoted YAML string makes ("\\approx" starts with \\a):'
                 " use single quotes or a block scalar for text with backslashes"
             )
             yield loaded.problem(loc, message, line=line)
