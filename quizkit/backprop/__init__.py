@@ -1,7 +1,15 @@
 """Backprop Lab's reverse-mode automatic differentiation engine, in NumPy.
 
 Start with `Tensor`: build a computation from tensors, call `.backward()` on the result,
-read `.grad`. The rest of the course's tools live in submodules:
+read `.grad`. Besides its methods (arithmetic, `sum`, `mean`, `var`, `max`, `abs`, `relu`,
+`sigmoid`, `tanh`, `exp`, `log`, indexing, `detach` ...), the package offers:
+
+* operations on several tensors: `maximum`, `where`, `concatenate`, `stack`;
+* losses and their relatives: `mse_loss`, `softmax`, `cross_entropy`, `logsumexp`,
+  `log_softmax`, `bce_with_logits` (the last three stable for any scores);
+* `trace` to record a computation's graph and `gradcheck` to test gradients numerically.
+
+The rest of the course's tools live in submodules:
 
 * `nn`: Linear layers, an MLP and SGD;
 * `dense`: backprop of a dense network written out in matrix form;
@@ -13,8 +21,29 @@ Only NumPy and the standard library are used, so the same code runs in the brows
 """
 
 from .checking import gradcheck
-from .functions import cross_entropy, mse_loss, softmax
-from .tensor import Tensor
+from .functions import (
+    bce_with_logits,
+    cross_entropy,
+    log_softmax,
+    logsumexp,
+    mse_loss,
+    softmax,
+)
+from .tensor import Tensor, concatenate, maximum, stack, where
 from .tracing import trace
 
-__all__ = ["Tensor", "trace", "gradcheck", "mse_loss", "softmax", "cross_entropy"]
+__all__ = [
+    "Tensor",
+    "trace",
+    "gradcheck",
+    "maximum",
+    "where",
+    "concatenate",
+    "stack",
+    "mse_loss",
+    "softmax",
+    "cross_entropy",
+    "logsumexp",
+    "log_softmax",
+    "bce_with_logits",
+]

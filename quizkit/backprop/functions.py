@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .tensor import Tensor
+from .tensor import Tensor, stable_sigmoid
 
-__all__ = ["mse_loss", "softmax", "cross_entropy"]
+__all__ = [
+    "mse_loss",
+    "softmax",
+    "cross_entropy",
+    "logsumexp",
+    "log_softmax",
+    "bce_with_logits",
+]
 
 
 def _tensor(x) -> Tensor:
@@ -78,6 +85,87 @@ def cross_entropy(logits, targets) -> Tensor:
         grad[rows, labels] -= 1.0
         grad *= g / n
         z._accumulate(grad.reshape(z.shape))
+
+    out._backward = _backward
+    return out
+
+
+def _logsumexp(data: np.ndarray, axis) -> np.ndarray:
+    """log Σ exp(data) along `axis` (kept as a length-1 axis), never overflowing.
+
+    With m the largest entry, log Σ eˣ = m + log Σ eˣ⁻ᵐ: every exponent is then ≤ 0, so no
+    term overflows, and the largest is e⁰ = 1, so the sum cannot underflow to 0 either. A
+    slice that is all −∞ keeps the answer −∞ (its m is replaced by 0 to avoid −∞ − (−∞)).
+    """
+    m = data.max(axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)
+    return m + np.log(np.exp(data - m).sum(axis=axis, keepdims=True))
+
+
+def logsumexp(x, axis: int = -1, keepdims: bool = False) -> Tensor:
+    """log Σⱼ exp(xⱼ) along `axis`, computed stably (the largest entry is factored out).
+
+    Written naively, exp(1000) overflows to inf and the answer becomes inf; factoring out
+    the maximum m, m + log Σ exp(xⱼ − m), gives 1000 + log(…) exactly. Its gradient is
+    softmax(x): each entry's share of the sum.
+    """
+    a = _tensor(x)
+    lse = _logsumexp(a.data, axis)
+    out = a._result(lse if keepdims else np.squeeze(lse, axis=axis), (a,), "logsumexp")
+
+    def _backward(g):
+        if not keepdims:
+            g = np.expand_dims(g, axis)
+        a._accumulate(g * np.exp(a.data - lse))
+
+    out._backward = _backward
+    return out
+
+
+def log_softmax(x, axis: int = -1) -> Tensor:
+    """log softmax(x) along `axis`, computed as x − logsumexp(x).
+
+    Taking the log of `softmax` breaks for large score gaps: a probability that underflows
+    to 0 gives log 0 = −inf. Subtracting the stable log-sum-exp never forms the tiny
+    probability, so the result stays finite (−1000 rather than −inf). The backward is a
+    vector–Jacobian product, not element-wise: every output depends on every input through
+    the sum, so dL/dxᵢ = gᵢ − softmax(x)ᵢ · Σⱼ gⱼ.
+    """
+    a = _tensor(x)
+    out = a._result(a.data - _logsumexp(a.data, axis), (a,), "log_softmax")
+
+    def _backward(g):
+        p = np.exp(out.data)
+        a._accumulate(g - p * g.sum(axis=axis, keepdims=True))
+
+    out._backward = _backward
+    return out
+
+
+def bce_with_logits(logits, targets) -> Tensor:
+    """Mean binary cross-entropy of raw scores `logits` against targets y in [0, 1].
+
+    For one score z with p = σ(z) the loss is −y·log p − (1 − y)·log(1 − p). Computed that
+    way it fails for large |z|: σ(40) rounds to 1 in float64, so log(1 − p) = log 0 = −inf.
+    Rewritten in z alone it is max(z, 0) − z·y + log(1 + e^(−|z|)): the exponent is never
+    positive, so nothing overflows, and the loss stays finite for any z. `targets` have the
+    shape of `logits` and are constants (no gradient).
+
+    Its gradient with respect to the logits is (σ(z) − y) / N, with N the number of elements.
+    """
+    z = _tensor(logits)
+    y = np.asarray(targets.data if isinstance(targets, Tensor) else targets, dtype=z.dtype)
+    if y.shape != z.shape:
+        raise ValueError(
+            f"bce_with_logits: targets have shape {y.shape} but logits have shape {z.shape};"
+            " give one target per logit"
+        )
+    losses = np.maximum(z.data, 0) - z.data * y + np.log1p(np.exp(-np.abs(z.data)))
+    out = z._result(np.asarray(losses.mean(), dtype=z.dtype), (z,), "bce_with_logits")
+    n = max(z.data.size, 1)
+
+    def _backward(g):
+        z._accumulate((stable_sigmoid(z.data) - y) * (g / n))
 
     out._backward = _backward
     return out

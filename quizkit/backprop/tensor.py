@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["Tensor"]
+__all__ = ["Tensor", "concatenate", "maximum", "stack", "where"]
 
 
 def _as_array(data, dtype=None) -> np.ndarray:
@@ -57,6 +57,11 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     if stretched:
         grad = grad.sum(axis=stretched, keepdims=True)
     return grad
+
+
+def stable_sigmoid(x: np.ndarray) -> np.ndarray:
+    """σ(x) for an array, as 0.5(1 + tanh(x/2)): equal to 1/(1 + e⁻ˣ), never overflowing."""
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
 
 
 class Tensor:
@@ -321,6 +326,49 @@ class Tensor:
         out._backward = _backward
         return out
 
+    def var(self, axis=None, keepdims: bool = False) -> Tensor:
+        """Population variance (ddof=0: divided by N, not N − 1) over `axis`, like `ndarray.var`.
+
+        v = Σᵢ (xᵢ − μ)² / N with μ the mean. Each xᵢ reaches v twice: directly, and through μ
+        (which every term subtracts). The direct path gives 2(xᵢ − μ)/N; the path through μ
+        gives −(2/N)·Σⱼ(xⱼ − μ)/N, which is zero because deviations from their mean sum to
+        zero. So dv/dxᵢ = 2(xᵢ − μ)/N. (In BatchNorm the path through μ does not vanish: there
+        μ also reaches the output through x − μ, not only through v.)
+        """
+        a = self
+        centred = a.data - a.data.mean(axis=axis, keepdims=True)
+        out = self._result((centred * centred).mean(axis=axis, keepdims=keepdims), (a,), "var")
+        count = a.data.size // max(out.data.size, 1)
+
+        def _backward(g):
+            if axis is not None and not keepdims:
+                g = np.expand_dims(g, axis)
+            a._accumulate(g * (2.0 / count) * centred)
+
+        out._backward = _backward
+        return out
+
+    def max(self, axis=None, keepdims: bool = False) -> Tensor:
+        """Largest element (over `axis` if given), like `ndarray.max`.
+
+        The gradient goes to the arg-max: no other element changed the result. When k elements
+        tie for the maximum, each receives g/k (as PyTorch's `amax` and the autograd package
+        do), so the shares still add up to g.
+        """
+        a = self
+        top = a.data.max(axis=axis, keepdims=True)
+        out = self._result(top if keepdims else np.squeeze(top, axis=axis), (a,), "max")
+
+        def _backward(g):
+            if axis is not None and not keepdims:
+                g = np.expand_dims(g, axis)
+            winners = a.data == top
+            ties = np.maximum(winners.sum(axis=axis, keepdims=True), 1).astype(a.dtype)
+            a._accumulate(np.where(winners, g / ties, 0))
+
+        out._backward = _backward
+        return out
+
     def reshape(self, *shape) -> Tensor:
         """The same numbers arranged in a new shape (`t.reshape(2, 3)` or `t.reshape((2, 3))`)."""
         if len(shape) == 1 and isinstance(shape[0], tuple | list):
@@ -392,8 +440,7 @@ class Tensor:
     def sigmoid(self) -> Tensor:
         """σ(x) = 1 / (1 + e⁻ˣ), with derivative σ(x)(1 − σ(x)) (at most 0.25)."""
         a = self
-        # 0.5(1 + tanh(x/2)) equals σ(x) and never overflows for large |x|.
-        s = 0.5 * (1.0 + np.tanh(0.5 * a.data))
+        s = stable_sigmoid(a.data)
         out = self._result(s, (a,), "sigmoid")
 
         def _backward(g):
@@ -437,6 +484,28 @@ class Tensor:
         out._backward = _backward
         return out
 
+    def abs(self) -> Tensor:
+        """|x|, with derivative sign(x): −1, +1, and 0 at x = 0 (a subgradient, as NumPy's sign)."""
+        a = self
+        out = self._result(np.abs(a.data), (a,), "abs")
+
+        def _backward(g):
+            a._accumulate(g * np.sign(a.data))
+
+        out._backward = _backward
+        return out
+
+    def detach(self) -> Tensor:
+        """The same numbers as a new input: no parents, no gradient, the data array shared.
+
+        Nothing computed from the result sends a gradient back into this tensor's graph. It is
+        how truncated backpropagation through time cuts an RNN's hidden state between chunks:
+        `h = h.detach()` keeps the values, forgets the history. The data is shared, not copied,
+        so changing one's `.data` in place changes the other's. `trace()` shows it as an input
+        labelled "detach".
+        """
+        return self._result(self.data, (), "detach")
+
     # -- backpropagation -------------------------------------------------------------------
 
     def backward(self, grad=None, *, on_visit=None) -> None:
@@ -479,6 +548,130 @@ class Tensor:
     def zero_grad(self) -> None:
         """Forget this tensor's gradient (`.grad` becomes None); the next backward starts at 0."""
         self.grad = None
+
+
+# -- operations on several tensors -----------------------------------------------------------
+
+
+def _tensors(values) -> list[Tensor]:
+    """Arguments as Tensors; plain numbers and arrays take the precision of the first Tensor."""
+    values = list(values)
+    model = next((v for v in values if isinstance(v, Tensor)), None)
+    if model is None:
+        return [Tensor(v) for v in values]
+    return [model._lift(v) for v in values]
+
+
+def maximum(a, b) -> Tensor:
+    """Element-wise maximum of `a` and `b` (broadcast like `np.maximum`).
+
+    The gradient goes to the larger input. Where the two are equal each receives g/2, so the
+    two shares still add up to g (the rule PyTorch and the autograd package use).
+    """
+    a, b = _tensors((a, b))
+    out = a._result(np.maximum(a.data, b.data), (a, b), "maximum")
+
+    def _backward(g):
+        share = np.where(a.data > b.data, 1.0, np.where(a.data == b.data, 0.5, 0.0))
+        share = share.astype(g.dtype, copy=False)
+        if a.requires_grad:
+            a._accumulate(unbroadcast(g * share, a.shape))
+        if b.requires_grad:
+            b._accumulate(unbroadcast(g * (1 - share), b.shape))
+
+    out._backward = _backward
+    return out
+
+
+def where(cond, a, b) -> Tensor:
+    """`a` where `cond` is True, `b` elsewhere (broadcast like `np.where`).
+
+    `cond` is a boolean array (e.g. `x.data > 0`) and is not differentiated. Each position's
+    gradient goes to the input that was chosen there, and none to the other.
+    """
+    cond = cond.data if isinstance(cond, Tensor) else np.asarray(cond)
+    if cond.dtype != np.bool_:
+        raise TypeError(
+            f"where: cond must be a boolean array (e.g. x.data > 0), got dtype {cond.dtype}"
+        )
+    a, b = _tensors((a, b))
+    out = a._result(np.where(cond, a.data, b.data), (a, b), "where")
+
+    def _backward(g):
+        zero = np.zeros((), dtype=g.dtype)
+        if a.requires_grad:
+            a._accumulate(unbroadcast(np.where(cond, g, zero), a.shape))
+        if b.requires_grad:
+            b._accumulate(unbroadcast(np.where(cond, zero, g), b.shape))
+
+    out._backward = _backward
+    return out
+
+
+def _axis_of(op: str, axis: int, ndim: int) -> int:
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"{op}: axis {axis} is out of range for {ndim}-dimensional results")
+    return axis % ndim
+
+
+def concatenate(tensors, axis: int = 0) -> Tensor:
+    """Join tensors end to end along an existing `axis`, like `np.concatenate`.
+
+    Each input gets back the slice of the gradient that lies over its own part of the result.
+    """
+    parts = _tensors(tensors)
+    if not parts:
+        raise ValueError("concatenate: needs at least one tensor")
+    first = parts[0].shape
+    if not first:
+        raise ValueError("concatenate: tensor 0 is a single number (shape ()); use stack")
+    axis = _axis_of("concatenate", axis, len(first))
+    for i, t in enumerate(parts):
+        others = t.shape[:axis] + t.shape[axis + 1 :]
+        if t.ndim != len(first) or others != first[:axis] + first[axis + 1 :]:
+            raise ValueError(
+                f"concatenate: tensor {i} has shape {t.shape} but tensor 0 has shape {first};"
+                f" all dimensions except axis {axis} must match"
+            )
+    out = parts[0]._result(
+        np.concatenate([t.data for t in parts], axis=axis), tuple(parts), "concatenate"
+    )
+    ends = np.cumsum([t.shape[axis] for t in parts])
+
+    def _backward(g):
+        for t, piece in zip(parts, np.split(g, ends[:-1], axis=axis), strict=True):
+            if t.requires_grad:
+                t._accumulate(piece)
+
+    out._backward = _backward
+    return out
+
+
+def stack(tensors, axis: int = 0) -> Tensor:
+    """Join tensors of one shape along a new `axis`, like `np.stack`.
+
+    Each input gets back its own slice of the gradient along the new axis.
+    """
+    parts = _tensors(tensors)
+    if not parts:
+        raise ValueError("stack: needs at least one tensor")
+    first = parts[0].shape
+    for i, t in enumerate(parts):
+        if t.shape != first:
+            raise ValueError(
+                f"stack: tensor {i} has shape {t.shape} but tensor 0 has shape {first};"
+                " all must have the same shape"
+            )
+    axis = _axis_of("stack", axis, len(first) + 1)
+    out = parts[0]._result(np.stack([t.data for t in parts], axis=axis), tuple(parts), "stack")
+
+    def _backward(g):
+        for i, t in enumerate(parts):
+            if t.requires_grad:
+                t._accumulate(np.take(g, i, axis=axis))
+
+    out._backward = _backward
+    return out
 
 
 def topological_order(root: Tensor) -> list[Tensor]:
