@@ -85,6 +85,13 @@ def _check(args: argparse.Namespace) -> int:
     report = check_paths(args.paths, run_evidence=not args.no_evidence, time_limit=args.time_limit)
     for problem in report.problems:
         print(problem)
+    balance = report.balance
+    for line in balance.lines():
+        print(line)
+    # A warning, not a problem: one lesson checked alone may lean either way; the test
+    # suite holds the whole course to these targets.
+    for sentence in balance.outside_targets():
+        print(f"balance warning: {sentence}")
     mutation_problems = 0
     if args.mutation and not args.no_evidence:
         mutation_problems = _print_mutation(report)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import evidence
+from .balance import Balance, balance
 from .engine_mutants import EngineState
 from .lesson_code import LESSON_FILES, LessonReport, check_lesson, is_lesson_file
 from .load import LoadedBank, load_bank
@@ -76,6 +77,11 @@ class Report:
             f"{_plural(len(self.banks), 'bank')}, {_plural(self.items, 'item')}"
             f" ({shown or 'none valid'}){lessons} in {self.seconds:.1f} s: {verdict}"
         )
+
+    @property
+    def balance(self) -> Balance:
+        """The guessing-rule figures of these banks (quizkit.bank.balance)."""
+        return balance(self.banks)
 
     def mutation(self) -> Score:
         """The mutation score of every item whose evidence ran cleanly."""

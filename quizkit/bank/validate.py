@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from .balance import distractor_problems
 from .load import LoadedBank, Loc
 from .model import (
     Interview,
@@ -221,6 +222,7 @@ def _mcq(item: Mcq) -> Iterator[tuple[Loc, str]]:
         )
     yield from _duplicates([o.id for o in item.options], ("options",), "option id", "id")
     yield from _duplicates([o.text for o in item.options], ("options",), "option text", "text")
+    yield from distractor_problems(item)
     key = item.options[keys[0]] if keys else None
     for index, option in enumerate(item.options):
         if option.value is not None and not math.isfinite(option.value):

@@ -64,8 +64,8 @@ MCQ_ITEM = """
   prompt: "What is $2 \\\\times 3$?"
   options:
     - {id: six, text: "6", value: 6, correct: true}
-    - {id: five, text: "5", value: 5, feedback: "That is $2 + 3$."}
-    - {id: eight, text: "8", value: 8, feedback: "That is $2^3$."}
+    - {id: five, text: "5", value: 5, feedback: "That adds: $2 + 3$, not a product."}
+    - {id: eight, text: "8", value: 8, feedback: "That is $2^3$, a power, not a product."}
   explanation: "Multiply."
   evidence: |
     x = Tensor(2.0, requires_grad=True)

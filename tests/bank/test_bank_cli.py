@@ -18,10 +18,18 @@ def test_clean_bank_exits_zero_with_a_summary(write_bank, capsys):
     path = write_bank(TF_ITEM + MCQ_ITEM)
     assert main(["check", str(path)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert len(out) == 1
-    assert SUMMARY.match(out[0])
-    assert out[0].startswith("1 bank, 2 items (mcq 1, true_false 1) in ")
-    assert out[0].endswith(": clean")
+    # The guessing-rule figures, then the summary. One true key in one true/false item is
+    # outside the course's target: a warning, which does not fail the check.
+    assert out[:3] == [
+        'balance: true/false keys "true": 1/1 (100%; course target 35%–65%)',
+        "balance: mcq key strictly the longest option: 0/1 (0%; course target at most 33%)",
+        "balance warning: 1 of 1 true/false keys are true (100%); the course keeps this"
+        " between 35% and 65%, or always answering true pays",
+    ]
+    assert len(out) == 4
+    assert SUMMARY.match(out[3])
+    assert out[3].startswith("1 bank, 2 items (mcq 1, true_false 1) in ")
+    assert out[3].endswith(": clean")
 
 
 def test_problems_are_printed_then_the_summary_and_exit_is_one(write_bank, capsys):
@@ -31,7 +39,7 @@ def test_problems_are_printed_then_the_summary_and_exit_is_one(write_bank, capsy
     assert out[0] == (
         f"{path}:9: two-plus-two: answer: evidence measured true, but the key says false"
     )
-    assert SUMMARY.match(out[1]).group(2) == "1 problem"
+    assert SUMMARY.match(out[-1]).group(2) == "1 problem"
 
 
 def test_missing_path_and_empty_folder_exit_one(tmp_path, capsys):
@@ -46,7 +54,7 @@ def test_default_path_is_lessons_src(tmp_path, monkeypatch, capsys, write_bank):
     monkeypatch.chdir(tmp_path)
     write_bank(TF_ITEM, name="lessons_src/01-a/quiz.yml")
     assert main(["check", "--no-evidence"]) == 0
-    assert capsys.readouterr().out.startswith("1 bank, 1 item (true_false 1)")
+    assert capsys.readouterr().out.splitlines()[-1].startswith("1 bank, 1 item (true_false 1)")
 
 
 def test_mutation_flag_reports_both_scores(write_bank, capsys):

@@ -150,9 +150,9 @@ def test_mcq_answers(write_bank, answer, expected):
 def test_mcq_numeric_answer_needs_a_key_value(write_bank):
     item = MCQ_ITEM.replace('{id: six, text: "6", value: 6, correct: true}', "")
     item = item.replace("    - \n", "").replace(
-        '    - {id: five, text: "5", value: 5, feedback: "That is $2 + 3$."}',
+        '    - {id: five, text: "5", value: 5, feedback: "That adds: $2 + 3$, not a product."}',
         '    - {id: six, text: "6", correct: true}\n'
-        '    - {id: five, text: "5", value: 5, feedback: "That is $2 + 3$."}',
+        '    - {id: five, text: "5", value: 5, feedback: "That adds: $2 + 3$, not a product."}',
     )
     assert run(write_bank(item)) == [
         "10: times-table: options[0]: evidence computes 6, but the key has no value to compare"

@@ -61,7 +61,8 @@ def test_missing_field_points_at_its_item(write_bank):
 
 
 def test_unknown_field_suggests_the_close_name(write_bank):
-    loaded = load_bank(write_bank(MCQ_ITEM.replace('feedback: "That is $2^3$."', "feedbak: x")))
+    typo = MCQ_ITEM.replace('feedback: "That is $2^3$, a power, not a product."', "feedbak: x")
+    loaded = load_bank(write_bank(typo))
     (problem,) = loaded.problems
     assert problem.line == 12
     assert problem.field == "options[2].feedbak"

@@ -9,6 +9,7 @@ import pytest
 from bankhelp import load_real, real_bank_paths
 
 from quizkit.bank import evidence
+from quizkit.bank.balance import balance
 from quizkit.bank.evidence import reserved_names
 from quizkit.bank.mutate import Score, engine_dependence, mutants, score_item
 from quizkit.bank.validate import check_bank, duplicate_ids
@@ -100,3 +101,17 @@ def test_the_course_depends_on_the_engine():
     ]
     assert independent == []
     assert dependence.ratio >= 0.9
+
+
+def test_the_course_cannot_be_passed_by_a_guessing_rule():
+    """Over the course, between 35% and 65% of true/false keys are "true", and at most a
+    third of multiple-choice keys are the strictly longest option (quizkit.bank.balance)."""
+    figures = balance(BANKS)
+    print("\n".join(figures.lines()))
+    per_bank = "\n".join(
+        f"{path}: {t}/{tf} true, {lk}/{m} longest keys"
+        for path, (t, tf, lk, m) in figures.per_bank.items()
+    )
+    assert figures.outside_targets() == [], per_bank
+    # The bounds themselves: the figures are real shares, not vacuous.
+    assert figures.true_false >= 20 and figures.mcq >= 20

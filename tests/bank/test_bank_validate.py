@@ -51,14 +51,18 @@ def test_mcq_needs_exactly_one_key(write_bank):
     assert problems(write_bank(none)) == [
         (9, "options", "no option has correct: true; exactly one must be the key")
     ]
-    two = MCQ_ITEM.replace('value: 5, feedback: "That is $2 + 3$."', "value: 5, correct: true")
+    two = MCQ_ITEM.replace(
+        'value: 5, feedback: "That adds: $2 + 3$, not a product."', "value: 5, correct: true"
+    )
     [(line, field, message)] = problems(write_bank(two))
     assert (line, field) == (11, "options[1].correct")
     assert "a second key" in message
 
 
 def test_every_distractor_needs_feedback(write_bank):
-    bare = MCQ_ITEM.replace(', feedback: "That is $2^3$."', ', feedback: "  "')
+    bare = MCQ_ITEM.replace(
+        ', feedback: "That is $2^3$, a power, not a product."', ', feedback: "  "'
+    )
     [(line, field, message)] = problems(write_bank(bare))
     assert (line, field) == (12, "options[2]")
     assert message.startswith("distractor 'eight' has no feedback")
