@@ -99,7 +99,8 @@ def _logsumexp(data: np.ndarray, axis) -> np.ndarray:
     """
     m = data.max(axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0)
-    return m + np.log(np.exp(data - m).sum(axis=axis, keepdims=True))
+    with np.errstate(divide="ignore"):  # log 0 = −∞ for an all −∞ slice is the answer
+        return m + np.log(np.exp(data - m).sum(axis=axis, keepdims=True))
 
 
 def logsumexp(x, axis: int = -1, keepdims: bool = False) -> Tensor:

@@ -7,7 +7,19 @@ import numpy as np
 import pytest
 from autograd import grad
 
-from quizkit.backprop import Tensor, cross_entropy, mse_loss, softmax
+from quizkit.backprop import (
+    Tensor,
+    bce_with_logits,
+    concatenate,
+    cross_entropy,
+    log_softmax,
+    logsumexp,
+    maximum,
+    mse_loss,
+    softmax,
+    stack,
+    where,
+)
 from quizkit.backprop.nn import MLP
 
 
@@ -22,6 +34,12 @@ def assert_close(ours, reference):
 
 def ag_sigmoid(z):
     return 1 / (1 + anp.exp(-z))
+
+
+def ag_logsumexp(x, axis, keepdims=False):
+    m = anp.max(x, axis=axis, keepdims=True)  # its gradient cancels: d/dm of the whole is 0
+    out = m + anp.log(anp.sum(anp.exp(x - m), axis=axis, keepdims=True))
+    return out if keepdims else anp.squeeze(out, axis=axis)
 
 
 def ag_cross_entropy(logits, targets):
@@ -67,6 +85,49 @@ def test_softmax_cross_entropy_and_mse_graph():
         return ag_cross_entropy(logits, targets) + anp.mean((p - y) ** 2) * 3.0
 
     assert_close(z.grad, grad(reference)(z0))
+
+
+def test_new_ops_in_one_graph_with_ties():
+    """max, maximum, abs, var, where, concatenate, stack and the stable losses together.
+
+    The data hold exact ties (max and maximum) and a zero (abs), where the gradient is a
+    convention: the autograd package splits ties evenly and uses sign(0) = 0, as documented
+    for ours.
+    """
+    rng = np.random.default_rng(4)
+    x0 = np.array([[1.0, 3.0, 3.0], [0.0, -2.0, 0.5]])
+    w0 = rng.normal(size=(3, 3))
+    y01 = rng.random(size=(2, 3))
+    cond = np.array([True, False, True])
+
+    def ours(x, w):
+        h = x @ w
+        pooled = x.max(axis=1, keepdims=True) + maximum(x, 1.0) + x.abs()
+        joined = concatenate([pooled, h], axis=0)  # (4, 3)
+        picked = where(cond, joined, joined * 0.5)
+        stacked = stack([picked.var(axis=0), picked.max(axis=0)], axis=1)  # (3, 2)
+        return (
+            logsumexp(stacked, axis=0).sum()
+            + (log_softmax(h) * h).mean()
+            + bce_with_logits(h * 3.0, y01)
+        )
+
+    def reference(x, w):
+        h = anp.dot(x, w)
+        pooled = anp.max(x, axis=1, keepdims=True) + anp.maximum(x, 1.0) + anp.abs(x)
+        joined = anp.concatenate([pooled, h], axis=0)
+        picked = anp.where(cond, joined, joined * 0.5)
+        stacked = anp.stack([anp.var(picked, axis=0), anp.max(picked, axis=0)], axis=1)
+        z = h * 3.0
+        bce = anp.mean(anp.maximum(z, 0) - z * y01 + anp.log1p(anp.exp(-anp.abs(z))))
+        log_p = h - ag_logsumexp(h, axis=-1, keepdims=True)
+        return anp.sum(ag_logsumexp(stacked, axis=0)) + anp.mean(log_p * h) + bce
+
+    tensors = [Tensor(a, requires_grad=True) for a in (x0, w0)]
+    ours(*tensors).backward()
+    assert float(ours(Tensor(x0), Tensor(w0))) == pytest.approx(reference(x0, w0), rel=1e-12)
+    for i, t in enumerate(tensors):
+        assert_close(t.grad, grad(reference, i)(x0, w0))
 
 
 def mlp_reference(activation, residual):

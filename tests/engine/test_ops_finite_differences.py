@@ -14,7 +14,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from quizkit.backprop import Tensor, cross_entropy, mse_loss, softmax
+from quizkit.backprop import (
+    Tensor,
+    bce_with_logits,
+    concatenate,
+    cross_entropy,
+    log_softmax,
+    logsumexp,
+    maximum,
+    mse_loss,
+    softmax,
+    stack,
+    where,
+)
 from quizkit.backprop.nn import linear
 
 EPS = 1e-6
@@ -69,6 +81,7 @@ BINARY = {
     "mul": lambda a, b: a * b,
     "div": lambda a, b: a / b,
     "pow": lambda a, b: a**b,
+    "maximum": maximum,
 }
 
 
@@ -82,6 +95,8 @@ def test_binary_ops_with_broadcasting(name, shapes, seed):
         b = away_from_zero(b, 0.5)
     if name == "pow":
         a = np.abs(a) + 0.5  # a positive base keeps aᵇ and ln a real
+    if name == "maximum":
+        a = a + np.where(a >= b, 0.05, -0.05)  # no tie within the ±ε stencil
     check(BINARY[name], [a, b], rng)
 
 
@@ -117,6 +132,11 @@ UNARY = {
     "sum": lambda a: a.sum(),
     "mean": lambda a: a.mean(),
     "softmax": lambda a: softmax(a),
+    "var": lambda a: a.var(),
+    "max": lambda a: a.max(),
+    "abs": lambda a: a.abs(),
+    "logsumexp": lambda a: logsumexp(a.reshape(-1)),
+    "log_softmax": lambda a: log_softmax(a),
 }
 
 
@@ -141,6 +161,51 @@ def test_sum_and_mean_over_an_axis(shape, data, seed):
     check(lambda a: a.sum(axis=axis, keepdims=keepdims), [x], rng)
     check(lambda a: a.mean(axis=axis, keepdims=keepdims), [x], rng)
     check(lambda a: softmax(a, axis=axis), [x], rng)
+    check(lambda a: a.var(axis=axis, keepdims=keepdims), [x], rng)
+    check(lambda a: a.max(axis=axis, keepdims=keepdims), [x], rng)
+    check(lambda a: logsumexp(a, axis=axis, keepdims=keepdims), [x], rng)
+    check(lambda a: log_softmax(a, axis=axis), [x], rng)
+
+
+@FAST
+@given(shape=hnp.array_shapes(min_dims=2, max_dims=3, max_side=4), seed=seeds)
+def test_reductions_over_several_axes(shape, seed):
+    rng = np.random.default_rng(seed)
+    axes = (0, -1)
+    x = rng.normal(size=shape)
+    for keepdims in (False, True):
+        check(lambda a, k=keepdims: a.var(axis=axes, keepdims=k), [x], rng)
+        check(lambda a, k=keepdims: a.max(axis=axes, keepdims=k), [x], rng)
+
+
+@FAST
+@given(shapes=hnp.mutually_broadcastable_shapes(num_shapes=3, max_dims=3, max_side=4), seed=seeds)
+def test_where_with_broadcasting(shapes, seed):
+    rng = np.random.default_rng(seed)
+    cond_shape, a_shape, b_shape = shapes.input_shapes
+    cond = rng.random(cond_shape) < 0.5
+    check(lambda a, b: where(cond, a, b), [rng.normal(size=a_shape), rng.normal(size=b_shape)], rng)
+
+
+@FAST
+@given(
+    shape=hnp.array_shapes(min_dims=1, max_dims=3, max_side=4),
+    data=st.data(),
+    seed=seeds,
+)
+def test_concatenate_and_stack(shape, data, seed):
+    rng = np.random.default_rng(seed)
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1))
+    lengths = data.draw(st.lists(st.integers(1, 3), min_size=1, max_size=3))
+    arrays = []
+    for n in lengths:  # the parts differ in length along `axis` only
+        part = list(shape)
+        part[axis] = n
+        arrays.append(rng.normal(size=part))
+    check(lambda *ts: concatenate(ts, axis=axis), arrays, rng)
+    new_axis = data.draw(st.integers(-len(shape) - 1, len(shape)))
+    same = [rng.normal(size=shape) for _ in lengths]
+    check(lambda *ts: stack(ts, axis=new_axis), same, rng)
 
 
 @FAST
@@ -172,6 +237,9 @@ def test_losses(n, classes, seed):
     y = rng.normal(size=(n, classes))
     check(lambda p: mse_loss(p, y), [rng.normal(size=(n, classes))], rng)
     check(lambda p, t: mse_loss(p, t), [rng.normal(size=(n, 1)), rng.normal(size=(n, 1))], rng)
+    y01 = rng.random(size=(n, classes))  # soft targets in [0, 1]
+    check(lambda z: bce_with_logits(z, y01), [rng.normal(size=(n, classes)) * 3], rng)
+    check(lambda z: bce_with_logits(z, y01[:, 0]), [rng.normal(size=n) * 3], rng)
 
 
 @FAST
