@@ -10,8 +10,9 @@ deep-learning frameworks do, and receive a zero gradient).
 
 `conv2d` is a *cross-correlation*, as in every deep-learning framework: the kernel is slid
 over the input without being flipped. It is computed as one matrix product. `_windows`
-gathers every receptive field into a row of a matrix (im2col), and a filter's response at
-every position is that matrix times the filter flattened. The backward pass is therefore two
+gathers every receptive field into a column of a matrix (im2col), and every filter's
+response at every position is the filters, flattened into rows, times that matrix. The
+backward pass is therefore two
 matrix products and a scatter-add: the product's backward gives dW (the windows correlated
 with the upstream gradient, summed over positions because one kernel is used at all of them)
 and the windows' gradient, which `_scatter_windows` adds back to the pixels each window was
@@ -25,7 +26,6 @@ Pooling reads the same windows: `max_pool2d` routes each window's gradient to it
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from .tensor import Tensor
 
@@ -57,25 +57,38 @@ def _output_size(op: str, shape, kh: int, kw: int, stride: int, what: str) -> tu
 
 
 def _windows(x: np.ndarray, kh: int, kw: int, stride: int) -> np.ndarray:
-    """Every kh×kw window of x (N, C, H, W) at `stride`: a view of shape (N, C, Ho, Wo, kh, kw)."""
-    return sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]
+    """Every kh×kw window of x (A, B, H, W) at `stride`, gathered as (kh, kw, A, B, Ho, Wo).
 
-
-def _scatter_windows(grad: np.ndarray, shape, stride: int) -> np.ndarray:
-    """The inverse gather of `_windows` (col2im): add each window's gradient to its pixels.
-
-    `grad` has shape (N, C, Ho, Wo, kh, kw). One strided slice per kernel offset (kh·kw
-    vectorised additions, not one per window); windows overlap when stride < k, and a
-    pixel read by several windows receives the sum of their gradients.
+    Entry [p, q, a, b, i, j] is x[a, b, i·stride + p, j·stride + q]: one strided slice of x
+    per kernel offset, copied into a contiguous block (kh·kw vectorised copies, not one per
+    window). `conv2d` passes its images with channels first, (C, N, H, W), so that the
+    result reshaped to (kh·kw·C, N·Ho·Wo) is the im2col matrix.
     """
-    _, _, out_h, out_w, kh, kw = grad.shape
-    dx = np.zeros(shape, dtype=grad.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            rows = slice(i, i + stride * (out_h - 1) + 1, stride)
-            cols = slice(j, j + stride * (out_w - 1) + 1, stride)
-            dx[:, :, rows, cols] += grad[:, :, :, :, i, j]
-    return dx
+    height, width = x.shape[-2:]
+    out_h, out_w = (height - kh) // stride + 1, (width - kw) // stride + 1
+    gathered = np.empty((kh, kw, *x.shape[:2], out_h, out_w), dtype=x.dtype)
+    for p in range(kh):
+        for q in range(kw):
+            gathered[p, q] = x[:, :, _span(p, out_h, stride), _span(q, out_w, stride)]
+    return gathered
+
+
+def _scatter_windows(grad: np.ndarray, into: np.ndarray, stride: int) -> None:
+    """The inverse of `_windows` (col2im): add each window's gradient to the pixels it read.
+
+    `grad` is laid out as `_windows` returns (kh, kw, A, B, Ho, Wo) and `into` is (A, B, H, W),
+    possibly a transposed view. Windows overlap when stride < k, and a pixel read by several
+    windows receives the sum of their gradients: hence `+=`, never `=`.
+    """
+    kh, kw, _, _, out_h, out_w = grad.shape
+    for p in range(kh):
+        for q in range(kw):
+            into[:, :, _span(p, out_h, stride), _span(q, out_w, stride)] += grad[p, q]
+
+
+def _span(offset: int, count: int, stride: int) -> slice:
+    """The rows (or columns) that kernel offset `offset` reads in `count` windows."""
+    return slice(offset, offset + stride * (count - 1) + 1, stride)
 
 
 def conv2d(x, w, b=None, stride: int = 1, padding: int = 0) -> Tensor:
@@ -119,28 +132,28 @@ def conv2d(x, w, b=None, stride: int = 1, padding: int = 0) -> Tensor:
     p = padding
     padded = np.pad(x.data, ((0, 0), (0, 0), (p, p), (p, p))) if p else x.data
     out_h, out_w = _output_size(op, padded.shape, kh, kw, stride, "padded input")
-    # im2col: one row per (image, position), one column per (channel, kernel offset).
-    cols = _windows(padded, kh, kw, stride).transpose(0, 2, 3, 1, 4, 5)
-    cols = cols.reshape(n * out_h * out_w, channels * kh * kw)
-    kernels = w.data.reshape(filters, -1)
-    result = cols @ kernels.T  # (N·Ho·Wo, F): every filter at every position
+    # im2col: one column per (image, position), one row per (kernel offset, channel).
+    cols = _windows(padded.transpose(1, 0, 2, 3), kh, kw, stride)
+    cols = cols.reshape(kh * kw * channels, n * out_h * out_w)
+    kernels = w.data.transpose(0, 2, 3, 1).reshape(filters, -1)  # rows ordered as cols'
+    result = kernels @ cols  # (F, N·Ho·Wo): every filter at every position
     if b is not None:
-        result += b.data
-    data = result.reshape(n, out_h, out_w, filters).transpose(0, 3, 1, 2)
+        result += b.data[:, None]
+    data = result.reshape(filters, n, out_h, out_w).transpose(1, 0, 2, 3)
     out = x._result(np.ascontiguousarray(data), parents, op)
 
     def _backward(g):
-        rows = g.transpose(0, 2, 3, 1).reshape(-1, filters)  # (N·Ho·Wo, F), like `result`
+        g_rows = g.transpose(1, 0, 2, 3).reshape(filters, -1)  # laid out like `result`
         if w.requires_grad:
             # One kernel at every position: its gradient sums the positions' contributions.
-            w._accumulate((rows.T @ cols).reshape(w.shape))
+            grad_kernels = g_rows @ cols.T
+            w._accumulate(grad_kernels.reshape(filters, kh, kw, channels).transpose(0, 3, 1, 2))
         if b is not None and b.requires_grad:
-            b._accumulate(g.sum(axis=(0, 2, 3)))
+            b._accumulate(g_rows.sum(axis=1))
         if x.requires_grad:
-            grad_cols = (rows @ kernels).reshape(n, out_h, out_w, channels, kh, kw)
-            grad_padded = _scatter_windows(
-                grad_cols.transpose(0, 3, 1, 2, 4, 5), padded.shape, stride
-            )
+            grad_cols = (kernels.T @ g_rows).reshape(kh, kw, channels, n, out_h, out_w)
+            grad_padded = np.zeros(padded.shape, dtype=grad_cols.dtype)
+            _scatter_windows(grad_cols, grad_padded.transpose(1, 0, 2, 3), stride)
             x._accumulate(grad_padded[:, :, p : p + x.shape[2], p : p + x.shape[3]])
 
     out._backward = _backward
@@ -148,12 +161,16 @@ def conv2d(x, w, b=None, stride: int = 1, padding: int = 0) -> Tensor:
 
 
 def _pool_windows(op: str, x: Tensor, k, stride) -> tuple[np.ndarray, int]:
-    """The checked k×k windows of x at `stride` (default k), and the stride."""
+    """The checked k×k windows of x at `stride` (default k) as (k·k, N, C, Ho, Wo), and the stride.
+
+    The first axis runs over a window's elements in reading order (row by row).
+    """
     _check_images(op, x)
     k = _positive_int(op, "k", k)
     stride = k if stride is None else _positive_int(op, "stride", stride)
     _output_size(op, x.shape, k, k, stride, "input")
-    return _windows(x.data, k, k, stride), stride
+    windows = _windows(x.data, k, k, stride)
+    return windows.reshape(k * k, *windows.shape[2:]), stride
 
 
 def max_pool2d(x, k: int, stride: int | None = None) -> Tensor:
@@ -168,16 +185,15 @@ def max_pool2d(x, k: int, stride: int | None = None) -> Tensor:
     op = "max_pool2d"
     x = _tensor(x)
     windows, stride = _pool_windows(op, x, k, stride)
-    n, c, out_h, out_w, k, _ = windows.shape
-    flat = windows.reshape(n, c, out_h, out_w, k * k)
-    winner = flat.argmax(axis=-1)[..., None]  # the first maximum on a tie
-    data = np.take_along_axis(flat, winner, axis=-1)[..., 0]
-    out = x._result(data, (x,), op)
+    winner = windows.argmax(axis=0)[None]  # the first maximum on a tie
+    out = x._result(np.take_along_axis(windows, winner, axis=0)[0], (x,), op)
 
     def _backward(g):
-        routed = np.zeros((n, c, out_h, out_w, k * k), dtype=g.dtype)
-        np.put_along_axis(routed, winner, g[..., None], axis=-1)
-        x._accumulate(_scatter_windows(routed.reshape(windows.shape), x.shape, stride))
+        routed = np.zeros(windows.shape, dtype=g.dtype)
+        np.put_along_axis(routed, winner, g[None], axis=0)
+        grad = np.zeros(x.shape, dtype=g.dtype)
+        _scatter_windows(routed.reshape(k, k, *g.shape), grad, stride)
+        x._accumulate(grad)
 
     out._backward = _backward
     return out
@@ -192,12 +208,13 @@ def avg_pool2d(x, k: int, stride: int | None = None) -> Tensor:
     op = "avg_pool2d"
     x = _tensor(x)
     windows, stride = _pool_windows(op, x, k, stride)
-    k = windows.shape[-1]
-    out = x._result(windows.mean(axis=(-2, -1)), (x,), op)
+    out = x._result(windows.mean(axis=0), (x,), op)
 
     def _backward(g):
-        share = np.broadcast_to((g / (k * k))[..., None, None], windows.shape)
-        x._accumulate(_scatter_windows(share, x.shape, stride))
+        share = np.broadcast_to(g / (k * k), (k, k, *g.shape))
+        grad = np.zeros(x.shape, dtype=g.dtype)
+        _scatter_windows(share, grad, stride)
+        x._accumulate(grad)
 
     out._backward = _backward
     return out
