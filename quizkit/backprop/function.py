@@ -125,7 +125,9 @@ def _one_per_input(cls, grads, count: int) -> tuple:
         grads = (grads,)
     if not isinstance(grads, tuple | list) or len(grads) != count:
         returned = (
-            f"{len(grads)} gradients" if isinstance(grads, tuple | list) else type(grads).__name__
+            f"{len(grads)} gradients"
+            if isinstance(grads, tuple | list)
+            else f"a single {type(grads).__name__}"
         )
         raise ValueError(
             f"{cls.__name__}.backward returned {returned} for {count} input"

@@ -195,7 +195,9 @@ def test_backward_returning_the_wrong_number_of_gradients_names_the_op():
         def backward(ctx, grad):
             return grad
 
-    with pytest.raises(ValueError, match=r"OneForTwo\.backward returned ndarray for 2 inputs"):
+    with pytest.raises(
+        ValueError, match=r"OneForTwo\.backward returned a single ndarray for 2 inputs"
+    ):
         OneForTwo.apply(Tensor(1.0, requires_grad=True), 2.0).backward()
 
     class ThreeForOne(Softplus):
