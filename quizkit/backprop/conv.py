@@ -36,11 +36,17 @@ def _tensor(x) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
-def _positive_int(op: str, name: str, value, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+def _pair(op: str, name: str, value, minimum: int = 1) -> tuple[int, int]:
+    """`value` (an int, or a pair for (height, width)) as a checked pair of ints."""
+    pair = tuple(value) if isinstance(value, tuple | list) else (value, value)
+    if len(pair) != 2 or not all(
+        isinstance(v, int | np.integer) and not isinstance(v, bool) and v >= minimum for v in pair
+    ):
         kind = "a positive" if minimum == 1 else "a non-negative"
-        raise ValueError(f"{op}: {name} must be {kind} integer, got {value!r}")
-    return int(value)
+        raise ValueError(
+            f"{op}: {name} must be {kind} integer or a (height, width) pair of them, got {value!r}"
+        )
+    return int(pair[0]), int(pair[1])
 
 
 def _check_images(op: str, x: Tensor) -> None:
@@ -48,32 +54,31 @@ def _check_images(op: str, x: Tensor) -> None:
         raise ValueError(f"{op}: x must be 4-D (N, C, H, W), got shape {x.shape}")
 
 
-def _output_size(op: str, shape, kh: int, kw: int, stride: int, what: str) -> tuple[int, int]:
-    """(Ho, Wo) for windows of kh×kw at `stride` over an image of `shape` (already padded)."""
+def _check_fits(op: str, shape, kh: int, kw: int, what: str) -> None:
     height, width = shape[-2:]
     if kh > height or kw > width:
         raise ValueError(f"{op}: the {kh}×{kw} window does not fit in the {what} {height}×{width}")
-    return (height - kh) // stride + 1, (width - kw) // stride + 1
 
 
-def _windows(x: np.ndarray, kh: int, kw: int, stride: int) -> np.ndarray:
+def _windows(x: np.ndarray, kh: int, kw: int, stride: tuple[int, int]) -> np.ndarray:
     """Every kh×kw window of x (A, B, H, W) at `stride`, gathered as (kh, kw, A, B, Ho, Wo).
 
-    Entry [p, q, a, b, i, j] is x[a, b, i·stride + p, j·stride + q]: one strided slice of x
+    Ho = ⌊(H − kh) / sh⌋ + 1 and Wo = ⌊(W − kw) / sw⌋ + 1 for stride = (sh, sw).
+    Entry [p, q, a, b, i, j] is x[a, b, i·sh + p, j·sw + q]: one strided slice of x
     per kernel offset, copied into a contiguous block (kh·kw vectorised copies, not one per
     window). `conv2d` passes its images with channels first, (C, N, H, W), so that the
     result reshaped to (kh·kw·C, N·Ho·Wo) is the im2col matrix.
     """
-    height, width = x.shape[-2:]
-    out_h, out_w = (height - kh) // stride + 1, (width - kw) // stride + 1
+    (height, width), (sh, sw) = x.shape[-2:], stride
+    out_h, out_w = (height - kh) // sh + 1, (width - kw) // sw + 1
     gathered = np.empty((kh, kw, *x.shape[:2], out_h, out_w), dtype=x.dtype)
     for p in range(kh):
         for q in range(kw):
-            gathered[p, q] = x[:, :, _span(p, out_h, stride), _span(q, out_w, stride)]
+            gathered[p, q] = x[:, :, _span(p, out_h, sh), _span(q, out_w, sw)]
     return gathered
 
 
-def _scatter_windows(grad: np.ndarray, into: np.ndarray, stride: int) -> None:
+def _scatter_windows(grad: np.ndarray, into: np.ndarray, stride: tuple[int, int]) -> None:
     """The inverse of `_windows` (col2im): add each window's gradient to the pixels it read.
 
     `grad` is laid out as `_windows` returns (kh, kw, A, B, Ho, Wo) and `into` is (A, B, H, W),
@@ -81,9 +86,10 @@ def _scatter_windows(grad: np.ndarray, into: np.ndarray, stride: int) -> None:
     windows receives the sum of their gradients: hence `+=`, never `=`.
     """
     kh, kw, _, _, out_h, out_w = grad.shape
+    sh, sw = stride
     for p in range(kh):
         for q in range(kw):
-            into[:, :, _span(p, out_h, stride), _span(q, out_w, stride)] += grad[p, q]
+            into[:, :, _span(p, out_h, sh), _span(q, out_w, sw)] += grad[p, q]
 
 
 def _span(offset: int, count: int, stride: int) -> slice:
@@ -91,14 +97,15 @@ def _span(offset: int, count: int, stride: int) -> slice:
     return slice(offset, offset + stride * (count - 1) + 1, stride)
 
 
-def conv2d(x, w, b=None, stride: int = 1, padding: int = 0) -> Tensor:
+def conv2d(x, w, b=None, stride=1, padding=0) -> Tensor:
     """Cross-correlate images x (N, C, H, W) with filters w (F, C, kh, kw), plus bias b (F,).
 
-    out[n, f, i, j] = b[f] + Σ_c Σ_p Σ_q x_padded[n, c, i·stride + p, j·stride + q] · w[f, c, p, q]
+    out[n, f, i, j] = b[f] + Σ_c Σ_p Σ_q x_padded[n, c, i·sh + p, j·sw + q] · w[f, c, p, q]
 
-    `padding` zeros are added on every side of each image first. The result has shape
-    (N, F, Ho, Wo) with Ho = ⌊(H + 2·padding − kh) / stride⌋ + 1 (likewise Wo). One node
-    in `trace`, with parents (x, w) or (x, w, b).
+    `stride` and `padding` are ints, or (height, width) pairs. `padding` zeros are added on
+    both sides of each image first. The result has shape (N, F, Ho, Wo) with
+    Ho = ⌊(H + 2·padding − kh) / stride⌋ + 1 (likewise Wo). One node in `trace`, with
+    parents (x, w) or (x, w, b).
 
     Backward, with G the upstream gradient: dW = the windows correlated with G (summed over
     the batch and every position), db = G summed over batch and positions, and dX = the
@@ -125,15 +132,15 @@ def conv2d(x, w, b=None, stride: int = 1, padding: int = 0) -> Tensor:
                 f" got {b.shape}"
             )
         parents = (x, w, b)
-    stride = _positive_int(op, "stride", stride)
-    padding = _positive_int(op, "padding", padding, minimum=0)
+    stride = _pair(op, "stride", stride)
+    ph, pw = _pair(op, "padding", padding, minimum=0)
 
-    n = x.shape[0]
-    p = padding
-    padded = np.pad(x.data, ((0, 0), (0, 0), (p, p), (p, p))) if p else x.data
-    out_h, out_w = _output_size(op, padded.shape, kh, kw, stride, "padded input")
+    n, _, height, width = x.shape
+    padded = np.pad(x.data, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x.data
+    _check_fits(op, padded.shape, kh, kw, "padded input")
     # im2col: one column per (image, position), one row per (kernel offset, channel).
     cols = _windows(padded.transpose(1, 0, 2, 3), kh, kw, stride)
+    out_h, out_w = cols.shape[-2:]
     cols = cols.reshape(kh * kw * channels, n * out_h * out_w)
     kernels = w.data.transpose(0, 2, 3, 1).reshape(filters, -1)  # rows ordered as cols'
     result = kernels @ cols  # (F, N·Ho·Wo): every filter at every position
@@ -154,27 +161,31 @@ def conv2d(x, w, b=None, stride: int = 1, padding: int = 0) -> Tensor:
             grad_cols = (kernels.T @ g_rows).reshape(kh, kw, channels, n, out_h, out_w)
             grad_padded = np.zeros(padded.shape, dtype=grad_cols.dtype)
             _scatter_windows(grad_cols, grad_padded.transpose(1, 0, 2, 3), stride)
-            x._accumulate(grad_padded[:, :, p : p + x.shape[2], p : p + x.shape[3]])
+            x._accumulate(grad_padded[:, :, ph : ph + height, pw : pw + width])
 
     out._backward = _backward
     return out
 
 
-def _pool_windows(op: str, x: Tensor, k, stride) -> tuple[np.ndarray, int]:
-    """The checked k×k windows of x at `stride` (default k) as (k·k, N, C, Ho, Wo), and the stride.
+def _pool_windows(op: str, x: Tensor, k, stride):
+    """The checked windows of x as (kh·kw, N, C, Ho, Wo), with (kh, kw) and the stride.
 
-    The first axis runs over a window's elements in reading order (row by row).
+    `k` and `stride` are ints or (height, width) pairs; `stride` defaults to `k`. The first
+    axis runs over a window's elements in reading order (row by row).
     """
     _check_images(op, x)
-    k = _positive_int(op, "k", k)
-    stride = k if stride is None else _positive_int(op, "stride", stride)
-    _output_size(op, x.shape, k, k, stride, "input")
-    windows = _windows(x.data, k, k, stride)
-    return windows.reshape(k * k, *windows.shape[2:]), stride
+    k = _pair(op, "k", k)
+    stride = k if stride is None else _pair(op, "stride", stride)
+    _check_fits(op, x.shape, *k, "input")
+    windows = _windows(x.data, *k, stride)
+    return windows.reshape(k[0] * k[1], *windows.shape[2:]), k, stride
 
 
-def max_pool2d(x, k: int, stride: int | None = None) -> Tensor:
+def max_pool2d(x, k, stride=None) -> Tensor:
     """The largest value of each k×k window of x (N, C, H, W); `stride` defaults to k.
+
+    `k` and `stride` are ints, or (height, width) pairs: k=(1, 2) pools pairs of neighbours
+    along a row, which is how a 1-D signal stored as a (N, C, 1, L) image is pooled.
 
     Backward: each window's whole gradient goes to the element that was its maximum (the
     arg-max), and the others get nothing from that window. On a tie the gradient goes to
@@ -184,7 +195,7 @@ def max_pool2d(x, k: int, stride: int | None = None) -> Tensor:
     """
     op = "max_pool2d"
     x = _tensor(x)
-    windows, stride = _pool_windows(op, x, k, stride)
+    windows, k, stride = _pool_windows(op, x, k, stride)
     winner = windows.argmax(axis=0)[None]  # the first maximum on a tie
     out = x._result(np.take_along_axis(windows, winner, axis=0)[0], (x,), op)
 
@@ -192,26 +203,27 @@ def max_pool2d(x, k: int, stride: int | None = None) -> Tensor:
         routed = np.zeros(windows.shape, dtype=g.dtype)
         np.put_along_axis(routed, winner, g[None], axis=0)
         grad = np.zeros(x.shape, dtype=g.dtype)
-        _scatter_windows(routed.reshape(k, k, *g.shape), grad, stride)
+        _scatter_windows(routed.reshape(*k, *g.shape), grad, stride)
         x._accumulate(grad)
 
     out._backward = _backward
     return out
 
 
-def avg_pool2d(x, k: int, stride: int | None = None) -> Tensor:
+def avg_pool2d(x, k, stride=None) -> Tensor:
     """The mean of each k×k window of x (N, C, H, W); `stride` defaults to k.
 
-    Backward: each element of a window receives 1/k² of the window's gradient (summed over
-    the windows it belongs to when stride < k makes them overlap).
+    `k` and `stride` are ints, or (height, width) pairs. Backward: each of a window's
+    kh·kw elements receives 1/(kh·kw) of the window's gradient (1/k² for a square window),
+    summed over the windows it belongs to when stride < k makes them overlap.
     """
     op = "avg_pool2d"
     x = _tensor(x)
-    windows, stride = _pool_windows(op, x, k, stride)
+    windows, k, stride = _pool_windows(op, x, k, stride)
     out = x._result(windows.mean(axis=0), (x,), op)
 
     def _backward(g):
-        share = np.broadcast_to(g / (k * k), (k, k, *g.shape))
+        share = np.broadcast_to(g / windows.shape[0], (*k, *g.shape))
         grad = np.zeros(x.shape, dtype=g.dtype)
         _scatter_windows(share, grad, stride)
         x._accumulate(grad)

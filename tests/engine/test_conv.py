@@ -16,18 +16,19 @@ from quizkit.backprop.conv import avg_pool2d, conv2d, max_pool2d
 from tests.engine.test_ops_finite_differences import check
 
 
-def correlate_valid(image: np.ndarray, kernel: np.ndarray, stride: int = 1) -> np.ndarray:
-    """out[i, j] = Σ_p Σ_q image[i·s + p, j·s + q] · kernel[p, q], one window at a time."""
+def correlate_valid(image: np.ndarray, kernel: np.ndarray, stride=(1, 1)) -> np.ndarray:
+    """out[i, j] = Σ_p Σ_q image[i·sh + p, j·sw + q] · kernel[p, q], one window at a time."""
     kh, kw = kernel.shape
-    out_h = (image.shape[0] - kh) // stride + 1
-    out_w = (image.shape[1] - kw) // stride + 1
+    sh, sw = stride
+    out_h = (image.shape[0] - kh) // sh + 1
+    out_w = (image.shape[1] - kw) // sw + 1
     out = np.zeros((out_h, out_w))
     for i in range(out_h):
         for j in range(out_w):
             total = 0.0
             for p in range(kh):
                 for q in range(kw):
-                    total += image[i * stride + p, j * stride + q] * kernel[p, q]
+                    total += image[i * sh + p, j * sw + q] * kernel[p, q]
             out[i, j] = total
     return out
 
@@ -36,7 +37,9 @@ def direct_conv2d(x, w, b, stride, padding):
     """conv2d by its definition: every (image, filter) pair correlated channel by channel."""
     n, channels = x.shape[:2]
     filters = w.shape[0]
-    pad = ((padding, padding), (padding, padding))
+    stride = stride if isinstance(stride, tuple) else (stride, stride)
+    ph, pw = padding if isinstance(padding, tuple) else (padding, padding)
+    pad = ((ph, ph), (pw, pw))
     maps = [
         [
             sum(correlate_valid(np.pad(x[i, c], pad), w[f, c], stride) for c in range(channels))
@@ -65,6 +68,8 @@ CONV_CASES = [  # (stride, padding, (kh, kw))
     (2, 1, (2, 3)),
     (3, 2, (3, 2)),  # windows skip pixels: those get zero gradient
     (1, 0, (1, 1)),
+    ((1, 2), (0, 1), (2, 2)),  # (height, width) pairs
+    ((2, 1), (2, 0), (1, 3)),
 ]
 
 
@@ -147,9 +152,12 @@ def test_conv2d_keeps_float32():
     assert x.grad.dtype == w.grad.dtype == b.grad.dtype == np.float32
 
 
-@pytest.mark.parametrize(("k", "stride"), [(2, None), (2, 1), (3, 2), (3, None), (1, None)])
+@pytest.mark.parametrize(
+    ("k", "stride"),
+    [(2, None), (2, 1), (3, 2), (3, None), (1, None), ((1, 2), None), ((2, 3), (1, 2))],
+)
 def test_pooling_gradients_match_finite_differences(k, stride):
-    rng = np.random.default_rng(k * 10 + (stride or 0))
+    rng = np.random.default_rng([*np.ravel(k), *np.ravel(stride or 0)])
     x = distinct_values(rng, (2, 3, 7, 6))
     check(lambda t: max_pool2d(t, k, stride), [x], rng)
     check(lambda t: avg_pool2d(t, k, stride), [x], rng)
@@ -163,6 +171,20 @@ def test_max_pool_routes_each_gradient_to_its_arg_max():
     out.backward(np.array([[[[10.0, 20.0], [30.0, 40.0]]]]))
     expected = [[0, 0, 0, 0], [10, 0, 0, 20], [0, 30, 40, 0], [0, 0, 0, 0]]
     np.testing.assert_array_equal(t.grad[0, 0], expected)
+
+
+def test_pooling_a_row_with_a_one_by_two_window():
+    # A 1-D signal stored as a (1, 1, 1, L) image, pooled in pairs of neighbours.
+    t = Tensor(np.array([[[[3.0, 1.0, -2.0, 4.0, 7.0]]]]), requires_grad=True)
+    out = max_pool2d(t, (1, 2))
+    np.testing.assert_array_equal(out.data[0, 0], [[3, 4]])  # the fifth value is unreached
+    out.backward(np.array([[[[10.0, 20.0]]]]))
+    np.testing.assert_array_equal(t.grad[0, 0], [[10, 0, 0, 20, 0]])
+    t.zero_grad()
+    avg = avg_pool2d(t, (1, 2), stride=1)
+    np.testing.assert_array_equal(avg.data[0, 0], [[2, -0.5, 1, 5.5]])
+    avg.sum().backward()
+    np.testing.assert_array_equal(t.grad[0, 0], [[0.5, 1, 1, 1, 0.5]])
 
 
 def test_max_pool_tie_goes_to_the_first_maximum_in_reading_order():
@@ -233,7 +255,7 @@ def test_pooling_ignores_rows_and_columns_no_window_reaches():
         ),
         (
             lambda: conv2d(np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 2, 2)), stride=0),
-            r"conv2d: stride must be a positive integer, got 0",
+            r"conv2d: stride must be a positive integer or a \(height, width\) pair.*got 0",
         ),
         (
             lambda: conv2d(np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 2, 2)), padding=-1),
@@ -241,7 +263,7 @@ def test_pooling_ignores_rows_and_columns_no_window_reaches():
         ),
         (
             lambda: conv2d(np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 2, 2)), stride=1.5),
-            r"conv2d: stride must be a positive integer, got 1.5",
+            r"conv2d: stride must be a positive integer.*got 1.5",
         ),
         (
             lambda: max_pool2d(np.zeros((1, 1, 2, 2)), 3),
@@ -250,7 +272,11 @@ def test_pooling_ignores_rows_and_columns_no_window_reaches():
         (lambda: max_pool2d(np.zeros((4, 4)), 2), r"max_pool2d: x must be 4-D.*\(4, 4\)"),
         (
             lambda: avg_pool2d(np.zeros((1, 1, 4, 4)), 0),
-            r"avg_pool2d: k must be a positive integer, got 0",
+            r"avg_pool2d: k must be a positive integer.*got 0",
+        ),
+        (
+            lambda: max_pool2d(np.zeros((1, 1, 4, 4)), (2, 2, 2)),
+            r"max_pool2d: k must be .* a \(height, width\) pair of them, got \(2, 2, 2\)",
         ),
         (
             lambda: avg_pool2d(np.zeros((1, 1, 4, 4)), 2, stride=-2),
