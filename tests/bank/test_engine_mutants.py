@@ -7,7 +7,22 @@ import numpy as np
 import pytest
 from bankhelp import MCQ_ITEM, TF_ITEM, TRACE_ITEM
 
-from quizkit.backprop import Tensor, checkpoint, cross_entropy, dense, gradcheck, nn, softmax
+from quizkit.backprop import (
+    Tensor,
+    bce_with_logits,
+    checkpoint,
+    concatenate,
+    cross_entropy,
+    dense,
+    gradcheck,
+    log_softmax,
+    logsumexp,
+    maximum,
+    nn,
+    softmax,
+    stack,
+    where,
+)
 from quizkit.bank.check import check_paths
 from quizkit.bank.engine_mutants import BUGS, EngineBug, StaleBug, _functions
 from quizkit.bank.mutate import engine_dependence
@@ -36,6 +51,21 @@ def probe() -> np.ndarray:
     cross_entropy(logits, [0, 3, 1]).backward()
     out.append(logits.grad)
 
+    # The later lessons' ops: exact ties (max, maximum), parts of unequal length, a cut graph.
+    u = Tensor([[1.0, 3.0, 3.0], [2.0, -1.0, 0.5]], requires_grad=True)
+    v = Tensor(
+        np.random.default_rng(8).normal(size=(2, 3)), requires_grad=True
+    )  # rng's stream kept
+    rows = concatenate([u, v, u[:1]], axis=0)  # lengths 2, 2, 1
+    columns = [rows.max(axis=0), rows.var(axis=0), (maximum(u, 3.0) + maximum(u, v)).sum(axis=0)]
+    pooled = stack(columns, axis=1)
+    mixed = where(np.array([True, False, True]), pooled, pooled * 2.0)
+    total = logsumexp(mixed, axis=0).sum() + (log_softmax(mixed) * mixed).mean()
+    targets = np.array([[0.0, 1.0, 0.3], [1.0, 0.0, 0.7]])
+    total = total + bce_with_logits(v * 2.0, targets) + (u.detach() * u).sum() + v.abs().sum()
+    total.backward()
+    out += [u.grad, v.grad]
+
     layer = nn.Linear(3, 2, rng=1)
     inputs = Tensor(rng.normal(size=(4, 3)), requires_grad=True)
     (layer(inputs) ** 2).mean().backward()
@@ -54,14 +84,15 @@ def probe() -> np.ndarray:
     )
     out += grads.dW + grads.db
 
-    stack = checkpoint.make_stack(9, 4, rng=3)
+    layers = checkpoint.make_stack(9, 4, rng=3)
     report = checkpoint.checkpointed_backward(
-        stack, rng.normal(size=(2, 4)), lambda t: (t * t).mean(), every=3
+        layers, rng.normal(size=(2, 4)), lambda t: (t * t).mean(), every=3
     )
     out.append(np.array([report.peak_stored, report.layer_forwards]))
 
     v = Tensor(rng.normal(size=3))
-    out += gradcheck(lambda t: (t * t * t).sum(), [v]).numeric
+    # Not separable: an entry left nudged changes the other entries' differences.
+    out += gradcheck(lambda t: (t * t * t).sum() * t.sum(), [v]).numeric
     return np.concatenate([np.ravel(np.asarray(a, dtype=float)) for a in out])
 
 
