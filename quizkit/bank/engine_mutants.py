@@ -223,6 +223,8 @@ def _owners() -> Iterator[tuple[str, Any]]:
 
 _TENSOR = "quizkit.backprop.tensor"
 _FUNCTIONS = "quizkit.backprop.functions"
+_CONV = "quizkit.backprop.conv"
+_FUNCTION = "quizkit.backprop.function"
 
 # The catalogue. Each entry is a mistake a person writing this engine could make; the
 # test suite checks that every one still applies to the current source and changes what
@@ -479,6 +481,57 @@ BUGS: tuple[EngineBug, ...] = (
         "z._accumulate((stable_sigmoid(z.data) - y) * (g / n))",
         "z._accumulate((stable_sigmoid(z.data) - y) * (g / 1))",
         "BCE-with-logits' gradient is not divided by the number of elements",
+    ),
+    EngineBug(
+        "conv-dx-not-flipped",
+        _CONV,
+        "grad_cols = (kernels.T @ g_rows).reshape(kh, kw, channels, n, out_h, out_w)",
+        "grad_cols = (w.data[:, :, ::-1, ::-1].transpose(0, 2, 3, 1).reshape(filters, -1).T"
+        " @ g_rows).reshape(kh, kw, channels, n, out_h, out_w)",
+        "conv2d's input gradient correlates G with the kernel as it is: the 180° flip forgotten",
+    ),
+    EngineBug(
+        "conv-dw-flipped",
+        _CONV,
+        "w._accumulate(grad_kernels.reshape(filters, kh, kw, channels).transpose(0, 3, 1, 2))",
+        "w._accumulate(grad_kernels.reshape(filters, kh, kw, channels).transpose(0, 3, 1, 2)"
+        "[:, :, ::-1, ::-1])",
+        "conv2d's kernel gradient is a convolution (flipped) instead of X correlated with G",
+    ),
+    EngineBug(
+        "max-pool-spreads",
+        _CONV,
+        "np.put_along_axis(routed, winner, g[None], axis=0)",
+        "routed += g[None] / windows.shape[0]",
+        "max-pooling spreads each window's gradient over the window instead of to its arg-max",
+    ),
+    EngineBug(
+        "avg-pool-not-divided",
+        _CONV,
+        "share = np.broadcast_to(g / windows.shape[0], (*k, *g.shape))",
+        "share = np.broadcast_to(g, (*k, *g.shape))",
+        "average-pooling hands every element the window's whole gradient, not g/k²",
+    ),
+    EngineBug(
+        "function-fork-overwrites",
+        _FUNCTION,
+        "                    t._accumulate(grad)",
+        "                    t.grad = grad",
+        "a custom Function's input keeps only that Function's gradient, losing the other uses",
+    ),
+    EngineBug(
+        "function-upstream-ignored",
+        _FUNCTION,
+        "grads = cls.backward(ctx, _read_only(g))",
+        "grads = cls.backward(ctx, _read_only(np.ones_like(g)))",
+        "a custom Function's backward is handed ones, not the upstream gradient (no chain rule)",
+    ),
+    EngineBug(
+        "function-broadcast-averaged",
+        _FUNCTION,
+        "return unbroadcast(grad, shape)",
+        "return unbroadcast(grad, shape) * (np.prod(shape) / grad.size)",
+        "a broadcast input of a custom Function gets the mean of its gradients, not the sum",
     ),
     EngineBug(
         "linear-bias-averaged",

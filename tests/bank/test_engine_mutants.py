@@ -23,9 +23,25 @@ from quizkit.backprop import (
     stack,
     where,
 )
+from quizkit.backprop.conv import avg_pool2d, conv2d, max_pool2d
+from quizkit.backprop.function import Function
 from quizkit.bank.check import check_paths
 from quizkit.bank.engine_mutants import BUGS, EngineBug, StaleBug, _functions
 from quizkit.bank.mutate import engine_dependence
+
+
+class Scale(Function):
+    """x · s, written by hand: s is broadcast over x's rows."""
+
+    @staticmethod
+    def forward(ctx, x, s):
+        ctx.save(x, s)
+        return x * s
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, s = ctx.saved
+        return grad * s, grad * x  # the output's shape: s's is summed back by the engine
 
 
 def probe() -> np.ndarray:
@@ -65,6 +81,20 @@ def probe() -> np.ndarray:
     total = total + bce_with_logits(v * 2.0, targets) + (u.detach() * u).sum() + v.abs().sum()
     total.backward()
     out += [u.grad, v.grad]
+
+    # Convolution and pooling (overlapping windows), and a hand-written Function at a fork.
+    other = np.random.default_rng(9)
+    images = Tensor(other.normal(size=(2, 2, 5, 5)), requires_grad=True)
+    kernels = Tensor(other.normal(size=(3, 2, 3, 3)), requires_grad=True)
+    maps = conv2d(images, kernels, padding=1)
+    pooled = max_pool2d(maps, 2, stride=1) * 2.0 + avg_pool2d(maps, 2)[..., :1, :1]
+    (pooled * Tensor(other.normal(size=pooled.shape))).sum().backward()
+    out += [images.grad, kernels.grad]
+    a = Tensor(other.normal(size=(2, 3)), requires_grad=True)
+    s = Tensor(other.normal(size=3), requires_grad=True)
+    scaled = Scale.apply(a, s)
+    ((scaled * scaled).sum() + (scaled * a).sum()).backward()
+    out += [a.grad, s.grad]
 
     layer = nn.Linear(3, 2, rng=1)
     inputs = Tensor(rng.normal(size=(4, 3)), requires_grad=True)
