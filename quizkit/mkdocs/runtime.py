@@ -204,9 +204,10 @@ console.log(pyodide.runPython(process.env.QUIZKIT_COMPILE_PY));
 
 # Modules the browser worker imports at start-up besides Pyodide's own (see worker.js).
 WORKER_IMPORTS = (
-    "ast", "inspect", "json", "linecache", "traceback", "numpy", "quizkit.backprop",
-    "quizkit.backprop.worksheet", "quizkit.backprop.nn", "quizkit.backprop.dense",
-    "quizkit.backprop.diagnostics", "quizkit.backprop.checkpoint",
+    "ast", "contextlib", "inspect", "json", "linecache", "traceback", "numpy",
+    "quizkit.backprop", "quizkit.backprop.tracing", "quizkit.backprop.worksheet",
+    "quizkit.backprop.nn", "quizkit.backprop.dense", "quizkit.backprop.diagnostics",
+    "quizkit.backprop.checkpoint",
 )  # fmt: skip
 
 COMPILE_PY = f"""

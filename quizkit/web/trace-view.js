@@ -6,11 +6,13 @@
 //   const view = mountTraceView(container, graph, { name: "Worked example" });
 //   view.update(newGraph);   // after "New numbers": same steps, new numbers
 //
-// graph = {nodes: [{id, op, label, value, grad, parents: [ids], local?: [numbers]}], root}.
-// `local` (d node / d parent, one per parent) comes from the runtime worker, which asks the
-// engine's own backward code; without it (the build-time graph) a local derivative is still
-// known when the parent feeds only this node: it is then the parent's gradient divided by
-// this node's gradient, which is the chain rule read backwards.
+// graph = {nodes: [{id, op, label, value, grad, parents: [ids], local?: [numbers]}], root,
+// grad_of}, exactly quizkit.backprop.tracing's Trace.to_dict(), whether it was computed at
+// build time (trace exercises), by the worker ("New numbers") or by show_graph in a cell.
+// `local` (d node / d parent, one per parent) comes from the engine's own backward code.
+// `grad_of` names what the gradients are derivatives of (the root, when the backward pass
+// started there); null means no backward pass started at the root. Without gradients the
+// view steps through the forward pass only. `options.note` (show_graph's) is shown as is.
 import { make, makeSvg } from "./dom.js";
 import { formatNumber } from "./quiz-check.js";
 
@@ -105,15 +107,25 @@ export function layout(graph) {
 // -- steps -------------------------------------------------------------------------------------------
 
 /** Local derivative of `node` with respect to its i-th parent, or null when unknown. */
-export function localDerivative(graph, node, i, children) {
-  if (node.local && node.local[i] !== undefined) return node.local[i];
-  const parent = graph.nodes.find((n) => n.id === node.parents[i]);
-  const consumers = children.get(parent.id);
-  const grad = asNumber(node.grad);
-  const parentGrad = asNumber(parent.grad);
-  const once = consumers.length === 1 && node.parents.filter((p) => p === parent.id).length === 1;
-  if (once && grad !== null && parentGrad !== null && grad !== 0) return parentGrad / grad;
-  return null;
+export function localDerivative(node, i) {
+  return node.local ? asNumber(node.local[i]) : null;
+}
+
+/** What the gradients are derivatives of: the root's label, or null (the pass began elsewhere). */
+function gradOf(graph, rootLabel) {
+  return graph.grad_of === undefined ? rootLabel : graph.grad_of;
+}
+
+/** How the gradient of `label` is written: ∂root/∂label, or in words when the pass began elsewhere. */
+function gradientOf(graph, rootLabel, label) {
+  const of = gradOf(graph, rootLabel);
+  return of === null ? `the gradient of ${label}` : `∂${of}/∂${label}`;
+}
+
+/** The short prefix of a node's gradient in its box: "∂L" or "grad". */
+function gradientPrefix(graph, rootLabel) {
+  const of = gradOf(graph, rootLabel);
+  return of === null ? "grad" : `∂${of}`;
 }
 
 /** The step-through script: every forward step, then every backward step. */
@@ -123,6 +135,7 @@ export function steps(graph) {
   const label = (id) => byId.get(id).label;
   const rootId = graph.root ?? nodes[nodes.length - 1].id;
   const root = label(rootId);
+  const d = (name) => gradientOf(graph, root, name);
   const script = [];
   for (const n of nodes) {
     const value = formatValue(n.value);
@@ -131,11 +144,15 @@ export function steps(graph) {
       : `Forward: ${n.label} is an input, with value ${value}.`;
     script.push({ phase: "forward", node: n.id, text });
   }
+  const rootGrad = byId.get(rootId).grad;
+  if (rootGrad === null) return script; // no backward pass yet: nothing to step back through
   script.push({
     phase: "backward",
     node: rootId,
     start: true,
-    text: `Backward: start at ${root} with ∂${root}/∂${root} = 1.`,
+    text: graph.grad_of === null
+      ? `Backward: start at ${root}, whose gradient from the backward pass is ${formatValue(rootGrad)}.`
+      : `Backward: start at ${root} with ${d(root)} = 1.`,
   });
   for (const n of [...nodes].reverse()) {
     if (!n.parents.length || n.grad === null) continue;
@@ -143,12 +160,12 @@ export function steps(graph) {
     const parts = n.parents.map((p, i) => {
       const parent = byId.get(p);
       if (parent.grad === null) return `${parent.label} is a constant and needs no gradient`;
-      return `${parent.label} gets ∂${root}/∂${n.label} × ∂${n.label}/∂${parent.label}`;
+      return `${parent.label} gets ${d(n.label)} × ∂${n.label}/∂${parent.label}`;
     });
     script.push({
       phase: "backward",
       node: n.id,
-      text: `Backward through ${n.label} (${n.op}), with ∂${root}/∂${n.label} = ${grad}: ${parts.join("; ")}.`,
+      text: `Backward through ${n.label} (${n.op}), with ${d(n.label)} = ${grad}: ${parts.join("; ")}.`,
     });
   }
   return script;
@@ -164,6 +181,7 @@ export function mountTraceView(container, graph, options = {}) {
   const id = `qk-tv-${++viewCount}`;
   const root = make("div", { class: "qk-trace-view", id });
   const summary = make("p", { class: "qk-tv-summary", id: `${id}-summary` });
+  const note = make("p", { class: "qk-tv-note", hidden: "" });
   const scroller = make("div", { class: "qk-tv-scroll", tabindex: "0", role: "group", "aria-labelledby": `${id}-summary` });
   const controls = make("div", { class: "qk-tv-controls" });
   const restart = make("button", { type: "button", class: "md-button qk-tv-restart" }, "Start over");
@@ -175,7 +193,7 @@ export function mountTraceView(container, graph, options = {}) {
   const narration = make("p", { class: "qk-tv-narration", "aria-live": "polite" });
   const tableBox = make("details", { class: "qk-tv-table" });
   tableBox.append(make("summary", {}, "The graph as a table"));
-  root.append(summary, controls, narration, scroller, tableBox);
+  root.append(summary, note, controls, narration, scroller, tableBox);
   container.append(root);
 
   let state = null; // {graph, script, shapes, step}
@@ -243,6 +261,8 @@ export function mountTraceView(container, graph, options = {}) {
     scroller.replaceChildren(drawing);
     const name = options.name ? `${options.name}: ` : "";
     summary.textContent = `${name}computation graph of ${byId.get(g.root ?? g.nodes.at(-1).id).label}, ${g.nodes.length} nodes, inputs on the left.`;
+    note.textContent = options.note || "";
+    note.hidden = !options.note;
     table(g);
     return { graph: g, byId, geometry, script, shapes, edges };
   }
@@ -271,6 +291,7 @@ export function mountTraceView(container, graph, options = {}) {
     state.step = step;
     const rootId = g.root ?? g.nodes.at(-1).id;
     const rootLabel = byId.get(rootId).label;
+    const prefix = gradientPrefix(g, rootLabel);
     const done = script.slice(0, step);
     const forwardDone = new Set(done.filter((s) => s.phase === "forward").map((s) => s.node));
     const backwardDone = done.filter((s) => s.phase === "backward");
@@ -279,12 +300,12 @@ export function mountTraceView(container, graph, options = {}) {
     // Gradient received so far by each node: the sum, over processed consumers, of their
     // gradient times the local derivative (final once every consumer has been processed).
     const received = new Map();
-    if (backwardDone.length) received.set(rootId, 1);
+    if (backwardDone.length) received.set(rootId, asNumber(byId.get(rootId).grad) ?? NaN);
     for (const nodeId of processed) {
       const n = byId.get(nodeId);
       const g0 = asNumber(n.grad);
       n.parents.forEach((p, i) => {
-        const local = localDerivative(g, n, i, state.geometry.children);
+        const local = localDerivative(n, i);
         if (byId.get(p).grad === null) return;
         const add = local !== null && g0 !== null ? g0 * local : NaN;
         received.set(p, (received.get(p) ?? 0) + add);
@@ -299,10 +320,10 @@ export function mountTraceView(container, graph, options = {}) {
       let gradText = "";
       if (backwardDone.length) {
         if (n.grad === null) gradText = "no gradient";
-        else if (final) gradText = `∂${rootLabel} ${formatValue(n.grad)}`;
+        else if (final) gradText = `${prefix} ${formatValue(n.grad)}`;
         else if (received.has(n.id)) {
           const sum = received.get(n.id);
-          gradText = Number.isNaN(sum) ? `∂${rootLabel} …` : `∂${rootLabel} ${formatValue(sum)} so far`;
+          gradText = Number.isNaN(sum) ? `${prefix} …` : `${prefix} ${formatValue(sum)} so far`;
         }
       }
       shape.grad.textContent = gradText;
@@ -318,7 +339,7 @@ export function mountTraceView(container, graph, options = {}) {
       const n = byId.get(nodeId);
       for (const edge of list) {
         const active = current && current.phase === "backward" && !current.start && current.node === nodeId;
-        const local = localDerivative(g, n, edge.index, state.geometry.children);
+        const local = localDerivative(n, edge.index);
         const show = processed.has(nodeId) && byId.get(edge.parent).grad !== null && local !== null;
         edge.text.textContent = show ? `×${formatValue(local)}` : "";
         edge.path.setAttribute("class", `qk-tv-edge${active ? " qk-tv-edge-active" : ""}${forwardDone.has(nodeId) ? " qk-tv-edge-used" : ""}`);
@@ -348,16 +369,17 @@ export function mountTraceView(container, graph, options = {}) {
     const { graph: g, byId } = state;
     const n = byId.get(entry.node);
     const root = byId.get(g.root ?? g.nodes.at(-1).id).label;
+    const d = (name) => gradientOf(g, root, name);
     const grad = asNumber(n.grad);
     const parts = n.parents.map((p, i) => {
       const parent = byId.get(p);
       if (parent.grad === null) return `${parent.label} is a constant and needs no gradient`;
-      const local = localDerivative(g, n, i, state.geometry.children);
+      const local = localDerivative(n, i);
       if (local === null) return `${parent.label} receives its share (local derivative not shown for this operation)`;
       const sent = grad === null ? "" : ` = ${formatValue(grad * local)}`;
       return `local derivative ∂${n.label}/∂${parent.label} = ${formatValue(local)}, so ${parent.label} receives ${formatValue(n.grad)} × ${formatValue(local)}${sent}`;
     });
-    return `Backward through ${n.label} (${n.op}), where ∂${root}/∂${n.label} = ${formatValue(n.grad)}: ${parts.join("; ")}.`;
+    return `Backward through ${n.label} (${n.op}), where ${d(n.label)} = ${formatValue(n.grad)}: ${parts.join("; ")}.`;
   }
 
   restart.addEventListener("click", () => render(0));

@@ -1,13 +1,15 @@
 // The Python worker: one per page load, started by runtime.js as a MODULE worker. It boots
 // Pyodide from the site's own pyodide/ folder, installs NumPy and the engine wheel, and then
 // answers requests one at a time:
-//   {id, type: "run", code}                         -> {type: "result", id, ok, error}
+//   {id, type: "run", code}                         -> {type: "result", id, ok, error, graphs}
 //   {id, type: "evaluate", code, params, values, root} -> {type: "result", id, ok, value}
 //   {id, type: "draw", params, seed}                 -> {type: "result", id, ok, value}
 //   {id, type: "numbers", spec, seed}                -> {type: "result", id, ok, value}
 // "numbers" is "New numbers" in one round trip: worksheet.new_numbers draws params that keep
 // the exercise's rules (constraints, mistakes apart from the key ...) and evaluates them, so
 // the rules live in Python alone, as the bank checker applies them.
+// `graphs` holds what each show_graph call of the run asked to draw (quizkit.backprop.tracing
+// builds each one; cells.js draws them).
 // While a run executes it streams {type: "stdout"|"stderr", id, text}. Progress and failures
 // of the boot are {type: "status", status, message, python}. A runaway request cannot be
 // interrupted from here (that needs cross-origin isolation, which static hosts do not give):
@@ -109,7 +111,7 @@ function prefetchWheels(lock) {
 
 // -- Python-side helpers ------------------------------------------------------------------------
 const HELPERS = String.raw`
-import ast, builtins, inspect, json, linecache, sys, traceback
+import ast, builtins, contextlib, inspect, json, linecache, sys, traceback
 
 CELL = "<cell>"
 HELPERS = "<quizkit>"  # this code's file name, hidden from the learner's tracebacks
@@ -151,8 +153,27 @@ def format_error(exc):
     return _short("".join(traceback.format_exception(exc)))
 
 
+def graph_log():
+    """The engine's collector of show_graph calls, or a stand-in when it failed to load."""
+    try:
+        from quizkit.backprop.tracing import collect_graphs
+    except ImportError:  # NumPy or the engine is missing: plain Python still runs
+        return contextlib.nullcontext(None)
+    return collect_graphs()
+
+
 async def run_cell(code):
-    """Run a cell in a fresh namespace; show the last expression's value like a REPL does."""
+    """Run a cell in a fresh namespace; show the last expression's value like a REPL does.
+
+    Returns JSON: {"error": the traceback or None, "graphs": [what each show_graph call of
+    the run asked to draw, in call order]}; graphs shown before an error are kept.
+    """
+    with graph_log() as log:
+        error = await _run_cell(code, log)
+    return json.dumps({"error": error, "graphs": log.payloads() if log else []})
+
+
+async def _run_cell(code, log):
     linecache.cache[CELL] = (len(code), None, code.splitlines(True), CELL)
     namespace = {"__name__": "__main__"}
     try:
@@ -168,7 +189,9 @@ async def run_cell(code):
             result = eval(compiled, namespace)
             if compiled.co_flags & inspect.CO_COROUTINE:  # the cell used top-level await
                 result = await result
-            if mode == "eval" and result is not None:
+            # A last line show_graph(loss) draws the graph; its dict would only echo it.
+            shown = log is not None and any(result is g for g in log.graphs)
+            if mode == "eval" and result is not None and not shown:
                 print(repr(result))
     except BaseException as exc:  # SystemExit and KeyboardInterrupt too: show, never crash
         return format_error(exc)
@@ -178,79 +201,21 @@ async def run_cell(code):
     return None
 
 
-def local_derivatives(traced, graph):
-    """Each node's derivative with respect to each parent, from the engine's own backward code.
-
-    A node's backward closure adds (local derivative x upstream gradient) to its parents'
-    .grad; called with an upstream gradient of 1 on one-number tensors, that is the local
-    derivative itself. Parents that need no gradient (constants) get None; the parents'
-    gradients are restored afterwards.
-    """
-    import numpy as np
-
-    for node, out in zip(traced.nodes, graph["nodes"]):
-        tensor = node.tensor
-        parents = tensor.parents
-        backward = getattr(tensor, "_backward", None)
-        if backward is None or not parents or tensor.size != 1 or any(p.size != 1 for p in parents):
-            continue
-        saved = [(p, p.grad) for p in parents]
-        try:
-            for p in parents:
-                p.grad = None
-            backward(np.ones_like(tensor.data))
-            out["local"] = [None if p.grad is None else float(np.sum(p.grad)) for p in parents]
-        except Exception:
-            pass  # the view falls back to what the graph alone shows
-        finally:
-            for p, grad in saved:
-                p.grad = grad
-
-
-def with_local_derivatives(compute):
-    """compute()'s result, each edge of its graph given its local derivative (trace view).
-
-    worksheet.evaluate looks trace() up when it runs; wrapping it keeps the Trace objects,
-    whose tensors the local derivatives need. The last one traced is the result's graph.
-    """
-    from quizkit.backprop import tracing
-
-    traces = []
-    original = tracing.trace
-
-    def recording(root):
-        traced = original(root)
-        traces.append(traced)
-        return traced
-
-    tracing.trace = recording
-    try:
-        result = compute()
-    finally:
-        tracing.trace = original
-    if result["graph"] is not None and traces:
-        local_derivatives(traces[-1], result["graph"])
-    return result
-
-
 def evaluate(request):
-    """worksheet.evaluate, with local derivatives in the graph."""
+    """worksheet.evaluate: its graph is trace().to_dict(), local derivatives included."""
     from quizkit.backprop import worksheet
 
     spec = json.loads(request)
-    result = with_local_derivatives(
-        lambda: worksheet.evaluate(spec["code"], spec["params"], spec["values"], spec.get("root"))
-    )
+    result = worksheet.evaluate(spec["code"], spec["params"], spec["values"], spec.get("root"))
     return json.dumps(result)
 
 
 def numbers(request):
-    """worksheet.new_numbers ("New numbers"), with local derivatives in the graph."""
+    """worksheet.new_numbers ("New numbers")."""
     from quizkit.backprop import worksheet
 
     spec = json.loads(request)
-    result = with_local_derivatives(lambda: worksheet.new_numbers(spec["spec"], int(spec["seed"])))
-    return json.dumps(result)
+    return json.dumps(worksheet.new_numbers(spec["spec"], int(spec["seed"])))
 
 `;
 
@@ -387,9 +352,9 @@ async function handle(message) {
   current = { id, sent: 0, flushedAt: 0, buffers: { stdout: "", stderr: "" } };
   try {
     if (type === "run") {
-      const error = await helpers.runCell(message.code);
+      const { error, graphs } = JSON.parse(await helpers.runCell(message.code));
       flush(true);
-      post({ type: "result", id, ok: error === undefined || error === null, error: error ?? null });
+      post({ type: "result", id, ok: error === null, error, graphs });
     } else if (type === "evaluate") {
       const request = JSON.stringify({ code: message.code, params: message.params, values: message.values, root: message.root });
       post({ type: "result", id, ok: true, value: JSON.parse(helpers.evaluate(request)) });
