@@ -2,8 +2,11 @@
 // quizkit/mkdocs/runnable.py as a highlighted code block inside <div data-qk-cell>) becomes an
 // editor with Run, Stop and Reset and an output area. Without JavaScript the highlighted code
 // block is all there is. Output is always inserted as text, never parsed as HTML.
+// Each show_graph(t) call of a run (quizkit.backprop.tracing) is drawn below the output, in
+// call order, with the trace exercises' graph view; a new run replaces them.
 
 import { make } from "./dom.js";
+import { mountTraceView } from "./trace-view.js";
 
 const OUTPUT_SHOWN = 200_000; // characters kept on screen per run
 const INDENT = "    ";
@@ -164,10 +167,11 @@ function mountCell(root, getRuntime) {
   const undo = make("button", { type: "button", class: "md-button qk-cell-undo", hidden: "" }, "Undo reset");
   const toolbar = make("div", { class: "qk-cell-toolbar" });
   toolbar.append(run, stop, reset, undo, status);
+  const graphs = make("div", { class: "qk-cell-graphs", hidden: "" });
 
   const staticBlock = [...root.children];
   for (const child of staticBlock) child.hidden = true;
-  root.append(textarea, keys, toolbar, output);
+  root.append(textarea, keys, toolbar, output, graphs);
 
   let pending = null; // {controller} while this cell's run is queued or running
   let shown = 0;
@@ -205,6 +209,8 @@ function mountCell(root, getRuntime) {
     pending = { controller };
     output.replaceChildren();
     output.hidden = true;
+    graphs.replaceChildren();
+    graphs.hidden = true;
     shown = 0;
     run.disabled = true;
     stop.disabled = false;
@@ -242,6 +248,7 @@ function mountCell(root, getRuntime) {
       root.classList.remove("qk-cell-running");
     }
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    drawGraphs(graphs, result.graphs);
     if (result.ok) {
       if (!shown) write("(no output)", "qk-cell-note");
       say(`Finished in ${seconds} s.`);
@@ -288,6 +295,24 @@ function mountCell(root, getRuntime) {
     say("The code is back to the original. Undo reset brings your edits back.");
   });
   return root;
+}
+
+/**
+ * Draw each show_graph payload ({root, nodes, limit, graph, message, note}) into `box`: the
+ * graph view, or the payload's message when there is nothing to draw (too many nodes).
+ * Every word comes from the payload or the view, inserted as text.
+ */
+function drawGraphs(box, payloads) {
+  payloads.forEach((payload, i) => {
+    const figure = make("section", { class: "qk-cell-graph", "aria-label": `Graph ${i + 1} of ${payloads.length}` });
+    if (payload.graph) {
+      mountTraceView(figure, payload.graph, { name: `show_graph(${payload.root})`, note: payload.note });
+    } else {
+      figure.append(make("p", { class: "qk-cell-graph-message" }, payload.message));
+    }
+    box.append(figure);
+  });
+  box.hidden = payloads.length === 0;
 }
 
 /** Mount every not-yet-mounted cell under `scope`; returns the new cells (idempotent). */

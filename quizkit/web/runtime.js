@@ -3,7 +3,7 @@
 //   import { getRuntime } from "./runtime.js";
 //   const runtime = getRuntime();
 //   runtime.addEventListener("status", (event) => console.log(event.detail)); // {status, message, python}
-//   await runtime.run(code, { onStdout, onStderr, onStart, timeoutMs }); // -> {ok, error}
+//   await runtime.run(code, { onStdout, onStderr, onStart, timeoutMs }); // -> {ok, error, graphs}
 //   await runtime.evaluate({ code, params, values, root });             // -> {values, graph}
 //   await runtime.numbers(spec, seed);         // -> {params, values, graph, fallback, ...}
 //   runtime.stop();
@@ -256,12 +256,15 @@ class Runtime extends EventTarget {
   /**
    * Run a cell's code; output is streamed to the callbacks, and onStart is called when the
    * code starts (after Python has started and every request before it has finished).
-   * Resolves {ok, error, stopped}; never rejects. Aborting `signal` stops this run only
-   * (whether queued or running).
+   * Resolves {ok, error, stopped, graphs}; never rejects. Aborting `signal` stops this run
+   * only (whether queued or running). `graphs` lists what each show_graph call of the run
+   * asked to draw, in call order (quizkit.backprop.tracing.show_graph's dicts); empty when
+   * the run was stopped or crashed.
    */
   async run(code, { onStdout, onStderr, onStart, timeoutMs = RUN_TIMEOUT_MS, signal } = {}) {
     const result = await this._request({ type: "run", code }, { timeoutMs, onStdout, onStderr, onStart, signal });
-    return { ok: Boolean(result.ok), error: result.error ?? null, stopped: Boolean(result.stopped) };
+    const graphs = Array.isArray(result.graphs) ? result.graphs : [];
+    return { ok: Boolean(result.ok), error: result.error ?? null, stopped: Boolean(result.stopped), graphs };
   }
 
   /** quizkit.backprop.worksheet.evaluate in the worker: {values, graph} (graph nodes add `local`). */

@@ -31,6 +31,27 @@ CELLS = {
     ),
     "error": "def f(x):\n    return 1 / x\n\nf(0)\n",
     "expression": "6 * 7\n",
+    # show_graph (tests/runtime/test_show_graph_browser.py): once before backward, once after.
+    "graph": (
+        "from quizkit.backprop import Tensor\n"
+        "from quizkit.backprop.tracing import show_graph\n"
+        "w = Tensor(0.5, requires_grad=True)\n"
+        "x = Tensor(2.0)\n"
+        "loss = (w * x - 3.0) ** 2\n"
+        "show_graph(loss)\n"
+        "loss.backward()\n"
+        'print("loss", float(loss.data))\n'
+        "show_graph(loss)\n"
+    ),
+    "big-graph": (
+        "from quizkit.backprop import Tensor\n"
+        "from quizkit.backprop.tracing import show_graph\n"
+        "t = Tensor(0.1, requires_grad=True)\n"
+        "for _ in range(60):\n"
+        "    t = t.tanh()\n"
+        'print("done")\n'
+        "show_graph(t)\n"
+    ),
 }
 
 
