@@ -7,7 +7,10 @@ read `.grad`. Besides its methods (arithmetic, `sum`, `mean`, `var`, `max`, `abs
 * operations on several tensors: `maximum`, `where`, `concatenate`, `stack`;
 * losses and their relatives: `mse_loss`, `softmax`, `cross_entropy`, `logsumexp`,
   `log_softmax`, `bce_with_logits` (the last three stable for any scores);
-* `trace` to record a computation's graph and `gradcheck` to test gradients numerically.
+* convolution and pooling: `conv2d`, `max_pool2d`, `avg_pool2d`;
+* `Function`, to define a new differentiable operation with its forward and backward;
+* `trace` to record a computation's graph, `show_graph` to draw it below a runnable cell,
+  and `gradcheck` to test gradients numerically.
 
 The rest of the course's tools live in submodules:
 
@@ -21,6 +24,8 @@ Only NumPy and the standard library are used, so the same code runs in the brows
 """
 
 from .checking import gradcheck
+from .conv import avg_pool2d, conv2d, max_pool2d
+from .function import Function
 from .functions import (
     bce_with_logits,
     cross_entropy,
@@ -30,12 +35,17 @@ from .functions import (
     softmax,
 )
 from .tensor import Tensor, concatenate, maximum, stack, where
-from .tracing import trace
+from .tracing import show_graph, trace
 
 __all__ = [
     "Tensor",
     "trace",
+    "show_graph",
     "gradcheck",
+    "Function",
+    "conv2d",
+    "max_pool2d",
+    "avg_pool2d",
     "maximum",
     "where",
     "concatenate",
