@@ -114,8 +114,10 @@ class Function:
         return out
 
 
-def _read_only(array: np.ndarray) -> np.ndarray:
-    view = array.view()
+def _read_only(array) -> np.ndarray:
+    # An upstream gradient may be a NumPy scalar (a product of 0-d arrays is one), which
+    # has no flags to set; asarray makes it a 0-d array and leaves arrays as they are.
+    view = np.asarray(array).view()
     view.flags.writeable = False
     return view
 

@@ -119,6 +119,14 @@ def test_a_value_used_twice_gets_the_sum_of_its_gradients():
     np.testing.assert_allclose(x.grad, expected, rtol=1e-12)
 
 
+def test_a_single_number_upstream_gradient_reaches_backward():
+    # mul's backward on 0-d operands hands on a NumPy scalar, not an array
+    x = Tensor(0.7, requires_grad=True)
+    (softplus(x) * x).backward()
+    s = 1 / (1 + np.exp(-0.7))
+    assert float(x.grad) == pytest.approx(s * 0.7 + np.logaddexp(0, 0.7), rel=1e-12)
+
+
 def test_plain_numbers_are_inputs_at_the_tensors_precision():
     x = Tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
     out = hypot(x, 3)
