@@ -495,6 +495,9 @@ class Tensor:
         out._backward = _backward
         return out
 
+    def __abs__(self) -> Tensor:  # abs(t), as for NumPy arrays
+        return self.abs()
+
     def detach(self) -> Tensor:
         """The same numbers as a new input: no parents, no gradient, the data array shared.
 

@@ -72,6 +72,7 @@ def test_maximum_with_a_number_is_relu_except_at_the_tie():
 def test_abs_uses_slope_zero_at_zero():
     [g] = grad_of(lambda t: t.abs(), [-2.0, 0.0, 3.0])
     np.testing.assert_allclose(g, [-1, 0, 1])
+    assert abs(Tensor([-2.0, 3.0])).op == "abs"
 
 
 # -- variance ------------------------------------------------------------------------------

@@ -19,7 +19,12 @@ def test_public_names():
     assert engine.__all__ == [
         "Tensor",
         "trace",
+        "show_graph",
         "gradcheck",
+        "Function",
+        "conv2d",
+        "max_pool2d",
+        "avg_pool2d",
         "maximum",
         "where",
         "concatenate",
