@@ -106,3 +106,39 @@ def discover(lessons_dir: Path) -> list[Lesson]:
 
 def _optional(path: Path) -> Path | None:
     return path if path.is_file() else None
+
+
+# A link from one lesson to another, written as the other lesson's folder in the source tree
+# (`[lesson 6](../06-efficiency/)`, optionally naming its lesson file and an anchor). It
+# works when the Markdown is read on GitHub, and the writer need not know where the page is
+# built or whether that lesson is a notebook: `lesson_links` turns it into the page's source
+# path, which MkDocs then checks in strict mode like any other link.
+LESSON_LINK = re.compile(
+    r"\]\(\.\./(?P<folder>\d+-[a-z0-9][a-z0-9-]*)/(?:lesson\.(?:md|py))?(?P<anchor>#[^)\s]*)?\)"
+)
+
+
+def lesson_links(
+    markdown: str, source: Path, lessons: list[Lesson], page_src: dict[str, str]
+) -> tuple[str, list[str]]:
+    """`markdown` with every link to `../NN-topic/` pointing at that lesson's page source.
+
+    `page_src` maps a lesson folder's name to its page's path relative to the lessons' pages
+    (`efficiency/index.py`). Returns the new text and a `path:line: link: ...` message for
+    each link to a folder that is not a lesson.
+    """
+    folders = {lesson.folder.name for lesson in lessons}
+    errors: list[str] = []
+
+    def replace(match: re.Match) -> str:
+        folder = match.group("folder")
+        if folder not in folders:
+            line = markdown.count("\n", 0, match.start()) + 1
+            known = ", ".join(sorted(folders))
+            errors.append(
+                f"{source}:{line}: link: ../{folder}/ is not a lesson folder (lessons: {known})"
+            )
+            return match.group(0)
+        return f"](../{page_src[folder]}{match.group('anchor') or ''})"
+
+    return LESSON_LINK.sub(replace, markdown), errors

@@ -23,7 +23,7 @@ from .banks import load_bank
 from .client import client_config_module
 from .config import QuizkitConfig
 from .glossary import bank_texts, link_first_uses, load_terms, merge_terms, terms_used
-from .lessons import ContentError, discover
+from .lessons import ContentError, discover, lesson_links
 from .render import MarkdownRenderer, RenderContext, Renderer
 from .trace import evaluate
 
@@ -113,7 +113,16 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
                 errors += map(str, notebook.problems)
             else:
                 errors += map(str, figures.markdown_problems(lesson.source))
+                errors += self._link_lessons(lesson.source.read_text(encoding="utf-8"), lesson)[1]
         return errors
+
+    def _link_lessons(self, markdown: str, lesson) -> tuple[str, list[str]]:
+        """Links to `../NN-topic/` made links to that lesson's page (lessons.lesson_links)."""
+        # Lesson pages are siblings, so one lesson's page is ../<topic>/index.<ext> from another.
+        page_src = {
+            other.folder.name: f"{other.topic}/index{other.source.suffix}" for other in self.lessons
+        }
+        return lesson_links(markdown, lesson.source, self.lessons, page_src)
 
     # -- where things go -------------------------------------------------------------------
 
@@ -272,6 +281,8 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
             os.environ[figures.RESULTS_ENV] = str(results)
         if role == "lesson" and not lesson.is_notebook:
             markdown = figures.page_markdown(markdown, lesson.source)
+            # Links to missing lessons were reported by on_config (_lesson_code_errors).
+            markdown, _ = self._link_lessons(markdown, lesson)
             runnable = _optional("runnable")
             if runnable is not None:
                 markdown = runnable.transform(markdown)

@@ -142,7 +142,9 @@ def test_content_errors_stop_the_build_with_located_messages(tmp_path):
     lessons = tmp_path / "lessons_src"
     shutil.copytree(FIXTURE_CONFIG.parent / "lessons_src", lessons)
     lesson = lessons / "01-basics" / "lesson.md"
-    lesson.write_text(lesson.read_text() + "\n<!-- quiz: no-such-item -->\n")
+    lesson.write_text(
+        lesson.read_text() + "\n<!-- quiz: no-such-item -->\n\nSee [lesson 7](../07-absent/).\n"
+    )
     bank = lessons / "02-notebook" / "quiz.yml"
     bank.write_text(bank.read_text().replace("difficulty: easy", "difficulty: trivial"))
     config = tmp_path / "mkdocs.yml"
@@ -162,4 +164,19 @@ def test_content_errors_stop_the_build_with_located_messages(tmp_path):
     assert f"lessons_src/01-basics/lesson.md:{line}: no-such-item: quiz: no item has this id" in (
         build.output
     )
+    link_line = lesson.read_text().splitlines().index("See [lesson 7](../07-absent/).") + 1
+    assert (
+        f"lessons_src/01-basics/lesson.md:{link_line}: link: ../07-absent/ is not a lesson folder"
+        " (lessons: 01-basics, 02-notebook)"
+    ) in build.output
     assert "Traceback" not in build.output
+
+
+def test_links_to_lesson_folders_point_at_their_pages(fixture_build):
+    """`[...](../02-notebook/)` in a lesson's source becomes a link to the notebook lesson's
+    page, which the strict build has then checked (quizkit.mkdocs.lessons.lesson_links)."""
+    assert fixture_build.returncode == 0, fixture_build.output
+    basics = (fixture_build.site / "lessons" / "basics" / "index.html").read_text()
+    assert 'href="../notebook/"' in basics
+    assert 'href="../notebook/#slopes"' in basics
+    assert "02-notebook" not in basics
