@@ -14,7 +14,7 @@ import pytest
 
 from quizkit.backprop import Tensor, gradcheck, trace
 from quizkit.backprop.checking import BUG
-from quizkit.backprop.function import Function
+from quizkit.backprop.function import Context, Function
 from tests.engine.test_ops_finite_differences import check
 
 
@@ -27,7 +27,7 @@ class Softplus(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved
-        return grad / (1.0 + np.exp(-x))
+        return grad * 0.5 * (1.0 + np.tanh(0.5 * x))  # sigma(x), finite for any x
 
 
 C = np.sqrt(2.0 / np.pi)
@@ -280,9 +280,22 @@ def test_the_arrays_an_op_receives_cannot_be_changed_in_place():
             return x
 
     x = Tensor([-1.0, 2.0], requires_grad=True)
-    with pytest.raises(ValueError, match="read-only"):
+    with pytest.raises(ValueError, match=r"ClampsInPlace\.forward wrote into .*read-only"):
         ClampsInPlace.apply(x)
     np.testing.assert_array_equal(x.data, [-1.0, 2.0])
+
+    class DoublesGradInPlace(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return 2.0 * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            grad *= 2.0
+            return grad
+
+    with pytest.raises(ValueError, match=r"DoublesGradInPlace\.backward wrote into .*read-only"):
+        DoublesGradInPlace.apply(x).sum().backward()
 
 
 def test_a_function_without_forward_or_backward_says_so():
@@ -291,3 +304,139 @@ def test_a_function_without_forward_or_backward_says_so():
 
     with pytest.raises(NotImplementedError, match="forward"):
         Empty.apply(1.0)
+
+
+class Identity(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad  # the read-only upstream gradient, passed through
+
+
+def test_a_passed_through_gradient_leaves_a_writable_grad_as_built_in_ops_do():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    Identity.apply(x).backward(np.array([4.0, 6.0]))
+    x.grad *= 0.5  # what gradient clipping does in place
+    np.testing.assert_array_equal(x.grad, [2.0, 3.0])
+
+
+def test_a_gradient_of_incompatible_shape_names_the_op_not_numpy():
+    class MatVec(Function):
+        @staticmethod
+        def forward(ctx, m, v):
+            ctx.save(m, v)
+            return m @ v
+
+        @staticmethod
+        def backward(ctx, grad):
+            m, v = ctx.saved
+            return np.outer(grad, v), grad  # BUG: v's gradient is m.T @ grad
+
+    m = Tensor(np.ones((2, 3)), requires_grad=True)
+    v = Tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(
+        ValueError, match=r"MatVec\.backward: the gradient for input 1 \(v\) has shape \(2,\)"
+    ):
+        MatVec.apply(m, v).sum().backward()
+
+
+class SumOver(Function):
+    @staticmethod
+    def forward(ctx, x, axis=None):
+        ctx.shape, ctx.axis = x.shape, axis
+        return x.sum(axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.broadcast_to(np.expand_dims(grad, ctx.axis), ctx.shape)
+
+
+@pytest.mark.parametrize("option", [None, "rows"])
+def test_a_positional_argument_that_is_not_a_number_names_the_op(option):
+    x = Tensor(np.ones((2, 3)), requires_grad=True)
+    with pytest.raises(
+        TypeError, match=r"SumOver\.apply: input 1 \(axis\), .*, is not a number.*keyword"
+    ):
+        SumOver.apply(x, option)
+    SumOver.apply(x, axis=0).sum().backward()  # the same option by keyword works
+    np.testing.assert_array_equal(x.grad, np.ones((2, 3)))
+
+
+def test_a_tensor_passed_as_a_keyword_is_refused():
+    class Scale(Function):
+        @staticmethod
+        def forward(ctx, x, w=1.0):
+            return x * w
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+
+    w = Tensor([2.0], requires_grad=True)
+    with pytest.raises(TypeError, match=r"Scale\.apply: keyword argument w= is a Tensor"):
+        Scale.apply(Tensor([1.0]), w=w)
+
+
+def test_an_option_passed_positionally_gets_a_hint_to_pass_it_by_keyword():
+    class Leaky(Function):
+        @staticmethod
+        def forward(ctx, x, slope):
+            ctx.save(x)
+            ctx.slope = slope
+            return np.where(x > 0, x, slope * x)
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved
+            return grad * np.where(x > 0, 1.0, ctx.slope)
+
+    x = Tensor([-1.0, 2.0], requires_grad=True)
+    out = Leaky.apply(x, 0.1)  # the PyTorch habit: the slope becomes a second input
+    with pytest.raises(ValueError, match=r"input 1 \(slope\) was a plain number.*slope=0\.1"):
+        out.sum().backward()
+
+
+def test_pytorch_names_on_ctx_point_to_the_course_names():
+    class TorchStyle(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return 2.0 * x
+
+    with pytest.raises(AttributeError, match=r"save_for_backward.*ctx\.save"):
+        TorchStyle.apply(Tensor(1.0))
+    ctx = Context((True,))
+    with pytest.raises(AttributeError, match=r"saved_tensors.*ctx\.saved"):
+        ctx.saved_tensors  # noqa: B018
+    with pytest.raises(AttributeError, match=r"'slope'$"):  # no hint for other names
+        ctx.slope  # noqa: B018
+
+
+def test_a_second_save_replaces_the_first_as_documented():
+    ctx = Context((True,))
+    ctx.save(np.ones(2))
+    ctx.save(np.zeros(3))
+    assert len(ctx.saved) == 1 and ctx.saved[0].shape == (3,)
+
+
+def test_changing_a_leaf_in_place_before_backward_changes_its_gradient_as_documented():
+    # Saved arrays are the inputs' own data, exactly as for built-in operations.
+    for square in (lambda t: t * t, lambda t: Hypot.apply(t, 0.0)):
+        x = Tensor([3.0], requires_grad=True)
+        out = square(x)
+        x.data[...] = -x.data  # an in-place update between forward and backward
+        out.sum().backward()
+        assert np.sign(x.grad[0]) == -1.0
+
+
+def test_a_complex_gradient_is_refused_not_cast_to_real():
+    class Rotate(Identity):
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 1j
+
+    with pytest.raises(TypeError, match=r"Rotate\.backward: the gradient for input 0 \(x\)"):
+        Rotate.apply(Tensor([1.0], requires_grad=True)).sum().backward()
