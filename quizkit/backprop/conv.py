@@ -16,8 +16,11 @@ backward pass is therefore two
 matrix products and a scatter-add: the product's backward gives dW (the windows correlated
 with the upstream gradient, summed over positions because one kernel is used at all of them)
 and the windows' gradient, which `_scatter_windows` adds back to the pixels each window was
-read from (col2im; a pixel in several windows collects from each). That dX equals the full
-correlation of dY with the kernel rotated by 180°.
+read from (col2im; a pixel in several windows collects from each). At stride 1 that dX equals
+the full correlation of dY with each kernel rotated by 180°, summed over the filters and then
+cropped by the padding on each side; at a larger stride the same holds once dY is placed on
+the stride-1 output grid (stride − 1 zeros between entries, and zeros at the far end when the
+stride does not divide H + 2·padding − kh).
 
 Pooling reads the same windows: `max_pool2d` routes each window's gradient to its arg-max,
 `avg_pool2d` spreads it evenly, and both scatter it back the way `conv2d` does.
@@ -37,8 +40,12 @@ def _tensor(x) -> Tensor:
 
 
 def _pair(op: str, name: str, value, minimum: int = 1) -> tuple[int, int]:
-    """`value` (an int, or a pair for (height, width)) as a checked pair of ints."""
-    pair = tuple(value) if isinstance(value, tuple | list) else (value, value)
+    """`value` (an int, or a pair for (height, width)) as a checked pair of ints.
+
+    The pair may be a tuple, a list or a NumPy array of two integers (np.array([1, 2])).
+    """
+    given = value.tolist() if isinstance(value, np.ndarray) else value  # 0-d: a number
+    pair = tuple(given) if isinstance(given, tuple | list) else (given, given)
     if len(pair) != 2 or not all(
         isinstance(v, int | np.integer) and not isinstance(v, bool) and v >= minimum for v in pair
     ):
@@ -51,13 +58,17 @@ def _pair(op: str, name: str, value, minimum: int = 1) -> tuple[int, int]:
 
 def _check_images(op: str, x: Tensor) -> None:
     if x.ndim != 4:
-        raise ValueError(f"{op}: x must be 4-D (N, C, H, W), got shape {x.shape}")
+        hint = "; an unbatched (C, H, W) image? use x.reshape(1, *x.shape)" if x.ndim == 3 else ""
+        raise ValueError(f"{op}: x must be 4-D (N, C, H, W), got shape {x.shape}{hint}")
 
 
-def _check_fits(op: str, shape, kh: int, kw: int, what: str) -> None:
+def _check_fits(op: str, shape, kh: int, kw: int, window: str, what: str, note="") -> None:
     height, width = shape[-2:]
     if kh > height or kw > width:
-        raise ValueError(f"{op}: the {kh}×{kw} window does not fit in the {what} {height}×{width}")
+        raise ValueError(
+            f"{op}: the {kh}×{kw} {window} is larger than the {what} {height}×{width}{note},"
+            " so the output would have no positions"
+        )
 
 
 def _windows(x: np.ndarray, kh: int, kw: int, stride: tuple[int, int]) -> np.ndarray:
@@ -109,14 +120,22 @@ def conv2d(x, w, b=None, stride=1, padding=0) -> Tensor:
 
     Backward, with G the upstream gradient: dW = the windows correlated with G (summed over
     the batch and every position), db = G summed over batch and positions, and dX = the
-    windows' gradient added back to the pixels they came from, which (for stride 1) is the
-    full correlation of G with each kernel rotated by 180°.
+    windows' gradient added back to the pixels they came from. At stride 1 that is the full
+    correlation of G with each kernel rotated by 180°, summed over the filters, then cropped
+    by `padding` on each side; at a larger stride, G must first be placed on the stride-1
+    output grid (stride − 1 zeros between entries, and zeros at the far end when the stride
+    does not divide H + 2·padding − kh).
     """
     op = "conv2d"
     x, w = _tensor(x), _tensor(w)
     _check_images(op, x)
     if w.ndim != 4:
         raise ValueError(f"{op}: w must be 4-D (F, C, kh, kw), got shape {w.shape}")
+    if 0 in w.shape:
+        raise ValueError(
+            f"{op}: w must have at least one filter, one channel and a 1×1 kernel,"
+            f" got shape {w.shape}"
+        )
     if x.shape[1] != w.shape[1]:
         raise ValueError(
             f"{op}: x has {x.shape[1]} channels (shape {x.shape}) but w expects"
@@ -137,7 +156,8 @@ def conv2d(x, w, b=None, stride=1, padding=0) -> Tensor:
 
     n, _, height, width = x.shape
     padded = np.pad(x.data, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x.data
-    _check_fits(op, padded.shape, kh, kw, "padded input")
+    _check_fits(op, padded.shape, kh, kw, "kernel", "padded input", " (H + 2·padding)")
+    padded_shape = padded.shape  # backward needs only the shape: `padded` itself is freed
     # im2col: one column per (image, position), one row per (kernel offset, channel).
     cols = _windows(padded.transpose(1, 0, 2, 3), kh, kw, stride)
     out_h, out_w = cols.shape[-2:]
@@ -159,7 +179,7 @@ def conv2d(x, w, b=None, stride=1, padding=0) -> Tensor:
             b._accumulate(g_rows.sum(axis=1))
         if x.requires_grad:
             grad_cols = (kernels.T @ g_rows).reshape(kh, kw, channels, n, out_h, out_w)
-            grad_padded = np.zeros(padded.shape, dtype=grad_cols.dtype)
+            grad_padded = np.zeros(padded_shape, dtype=grad_cols.dtype)
             _scatter_windows(grad_cols, grad_padded.transpose(1, 0, 2, 3), stride)
             x._accumulate(grad_padded[:, :, ph : ph + height, pw : pw + width])
 
@@ -170,13 +190,16 @@ def conv2d(x, w, b=None, stride=1, padding=0) -> Tensor:
 def _pool_windows(op: str, x: Tensor, k, stride):
     """The checked windows of x as (kh·kw, N, C, Ho, Wo), with (kh, kw) and the stride.
 
+    A pooling's backward must not keep these windows (kh·kw copies of the input's values)
+    alive until it runs: it needs only their shape, or the arg-max for max-pooling.
+
     `k` and `stride` are ints or (height, width) pairs; `stride` defaults to `k`. The first
     axis runs over a window's elements in reading order (row by row).
     """
     _check_images(op, x)
     k = _pair(op, "k", k)
     stride = k if stride is None else _pair(op, "stride", stride)
-    _check_fits(op, x.shape, *k, "input")
+    _check_fits(op, x.shape, *k, "window", "input")
     windows = _windows(x.data, *k, stride)
     return windows.reshape(k[0] * k[1], *windows.shape[2:]), k, stride
 
@@ -198,9 +221,10 @@ def max_pool2d(x, k, stride=None) -> Tensor:
     windows, k, stride = _pool_windows(op, x, k, stride)
     winner = windows.argmax(axis=0)[None]  # the first maximum on a tie
     out = x._result(np.take_along_axis(windows, winner, axis=0)[0], (x,), op)
+    size = k[0] * k[1]
 
     def _backward(g):
-        routed = np.zeros(windows.shape, dtype=g.dtype)
+        routed = np.zeros((size, *g.shape), dtype=g.dtype)
         np.put_along_axis(routed, winner, g[None], axis=0)
         grad = np.zeros(x.shape, dtype=g.dtype)
         _scatter_windows(routed.reshape(*k, *g.shape), grad, stride)
@@ -221,9 +245,10 @@ def avg_pool2d(x, k, stride=None) -> Tensor:
     x = _tensor(x)
     windows, k, stride = _pool_windows(op, x, k, stride)
     out = x._result(windows.mean(axis=0), (x,), op)
+    size = k[0] * k[1]
 
     def _backward(g):
-        share = np.broadcast_to(g / windows.shape[0], (*k, *g.shape))
+        share = np.broadcast_to(g / size, (*k, *g.shape))
         grad = np.zeros(x.shape, dtype=g.dtype)
         _scatter_windows(share, grad, stride)
         x._accumulate(grad)

@@ -234,7 +234,8 @@ def test_pooling_ignores_rows_and_columns_no_window_reaches():
     [
         (
             lambda: conv2d(np.zeros((3, 8, 8)), np.zeros((2, 3, 3, 3))),
-            r"conv2d: x must be 4-D.*\(3, 8, 8\)",
+            r"conv2d: x must be 4-D.*\(3, 8, 8\); an unbatched \(C, H, W\) image\?"
+            r" use x\.reshape\(1, \*x\.shape\)",
         ),
         (
             lambda: conv2d(np.zeros((1, 3, 8, 8)), np.zeros((2, 3, 3))),
@@ -251,7 +252,8 @@ def test_pooling_ignores_rows_and_columns_no_window_reaches():
         ),
         (
             lambda: conv2d(np.zeros((1, 1, 2, 2)), np.zeros((1, 1, 3, 3))),
-            r"conv2d: the 3×3 window does not fit in the padded input 2×2",
+            r"conv2d: the 3×3 kernel is larger than the padded input 2×2 \(H \+ 2·padding\),"
+            r" so the output would have no positions",
         ),
         (
             lambda: conv2d(np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 2, 2)), stride=0),
@@ -267,9 +269,28 @@ def test_pooling_ignores_rows_and_columns_no_window_reaches():
         ),
         (
             lambda: max_pool2d(np.zeros((1, 1, 2, 2)), 3),
-            r"max_pool2d: the 3×3 window does not fit in the input 2×2",
+            r"max_pool2d: the 3×3 window is larger than the input 2×2",
         ),
-        (lambda: max_pool2d(np.zeros((4, 4)), 2), r"max_pool2d: x must be 4-D.*\(4, 4\)"),
+        (lambda: max_pool2d(np.zeros((4, 4)), 2), r"max_pool2d: x must be 4-D.*\(4, 4\)$"),
+        (
+            lambda: conv2d(np.zeros((1, 1, 5, 5)), np.zeros((1, 1, 0, 3))),
+            r"conv2d: w must have at least one filter, one channel and a 1×1 kernel,"
+            r" got shape \(1, 1, 0, 3\)",
+        ),
+        (
+            lambda: conv2d(np.zeros((1, 1, 5, 5)), np.zeros((0, 1, 3, 3))),
+            r"conv2d: w must have at least one filter.*\(0, 1, 3, 3\)",
+        ),
+        (
+            lambda: conv2d(np.zeros((1, 0, 5, 5)), np.zeros((2, 0, 3, 3))),
+            r"conv2d: w must have at least one filter.*\(2, 0, 3, 3\)",
+        ),
+        (
+            lambda: conv2d(
+                np.zeros((1, 1, 4, 4)), np.zeros((1, 1, 2, 2)), stride=np.array([1.5, 1])
+            ),
+            r"conv2d: stride must be a positive integer.*got array\(\[1\.5, 1\. *\]\)",
+        ),
         (
             lambda: avg_pool2d(np.zeros((1, 1, 4, 4)), 0),
             r"avg_pool2d: k must be a positive integer.*got 0",
@@ -287,3 +308,65 @@ def test_pooling_ignores_rows_and_columns_no_window_reaches():
 def test_errors_name_the_op_and_the_shapes(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_pairs_may_be_numpy_arrays():
+    rng = np.random.default_rng(4)
+    x, w = rng.normal(size=(1, 2, 7, 6)), rng.normal(size=(3, 2, 3, 2))
+    as_array = conv2d(x, w, stride=np.array([2, 1]), padding=np.array([1, 0]))
+    np.testing.assert_array_equal(as_array.data, conv2d(x, w, stride=(2, 1), padding=(1, 0)).data)
+    np.testing.assert_array_equal(
+        max_pool2d(x, np.array([1, 2]), stride=np.int64(1)).data, max_pool2d(x, (1, 2), 1).data
+    )
+    np.testing.assert_array_equal(avg_pool2d(x, np.array(2)).data, avg_pool2d(x, 2).data)
+
+
+def test_conv2d_strided_backward_is_the_stride_one_rule_on_a_dilated_gradient():
+    """At stride s, dY placed on the stride-1 grid (s − 1 zeros between entries, zeros at the
+    far end when s does not divide H + 2p − k) obeys the stride-1 rules of the docstring."""
+    rng = np.random.default_rng(5)
+    stride, padding, k, height = 2, 1, 3, 8  # (8 + 2 − 3) = 7: s does not divide it
+    x_data, w_data = rng.normal(size=(height, height)), rng.normal(size=(k, k))
+    x, w = (
+        Tensor(x_data[None, None], requires_grad=True),
+        Tensor(w_data[None, None], requires_grad=True),
+    )
+    out = conv2d(x, w, stride=stride, padding=padding)
+    dy = rng.normal(size=out.shape[2:])
+    out.backward(dy[None, None])
+
+    grid = height + 2 * padding - k + 1  # the stride-1 output size
+    dilated = np.zeros((grid, grid))
+    dilated[::stride, ::stride] = dy
+    assert (dilated.shape, dy.shape) == ((8, 8), (4, 4))  # 2·4 − 1 = 7 rows would be too few
+    full = np.pad(dilated, k - 1)
+    crop = slice(padding, padding + height)
+    dx = correlate_valid(full, w_data[::-1, ::-1])[crop, crop]
+    np.testing.assert_allclose(x.grad[0, 0], dx, rtol=1e-12, atol=1e-12)
+    dw = correlate_valid(np.pad(x_data, padding), dilated)
+    np.testing.assert_allclose(w.grad[0, 0], dw, rtol=1e-12)
+
+
+def captured_arrays(out: Tensor) -> list[np.ndarray]:
+    """The arrays an op's backward closure keeps alive until backward runs."""
+    cells = out._backward.__closure__ or ()
+    return [c.cell_contents for c in cells if isinstance(c.cell_contents, np.ndarray)]
+
+
+def test_pooling_backward_keeps_no_copy_of_the_windows():
+    # Stride 1 with k = 3 reads every pixel up to nine times: the windows hold 9·36 values.
+    x = Tensor(np.random.default_rng(6).normal(size=(2, 3, 8, 8)), requires_grad=True)
+    assert captured_arrays(avg_pool2d(x, 3, stride=1)) == []
+    out = max_pool2d(x, 3, stride=1)
+    kept = captured_arrays(out)
+    # Only the winners' indices: one integer per output value.
+    assert sum(a.size for a in kept) == out.size and all(a.dtype.kind == "i" for a in kept)
+
+
+def test_conv2d_backward_keeps_only_the_im2col_matrix_and_the_kernels():
+    # With padding the padded copy of x is a separate array; backward needs only its shape.
+    x = Tensor(np.ones((2, 3, 8, 8)), requires_grad=True)
+    w = Tensor(np.ones((4, 3, 3, 3)), requires_grad=True)
+    out = conv2d(x, w, padding=2, stride=2)
+    columns = 3 * 3 * 3 * 2 * out.shape[2] * out.shape[3]  # one per (offset, channel, window)
+    assert sum(a.size for a in captured_arrays(out)) == columns + w.size
