@@ -25,7 +25,8 @@ TRUE_SHARE = (0.35, 0.65)
 """Bounds on the share of true/false items whose key is "true", over the whole course."""
 
 LONGEST_KEY_SHARE = 1 / 3
-"""At most this share of mcq items may have a key strictly longer than every distractor."""
+"""At most this share of mcq items may have a key strictly longer than every distractor (and,
+so that "avoid the longest" does not pay either, strictly shorter than every distractor)."""
 
 MIN_FEEDBACK_WORDS = 6
 """Fewer words than this cannot name a mistake and say why it is wrong."""
@@ -46,13 +47,19 @@ def _shown_length(text: str) -> int:
     return len(" ".join(text.split()))
 
 
-def key_is_longest(item: Mcq) -> bool:
-    """True when the correct option's text is strictly longer than every other option's."""
+def key_length_rank(item: Mcq) -> str | None:
+    """ "longest" or "shortest" when the key's text is strictly longer (shorter) than every
+    other option's, else None."""
     key = next((o for o in item.options if o.correct), None)
-    if key is None:
-        return False
-    longest_other = max((_shown_length(o.text) for o in item.options if o is not key), default=0)
-    return _shown_length(key.text) > longest_other
+    others = [_shown_length(o.text) for o in item.options if o is not key]
+    if key is None or not others:
+        return None
+    length = _shown_length(key.text)
+    if length > max(others):
+        return "longest"
+    if length < min(others):
+        return "shortest"
+    return None
 
 
 def distractor_problems(item: Mcq) -> Iterator[tuple[tuple, str]]:
@@ -101,8 +108,9 @@ class Balance:
     true_keys: int = 0
     mcq: int = 0
     longest_keys: int = 0
-    # bank path -> (true keys, true/false items, longest keys, mcq items)
-    per_bank: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
+    shortest_keys: int = 0
+    # bank path -> (true keys, true/false items, longest keys, shortest keys, mcq items)
+    per_bank: dict[str, tuple[int, int, int, int, int]] = field(default_factory=dict)
 
     @property
     def true_share(self) -> float | None:
@@ -111,6 +119,10 @@ class Balance:
     @property
     def longest_share(self) -> float | None:
         return self.longest_keys / self.mcq if self.mcq else None
+
+    @property
+    def shortest_share(self) -> float | None:
+        return self.shortest_keys / self.mcq if self.mcq else None
 
     def outside_targets(self) -> list[str]:
         """Each figure outside its course-wide target, as a sentence (empty when none)."""
@@ -130,6 +142,13 @@ class Balance:
                 f" strictly longest option ({share:.0%}); the course keeps this at most"
                 f" {LONGEST_KEY_SHARE:.0%}, or picking the longest option pays"
             )
+        share = self.shortest_share
+        if share is not None and share > LONGEST_KEY_SHARE:
+            found.append(
+                f"in {self.shortest_keys} of {self.mcq} multiple-choice items the key is the"
+                f" strictly shortest option ({share:.0%}); the course keeps this at most"
+                f" {LONGEST_KEY_SHARE:.0%}, or picking the shortest option pays"
+            )
         return found
 
     def lines(self) -> list[str]:
@@ -146,6 +165,10 @@ class Balance:
                 f"mcq key strictly the longest option: {self.longest_keys}/{self.mcq}"
                 f" ({self.longest_share:.0%}; course target at most {LONGEST_KEY_SHARE:.0%})"
             )
+            parts.append(
+                f"mcq key strictly the shortest option: {self.shortest_keys}/{self.mcq}"
+                f" ({self.shortest_share:.0%}; course target at most {LONGEST_KEY_SHARE:.0%})"
+            )
         return [f"balance: {part}" for part in parts]
 
 
@@ -153,17 +176,20 @@ def balance(banks: Iterable) -> Balance:
     """The figures over `banks` (LoadedBank objects), counting only items that validated."""
     result = Balance()
     for loaded in banks:
-        counts = [0, 0, 0, 0]
+        counts = [0, 0, 0, 0, 0]
         for _, item in loaded.items:
             if isinstance(item, TrueFalse):
                 counts[0] += bool(item.answer)
                 counts[1] += 1
             elif isinstance(item, Mcq):
-                counts[2] += key_is_longest(item)
-                counts[3] += 1
+                rank = key_length_rank(item)
+                counts[2] += rank == "longest"
+                counts[3] += rank == "shortest"
+                counts[4] += 1
         result.true_keys += counts[0]
         result.true_false += counts[1]
         result.longest_keys += counts[2]
-        result.mcq += counts[3]
+        result.shortest_keys += counts[3]
+        result.mcq += counts[4]
         result.per_bank[loaded.path] = tuple(counts)
     return result

@@ -38,8 +38,8 @@ def test_figures_count_true_keys_and_strictly_longest_keys(write_bank):
     path = write_bank(TF_ITEM + _false_item("f1") + _false_item("f2") + MCQ_ITEM + LONG_KEY_MCQ)
     figures = balance([load_bank(path)])
     assert (figures.true_keys, figures.true_false) == (1, 3)
-    # times-table's key "6" is shortest; long-key's key is the longest.
-    assert (figures.longest_keys, figures.mcq) == (1, 2)
+    # times-table's options are all one character; long-key's key is the longest.
+    assert (figures.longest_keys, figures.shortest_keys, figures.mcq) == (1, 0, 2)
     lines = figures.lines()
     assert lines[0] == 'balance: true/false keys "true": 1/3 (33%; course target 35%–65%)'
     assert "1/2 (50%; course target at most 33%)" in lines[1]
@@ -49,6 +49,16 @@ def test_a_key_as_long_as_a_distractor_is_not_the_longest(write_bank):
     tied = LONG_KEY_MCQ.replace('text: "Five"', 'text: "Two plus three, which is five"')
     figures = balance([load_bank(write_bank(tied))])
     assert figures.longest_keys == 0
+
+
+def test_a_key_shorter_than_every_distractor_is_counted_as_shortest(write_bank):
+    short_key = LONG_KEY_MCQ.replace('text: "Two times three, which is six"', 'text: "6"').replace(
+        'text: "Five"', 'text: "Five, the sum"'
+    )
+    figures = balance([load_bank(write_bank(short_key))])
+    assert (figures.longest_keys, figures.shortest_keys) == (0, 1)
+    assert "1/1 (100%; course target at most 33%)" in figures.lines()[-1]
+    assert "picking the shortest option pays" in figures.outside_targets()[0]
 
 
 def test_outside_targets_names_the_guessing_rule_that_pays():

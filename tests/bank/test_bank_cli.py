@@ -20,16 +20,17 @@ def test_clean_bank_exits_zero_with_a_summary(write_bank, capsys):
     out = capsys.readouterr().out.splitlines()
     # The guessing-rule figures, then the summary. One true key in one true/false item is
     # outside the course's target: a warning, which does not fail the check.
-    assert out[:3] == [
+    assert out[:4] == [
         'balance: true/false keys "true": 1/1 (100%; course target 35%–65%)',
         "balance: mcq key strictly the longest option: 0/1 (0%; course target at most 33%)",
+        "balance: mcq key strictly the shortest option: 0/1 (0%; course target at most 33%)",
         "balance warning: 1 of 1 true/false keys are true (100%); the course keeps this"
         " between 35% and 65%, or always answering true pays",
     ]
-    assert len(out) == 4
-    assert SUMMARY.match(out[3])
-    assert out[3].startswith("1 bank, 2 items (mcq 1, true_false 1) in ")
-    assert out[3].endswith(": clean")
+    assert len(out) == 5
+    assert SUMMARY.match(out[4])
+    assert out[4].startswith("1 bank, 2 items (mcq 1, true_false 1) in ")
+    assert out[4].endswith(": clean")
 
 
 def test_problems_are_printed_then_the_summary_and_exit_is_one(write_bank, capsys):

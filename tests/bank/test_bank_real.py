@@ -105,12 +105,13 @@ def test_the_course_depends_on_the_engine():
 
 def test_the_course_cannot_be_passed_by_a_guessing_rule():
     """Over the course, between 35% and 65% of true/false keys are "true", and at most a
-    third of multiple-choice keys are the strictly longest option (quizkit.bank.balance)."""
+    third of multiple-choice keys are the strictly longest option, and at most a third the
+    strictly shortest (quizkit.bank.balance)."""
     figures = balance(BANKS)
     print("\n".join(figures.lines()))
     per_bank = "\n".join(
-        f"{path}: {t}/{tf} true, {lk}/{m} longest keys"
-        for path, (t, tf, lk, m) in figures.per_bank.items()
+        f"{path}: {t}/{tf} true, {lk}/{m} longest keys, {sk}/{m} shortest keys"
+        for path, (t, tf, lk, sk, m) in figures.per_bank.items()
     )
     assert figures.outside_targets() == [], per_bank
     # The bounds themselves: the figures are real shares, not vacuous.
