@@ -161,3 +161,69 @@ def test_a_run_collects_its_calls_in_order_up_to_the_limit():
     assert payloads[-1]["graph"] is None
     assert payloads[-1]["message"].startswith("3 more show_graph calls not drawn")
     assert f"at most {GRAPHS_PER_RUN} graphs" in payloads[-1]["message"]
+
+
+def test_repeated_labels_are_numbered_and_named_labels_are_marked():
+    t = Tensor(0.1, requires_grad=True)
+    for _ in range(3):
+        t = t.tanh()
+    # The chain's results are all "tanh" by their operation: numbered in order.
+    chain_nodes = trace(t).to_dict()["nodes"]
+    assert [n["label"] for n in chain_nodes] == ["0.1", "tanh₁", "tanh₂", "tanh₃"]
+    assert not any(n["named"] for n in chain_nodes)
+    w = Tensor(1.0, requires_grad=True)
+    loss = (w * 3.0 - 2.0) ** 2
+    nodes = show_graph(loss)["graph"]["nodes"]
+    # A subscript after a digit would read as part of the number, so constants get "#".
+    assert [n["label"] for n in nodes] == ["w", "3", "mul", "2 #1", "sub", "2 #2", "loss"]
+    assert [n["named"] for n in nodes] == [True, False, False, False, False, False, True]
+
+
+def layer():
+    """Z = X @ W + b, H = tanh(Z), L = mean(H²) on a 2×3 · 3×2 product."""
+    rng = np.random.default_rng(1)
+    X = Tensor(rng.normal(size=(2, 3)))
+    W = Tensor(rng.normal(size=(3, 2)), requires_grad=True)
+    b = Tensor(np.zeros(2), requires_grad=True)
+    P = X @ W
+    Z = P + b
+    H = Z.tanh()
+    L = (H**2).mean()
+    L.backward()
+    return X, W, b, P, Z, H, L
+
+
+def test_operations_on_arrays_carry_their_gradient_rule_in_the_graphs_names():
+    X, W, b, P, Z, H, L = layer()  # show_graph labels them by these variables
+    nodes = by_label(show_graph(L))
+    assert "local" not in nodes["P"] and "rules" not in nodes["W"]  # inputs have no rule
+    assert nodes["P"]["rules"] == ["dX = dP · Wᵀ", "dW = Xᵀ · dP"]
+    assert nodes["Z"]["rules"] == [
+        "dP = dZ",
+        "db = dZ, summed over the broadcast axes back to b's shape (length 2)",
+    ]
+    assert nodes["H"]["rules"] == ["dZ = dH ⊙ (1 − H²)"]
+    assert nodes["pow"]["rules"][0] == "dH = dpow ⊙ 2·H"
+    # mean over the 4 entries of a 2×2 array: the count comes from the shapes.
+    assert nodes["L"]["rules"] == ["dpow = dL / 4, copied to each of the 4 entries averaged"]
+    # One-number operations keep their numbers instead of a rule.
+    *_, loss = small_loss()
+    loss.backward()
+    assert all("rules" not in n for n in show_graph(loss)["graph"]["nodes"])
+
+
+def test_graphs_of_a_run_are_numbered_by_call():
+    *_, z, err, loss = small_loss()
+    with collect_graphs(limit=2) as log:
+        for tensor in (z, err, loss):
+            show_graph(tensor)
+    first, second, note = log.payloads()
+    assert (first["call"], second["call"]) == (1, 2) and first["calls"] == second["calls"] == 3
+    assert note["skipped"] == 1 and note["graph"] is None
+    assert note["message"].startswith("1 more show_graph call not drawn")
+
+
+def test_the_too_large_message_suggests_fewer_operations_not_fewer_examples():
+    message = show_graph(chain(GRAPH_NODE_LIMIT + 1))["message"]
+    assert "fewer layers or operations" in message
+    assert "fewer inputs" not in message and "adds no nodes" in message
