@@ -42,9 +42,22 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[\w$\\^{}]+", text)
 
 
+_INLINE_MATH = re.compile(r"\$([^$]+)\$")
+# A TeX command (\partial, \sqrt, \mathrm) shows as about one symbol; a braced argument
+# shows its contents, and _ and ^ only move what follows.
+_TEX_COMMAND = re.compile(r"\\[A-Za-z]+|\\.")
+
+
 def _shown_length(text: str) -> int:
-    """The option's length as a reader would judge it: whitespace runs count once."""
-    return len(" ".join(text.split()))
+    """The option's length as a reader sees it: math counted as the symbols it displays
+    ($\\partial L/\\partial w$ is about 7, not 22), emphasis marks not at all, whitespace
+    runs once. An estimate, but the same for every option of a question."""
+
+    def displayed(match: re.Match) -> str:
+        return re.sub(r"[{}_^]", "", _TEX_COMMAND.sub("c", match.group(1)))
+
+    shown = _INLINE_MATH.sub(displayed, " ".join(text.split()))
+    return len(re.sub(r"[*`]", "", shown))
 
 
 def key_length_rank(item: Mcq) -> str | None:

@@ -104,3 +104,13 @@ def test_copied_feedback_is_flagged_on_the_second_option(write_bank):
     found = _feedback_problems(write_bank, same, same)
     assert len(found) == 1
     assert "'eight' has the same feedback as 'five'" in found[0]
+
+
+def test_length_is_judged_as_displayed_not_as_tex_source(write_bank):
+    # The key's source is the longest ($\partial L/\partial w$ is 22 characters), but it shows
+    # as "∂L/∂w", shorter than both distractors.
+    item = LONG_KEY_MCQ.replace(
+        'text: "Two times three, which is six"', 'text: "$\\\\partial L/\\\\partial w$"'
+    ).replace('text: "Five"', 'text: "the weight w"')
+    figures = balance([load_bank(write_bank(item))])
+    assert (figures.longest_keys, figures.shortest_keys) == (0, 1)
