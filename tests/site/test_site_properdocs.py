@@ -1,0 +1,113 @@
+"""The course builds with ProperDocs, the maintained fork of MkDocs 1.6, into the same site.
+
+MkDocs 1.x is unmaintained; ProperDocs runs the same plugins (quizkit, mkdocs-jupyter, search)
+and the Material theme, so the course must build with it strictly and produce the site that
+MkDocs produces, byte for byte apart from the generator's name. Outside CI a machine without
+ProperDocs skips these tests; under CI (`CI` set) its absence fails them, as a missing test
+tool must not pass for a passing test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from quizkit.mkdocs.lessons import discover
+from tests.site.conftest import ROOT, Build
+
+PROPERDOCS = Path(sys.executable).with_name("properdocs")
+# The one line ProperDocs writes differently: Material names the generator in a meta tag.
+GENERATOR = re.compile(rb'<meta name="generator" content="[^"]*">')
+# The sitemap's dates are the build's day, which two builds may not share.
+LASTMOD = re.compile(rb"<lastmod>[^<]*</lastmod>")
+
+
+def require_properdocs() -> Path:
+    if PROPERDOCS.is_file():
+        return PROPERDOCS
+    message = (
+        f"ProperDocs is not installed ({PROPERDOCS} not found): install the test "
+        "dependencies from requirements.lock (properdocs)"
+    )
+    if os.environ.get("CI"):
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def properdocs_build(tmp_path_factory, project_port) -> Build:
+    """The real course built by `properdocs build --strict` for the address MkDocs' build uses."""
+    properdocs = require_properdocs()
+    site = tmp_path_factory.mktemp("properdocs-site")
+    # The same address as the MkDocs build's, so that canonical links and the sitemap agree.
+    env = {**os.environ, "SITE_URL": f"http://127.0.0.1:{project_port}/"}
+    proc = subprocess.run(
+        [str(properdocs), "build", "--strict", "-f", str(ROOT / "mkdocs.yml"), "-d", str(site)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    return Build(site=site, output=proc.stdout + proc.stderr, returncode=proc.returncode)
+
+
+def test_properdocs_builds_the_course_strictly(properdocs_build):
+    assert properdocs_build.returncode == 0, properdocs_build.output
+    warnings = [line for line in properdocs_build.output.splitlines() if line.startswith("WARNING")]
+    assert warnings == []
+
+
+def test_properdocs_builds_every_lesson_quiz_and_search_entry(properdocs_build):
+    assert properdocs_build.returncode == 0, properdocs_build.output
+    site = properdocs_build.site
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    indexed = {doc["location"].split("#")[0] for doc in index["docs"]}
+    for lesson in discover(ROOT / "lessons_src"):
+        page = (site / "lessons" / lesson.topic / "index.html").read_text(encoding="utf-8")
+        assert f"lessons/{lesson.topic}/" in indexed, lesson.name
+        if lesson.is_notebook:
+            assert "jp-OutputArea-output" in page, lesson.name
+        if lesson.bank_path:
+            quiz = (site / "lessons" / lesson.topic / "quiz" / "index.html").read_text()
+            assert 'class="qk-bank"' in quiz, lesson.name
+    cells = sum(p.read_text(encoding="utf-8").count("data-qk-cell") for p in site.rglob("*.html"))
+    assert cells > 0, "no runnable cell on any page"
+    assert (site / "pyodide" / "pyodide-lock.json").is_file()
+
+
+def _normalised(path: Path) -> bytes:
+    data = path.read_bytes()
+    if path.suffix == ".html":
+        data = GENERATOR.sub(b"", data)
+    elif path.name == "sitemap.xml":
+        data = LASTMOD.sub(b"", data)
+    return data
+
+
+def test_properdocs_site_is_the_mkdocs_site(properdocs_build, project_build):
+    assert properdocs_build.returncode == 0, properdocs_build.output
+    assert project_build.returncode == 0, project_build.output
+
+    def files(site: Path) -> set[str]:
+        # The compressed sitemap embeds the same dates as sitemap.xml, compared there.
+        return {
+            p.relative_to(site).as_posix()
+            for p in site.rglob("*")
+            if p.is_file() and p.name != "sitemap.xml.gz"
+        }
+
+    ours, theirs = files(properdocs_build.site), files(project_build.site)
+    assert ours == theirs, {"only ProperDocs": ours - theirs, "only MkDocs": theirs - ours}
+    differ = sorted(
+        rel
+        for rel in ours
+        if _normalised(properdocs_build.site / rel) != _normalised(project_build.site / rel)
+    )
+    assert differ == []
