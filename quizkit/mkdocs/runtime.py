@@ -297,6 +297,29 @@ def precompile_stdlib(
 # -- NumPy -------------------------------------------------------------------------------
 
 
+# What a build may do when it cannot vendor Pyodide's official NumPy wheel (an unreachable
+# CDN, a download or a local wheel whose sha256 is not the official one): "official" fails the
+# build, so a published site never silently depends on another host or an unverified wheel;
+# "fallback" (the default, for previews and tests) uses the local wheel whatever its hash, or
+# points the lock at the CDN. `./dev build` and the Pages workflow ask for "official".
+NUMPY_POLICY_ENV = "PYODIDE_NUMPY"
+NUMPY_POLICIES = ("official", "fallback")
+
+
+class NumpyNotVerifiedError(RuntimeBundleError):
+    """PYODIDE_NUMPY=official and the site cannot vendor Pyodide's official NumPy wheel."""
+
+
+def numpy_policy() -> str:
+    """$PYODIDE_NUMPY ("official" or "fallback"; unset means "fallback")."""
+    policy = os.environ.get(NUMPY_POLICY_ENV) or "fallback"
+    if policy not in NUMPY_POLICIES:
+        raise RuntimeBundleError(
+            f"{NUMPY_POLICY_ENV}={policy!r}: expected one of {', '.join(NUMPY_POLICIES)}"
+        )
+    return policy
+
+
 @dataclass
 class NumpySource:
     """Where the site's NumPy wheel came from, for the lock entry and the build report."""
@@ -325,6 +348,7 @@ def vendor_numpy(
     *,
     local_dir: Path | None = None,
     fetch: Callable[[str], bytes] | None = None,
+    policy: str | None = None,
 ) -> NumpySource:
     """Put NumPy's wasm wheel into `dest`, trying in turn (`official` is its lock entry):
 
@@ -334,14 +358,24 @@ def vendor_numpy(
        one (and saved into the wheels directory for the next build);
     3. neither: the lock entry points at the CDN URL, so the browser fetches NumPy from
        there (the site then needs the internet for NumPy).
+
+    Under `policy` "official" (default: $PYODIDE_NUMPY, see NUMPY_POLICY_ENV) a local wheel
+    must have the official hash too, and case 3 raises NumpyNotVerifiedError instead.
     """
     name = official["file_name"]
+    policy = numpy_policy() if policy is None else policy
     local_dir = wheels_dir() if local_dir is None else local_dir
     fetch = download if fetch is None else fetch
     local = local_dir / name
     if local.is_file():
+        sha = sha256_file(local)
+        if sha != official["sha256"] and policy == "official":
+            raise NumpyNotVerifiedError(
+                f"{local}: sha256 {sha[:12]}… is not Pyodide {version}'s official"
+                f" {official['sha256'][:12]}…, and {NUMPY_POLICY_ENV}=official publishes only"
+                f" the official wheel (set {NUMPY_POLICY_ENV}=fallback to vendor this one)"
+            )
         copy_if_changed(local, dest / name)
-        sha = sha256_file(dest / name)
         note = (
             "" if sha == official["sha256"]
             else f"; NOTICE: its sha256 {sha[:12]}… differs from Pyodide's official"
@@ -364,6 +398,12 @@ def vendor_numpy(
                 pass  # only a cache for the next build
             return NumpySource("downloaded", name, sha, f"numpy downloaded from {url}, sha256 ok")
         failure = f"downloaded wheel's sha256 {sha[:12]}… is not the official one"
+    if policy == "official":
+        raise NumpyNotVerifiedError(
+            f"NumPy's official wheel could not be verified: no {name} in {local_dir} and"
+            f" {failure}. Put the official wheel in {WHEELS_ENV} (default {DEFAULT_WHEELS_DIR}),"
+            f" or set {NUMPY_POLICY_ENV}=fallback to let the site load NumPy from {url}"
+        )
     return NumpySource(
         "cdn",
         url,
