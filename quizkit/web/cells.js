@@ -3,7 +3,9 @@
 // editor with Run, Stop and Reset and an output area. Without JavaScript the highlighted code
 // block is all there is. Output is always inserted as text, never parsed as HTML.
 // Each show_graph(t) call of a run (quizkit.backprop.tracing) is drawn below the output, in
-// call order, with the trace exercises' graph view; a new run replaces them.
+// call order, with the trace exercises' graph view; a new run replaces them when it ends
+// (until then they stay, dimmed, so the page does not jump), and a graph whose structure is
+// unchanged keeps the step the learner had reached.
 
 import { make } from "./dom.js";
 import { mountTraceView } from "./trace-view.js";
@@ -175,6 +177,7 @@ function mountCell(root, getRuntime) {
 
   let pending = null; // {controller} while this cell's run is queued or running
   let shown = 0;
+  let drawn = []; // the last run's graphs, by call: {figure, view, shape} (see drawGraphs)
 
   function write(text, className) {
     if (shown >= OUTPUT_SHOWN) return;
@@ -209,8 +212,12 @@ function mountCell(root, getRuntime) {
     pending = { controller };
     output.replaceChildren();
     output.hidden = true;
-    graphs.replaceChildren();
-    graphs.hidden = true;
+    // The old graphs stay until the new ones are drawn, marked as old and out of reach.
+    if (!graphs.hidden) {
+      graphs.classList.add("qk-cell-graphs-stale");
+      graphs.inert = true;
+      graphs.prepend(make("p", { class: "qk-cell-graphs-stale-note" }, "Graphs from the previous run, replaced when this run ends:"));
+    }
     shown = 0;
     run.disabled = true;
     stop.disabled = false;
@@ -248,17 +255,18 @@ function mountCell(root, getRuntime) {
       root.classList.remove("qk-cell-running");
     }
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    drawGraphs(graphs, result.graphs);
+    drawn = drawGraphs(graphs, result.graphs, drawn);
+    const told = graphWords(result.graphs);
     if (result.ok) {
       if (!shown) write("(no output)", "qk-cell-note");
-      say(`Finished in ${seconds} s.`);
+      say(`Finished in ${seconds} s.${told}`);
     } else if (result.stopped) {
       write(`${shown ? "\n" : ""}${result.error}\n`, "qk-cell-note");
-      say(result.error);
+      say(`${result.error}${told}`);
     } else {
       write(`${shown ? "\n" : ""}${result.error}`, "qk-cell-error");
       const problem = runtime.status.status === "error" ? ` ${runtime.status.message}` : "";
-      say(`The code raised an error (shown in the output).${problem}`);
+      say(`The code raised an error (shown in the output).${problem}${told}`);
     }
     root.dispatchEvent(new CustomEvent("quizkit:cell-done", { bubbles: true, detail: { ok: result.ok } }));
   }
@@ -297,22 +305,81 @@ function mountCell(root, getRuntime) {
   return root;
 }
 
+/** What a run's graphs add to the status line (screen readers hear nothing else of them). */
+function graphWords(payloads) {
+  const drawn = payloads.filter((p) => p.graph).length;
+  const big = payloads.filter((p) => !p.graph && !p.skipped).length;
+  const parts = [];
+  if (drawn) parts.push(`${drawn} ${drawn === 1 ? "graph" : "graphs"} drawn below the output.`);
+  if (big) parts.push(`${big === 1 ? "A graph is" : `${big} graphs are`} too large to draw: see below the output.`);
+  return parts.length ? ` ${parts.join(" ")}` : "";
+}
+
+/** A graph's structure: a new run's graph with the same one keeps the view's step. */
+function shapeOf(graph) {
+  return JSON.stringify(graph.nodes.map((n) => [n.op, n.label, n.parents]));
+}
+
 /**
- * Draw each show_graph payload ({root, nodes, limit, graph, message, note}) into `box`: the
- * graph view, or the payload's message when there is nothing to draw (too many nodes).
- * Every word comes from the payload or the view, inserted as text.
+ * Draw each show_graph payload ({root, nodes, limit, graph, message, note, call, calls}) into
+ * `box`: the graph view, or the payload's message when there is nothing to draw (too many
+ * nodes, or calls left out). `previous` is what the last run drew (its return value): a
+ * graph of the same structure at the same place reuses that view, so the step is kept.
+ * With more than two graphs (show_graph in a loop), all but the first and last are folded
+ * away. Every word comes from the payload or the view, inserted as text.
  */
-function drawGraphs(box, payloads) {
-  payloads.forEach((payload, i) => {
-    const figure = make("section", { class: "qk-cell-graph", "aria-label": `Graph ${i + 1} of ${payloads.length}` });
-    if (payload.graph) {
-      mountTraceView(figure, payload.graph, { name: `show_graph(${payload.root})`, note: payload.note });
-    } else {
+function drawGraphs(box, payloads, previous) {
+  const count = payloads.filter((p) => p.graph || !p.skipped).length;
+  const wasOpen = box.querySelector(".qk-cell-graphs-more")?.open ?? false;
+  box.replaceChildren();
+  box.classList.remove("qk-cell-graphs-stale");
+  box.inert = false;
+  const drawn = [];
+  const figures = payloads.map((payload, i) => {
+    if (payload.skipped) {
+      const figure = make("section", { class: "qk-cell-graph", "aria-label": "show_graph calls not drawn" });
       figure.append(make("p", { class: "qk-cell-graph-message" }, payload.message));
+      return figure;
     }
-    box.append(figure);
+    const name = payload.calls > 1 ? `show_graph(${payload.root}), call ${payload.call} of ${payload.calls}` : `show_graph(${payload.root})`;
+    const label = `Graph ${i + 1} of ${count}`;
+    if (!payload.graph) {
+      const figure = make("section", { class: "qk-cell-graph", "aria-label": label });
+      figure.append(make("p", { class: "qk-cell-graph-message" }, payload.message));
+      return figure;
+    }
+    const shape = shapeOf(payload.graph);
+    const old = previous[i];
+    let entry;
+    if (old && old.shape === shape) {
+      old.view.update(payload.graph, { name, note: payload.note });
+      old.figure.setAttribute("aria-label", label);
+      entry = old;
+    } else {
+      const figure = make("section", { class: "qk-cell-graph", "aria-label": label });
+      const view = mountTraceView(figure, payload.graph, { name, note: payload.note });
+      entry = { figure, view, shape };
+    }
+    drawn[i] = entry;
+    return entry.figure;
   });
+  const graphAt = payloads.map((p, i) => (p.graph ? i : -1)).filter((i) => i >= 0);
+  if (graphAt.length > 2) {
+    // Everything between the first graph and the last, folded.
+    const [first, last] = [graphAt[0], graphAt.at(-1)];
+    const folded = graphAt.slice(1, -1);
+    const more = make("details", { class: "qk-cell-graphs-more" });
+    more.open = wasOpen;
+    const calls = folded.map((i) => payloads[i].call);
+    const which = calls.length === 1 ? `1 more graph (call ${calls[0]})` : `${calls.length} more graphs (calls ${calls[0]} to ${calls.at(-1)})`;
+    more.append(make("summary", {}, which));
+    more.append(...figures.slice(first + 1, last));
+    box.append(figures[first], more, ...figures.slice(last));
+  } else {
+    box.append(...figures);
+  }
   box.hidden = payloads.length === 0;
+  return drawn;
 }
 
 /** Mount every not-yet-mounted cell under `scope`; returns the new cells (idempotent). */

@@ -13,6 +13,8 @@
 // `grad_of` names what the gradients are derivatives of (the root, when the backward pass
 // started there); null means no backward pass started at the root. Without gradients the
 // view steps through the forward pass only. `options.note` (show_graph's) is shown as is.
+// An operation on arrays has no `local` numbers but `rules` (one per parent, "dW = Xᵀ · dZ"):
+// the narration quotes them; every word of a rule is Python's.
 import { make, makeSvg } from "./dom.js";
 import { formatNumber } from "./quiz-check.js";
 
@@ -27,6 +29,14 @@ const PAD = 12;
 const ARROW = 9;
 const LABEL_GAP = 4;
 const EDGE_SPREAD = 16; // px between the ends of edges into one node: a label's height
+// Arrays up to this many entries are written out in the narration, tooltips and table (a
+// 2×3 · 3×2 product's operands have 6); a box only has room for the shape.
+const SMALL_ARRAY = 12;
+const ARRAY_DIGITS = 3;
+// Widths of an average character of a box's label (13px bold) and operation (11.5px): a label
+// is cut with "…" where it would run into the operation's name.
+const LABEL_CHAR = 7.8;
+const OP_CHAR = 6.4;
 let viewCount = 0;
 
 function shapeOf(value) {
@@ -35,14 +45,36 @@ function shapeOf(value) {
   return shape;
 }
 
-/** A number, "nan"/"inf" (as the engine writes non-finite values) or an array's shape. */
-export function formatValue(value) {
+/**
+ * A number, "nan"/"inf" (as the engine writes non-finite values) or an array: written out
+ * ("[[1, 2], [3, 4]]", entries to 3 significant digits) when it has at most SMALL_ARRAY
+ * entries, else its shape. `short` gives the shape of any array (a box's room).
+ */
+export function formatValue(value, { short = false } = {}) {
   if (value === null || value === undefined) return "—";
   if (typeof value === "number") return formatNumber(value);
   if (typeof value === "string") return value;
   const flat = value.flat(Infinity);
   if (flat.length === 1) return formatValue(flat[0]);
-  return `array ${shapeOf(value).join("×")}`;
+  const shape = `array ${shapeOf(value).join("×")}`;
+  if (short || flat.length > SMALL_ARRAY || flat.length === 0) return shape;
+  const entry = (v) => (typeof v === "number" ? formatNumber(Number(v.toPrecision(ARRAY_DIGITS))) : String(v));
+  const write = (v) => (Array.isArray(v) ? `[${v.map(write).join(", ")}]` : entry(v));
+  return write(value);
+}
+
+/** A box's label, cut with "…" where it would reach the operation's name on its right. */
+export function fitLabel(label, opText) {
+  const room = NODE_W - 16 - (opText ? opText.length * OP_CHAR + 6 : 0);
+  const chars = Math.max(3, Math.floor(room / LABEL_CHAR));
+  return label.length <= chars ? label : `${label.slice(0, chars - 1)}…`;
+}
+
+/** The word a box shows right of its label: the operation, "input", or nothing when the label is it. */
+function opText(n) {
+  if (!n.parents.length) return "input";
+  const unnamed = n.named === undefined ? n.label === n.op : !n.named;
+  return unnamed ? "" : n.op;
 }
 
 function asNumber(value) {
@@ -139,9 +171,13 @@ export function steps(graph) {
   const script = [];
   for (const n of nodes) {
     const value = formatValue(n.value);
-    const text = n.parents.length
-      ? `Forward: ${n.label} = ${n.op}(${n.parents.map(label).join(", ")}) = ${value}.`
-      : `Forward: ${n.label} is an input, with value ${value}.`;
+    const call = `${n.op}(${n.parents.map(label).join(", ")})`;
+    // An unnamed result is labelled by its operation already: "mul = mul(w, x)" says it twice.
+    const text = !n.parents.length
+      ? `Forward: ${n.label} is an input, with value ${value}.`
+      : n.label === n.op
+        ? `Forward: ${call} = ${value}.`
+        : `Forward: ${n.label} = ${call} = ${value}.`;
     script.push({ phase: "forward", node: n.id, text });
   }
   const rootGrad = byId.get(rootId).grad;
@@ -156,32 +192,60 @@ export function steps(graph) {
   });
   for (const n of [...nodes].reverse()) {
     if (!n.parents.length || n.grad === null) continue;
-    const grad = formatValue(n.grad);
-    const parts = n.parents.map((p, i) => {
-      const parent = byId.get(p);
-      if (parent.grad === null) return `${parent.label} is a constant and needs no gradient`;
-      return `${parent.label} gets ${d(n.label)} × ∂${n.label}/∂${parent.label}`;
-    });
-    script.push({
-      phase: "backward",
-      node: n.id,
-      text: `Backward through ${n.label} (${n.op}), with ${d(n.label)} = ${grad}: ${parts.join("; ")}.`,
-    });
+    script.push({ phase: "backward", node: n.id, text: backwardText(graph, byId, root, n) });
   }
   return script;
+}
+
+const ORDINALS = ["first", "second", "third"];
+
+/**
+ * A backward step's narration: the node's gradient, then what each input receives: the
+ * local derivative times the gradient (one-number nodes), the rule from Python (arrays),
+ * and which use it is when an input is used more than once (x * x).
+ */
+function backwardText(graph, byId, root, n) {
+  const d = (name) => gradientOf(graph, root, name);
+  const grad = asNumber(n.grad);
+  let ruled = false;
+  const parts = n.parents.map((p, i) => {
+    const parent = byId.get(p);
+    const uses = n.parents.filter((q) => q === p).length;
+    const nth = n.parents.slice(0, i + 1).filter((q) => q === p).length;
+    const who = uses > 1 ? `${parent.label} (${ORDINALS[nth - 1] ?? `use ${nth}`} use)` : parent.label;
+    if (parent.grad === null) return `${parent.label} is a constant and needs no gradient`;
+    const local = localDerivative(n, i);
+    if (local === null) {
+      const rule = n.rules ? n.rules[i] : null;
+      if (rule) {
+        ruled = true;
+        return `${who} receives ${rule}`;
+      }
+      return `${who} receives its share of the gradient (this operation's rule is not shown)`;
+    }
+    const sent = grad === null ? "" : ` = ${formatValue(grad * local)}`;
+    return `local derivative ∂${n.label}/∂${parent.label} = ${formatValue(local)}, so ${who} receives ${formatValue(n.grad)} × ${formatValue(local)}${sent}`;
+  });
+  const notation = ruled
+    ? ` (d${n.label} means ${d(n.label)}, and so on for the other names; ⊙ multiplies entry by entry.)`
+    : "";
+  const unique = [...new Set(parts)]; // x * x with x a constant: say it once
+  return `Backward through ${n.label} (${n.op}), where ${d(n.label)} = ${formatValue(n.grad)}: ${unique.join("; ")}.${notation}`;
 }
 
 // -- the view ----------------------------------------------------------------------------------------
 
 /**
  * Draw `graph` into `container` with step-through controls; returns {update(graph), element}.
- * `options.name` names the graph for screen readers.
+ * `options.name` names the graph in its summary; `options.note` is shown above it.
  */
 export function mountTraceView(container, graph, options = {}) {
+  options = { ...options };
   const id = `qk-tv-${++viewCount}`;
   const root = make("div", { class: "qk-trace-view", id });
   const summary = make("p", { class: "qk-tv-summary", id: `${id}-summary` });
   const note = make("p", { class: "qk-tv-note", hidden: "" });
+  // The scroll area is focusable (keyboard scrolling), so it needs a name: the summary's.
   const scroller = make("div", { class: "qk-tv-scroll", tabindex: "0", role: "group", "aria-labelledby": `${id}-summary` });
   const controls = make("div", { class: "qk-tv-controls" });
   const restart = make("button", { type: "button", class: "md-button qk-tv-restart" }, "Start over");
@@ -193,7 +257,8 @@ export function mountTraceView(container, graph, options = {}) {
   const narration = make("p", { class: "qk-tv-narration", "aria-live": "polite" });
   const tableBox = make("details", { class: "qk-tv-table" });
   tableBox.append(make("summary", {}, "The graph as a table"));
-  root.append(summary, note, controls, narration, scroller, tableBox);
+  // The narration grows and shrinks from step to step: below the drawing, it never moves it.
+  root.append(summary, note, controls, scroller, narration, tableBox);
   container.append(root);
 
   let state = null; // {graph, script, shapes, step}
@@ -208,7 +273,8 @@ export function mountTraceView(container, graph, options = {}) {
       height: geometry.height,
       viewBox: `0 0 ${geometry.width} ${geometry.height}`,
       role: "img",
-      "aria-labelledby": `${id}-summary`,
+      // Not the summary again (the group around it already says it).
+      "aria-label": "Drawing of the graph; the table below lists the same nodes",
     });
     const defs = makeSvg("defs");
     const marker = makeSvg("marker", {
@@ -244,13 +310,13 @@ export function mountTraceView(container, graph, options = {}) {
     for (const n of g.nodes) {
       const { x, y } = geometry.position.get(n.id);
       const group = makeSvg("g", { class: "qk-tv-node", transform: `translate(${x} ${y})`, "data-node": n.id });
-      const title = makeSvg("title");
+      const title = makeSvg("title"); // the full label, value and gradient
+      const op = opText(n);
       group.append(
         title,
         makeSvg("rect", { width: NODE_W, height: NODE_H, rx: 8, class: "qk-tv-box" }),
-        makeSvg("text", { x: 8, y: 18, class: "qk-tv-label" }, n.label),
-        // An unnamed result is labelled by its operation already.
-        makeSvg("text", { x: NODE_W - 8, y: 18, class: "qk-tv-op", "text-anchor": "end" }, n.label === n.op ? "" : n.parents.length ? n.op : "input"),
+        makeSvg("text", { x: 8, y: 18, class: "qk-tv-label" }, fitLabel(n.label, op)),
+        makeSvg("text", { x: NODE_W - 8, y: 18, class: "qk-tv-op", "text-anchor": "end" }, op),
       );
       const value = makeSvg("text", { x: 8, y: 38, class: "qk-tv-value" });
       const grad = makeSvg("text", { x: 8, y: 56, class: "qk-tv-grad" });
@@ -271,7 +337,8 @@ export function mountTraceView(container, graph, options = {}) {
     const byId = new Map(g.nodes.map((n) => [n.id, n]));
     const t = make("table");
     const head = make("tr");
-    for (const h of ["Node", "Operation", "Inputs", "Value", "Gradient"]) head.append(make("th", { scope: "col" }, h));
+    // The boxes follow the steps; the table is the finished computation.
+    for (const h of ["Node", "Operation", "Inputs", "Value", "Gradient (after the backward pass)"]) head.append(make("th", { scope: "col" }, h));
     t.append(make("thead"), make("tbody"));
     t.tHead.append(head);
     for (const n of g.nodes) {
@@ -314,16 +381,19 @@ export function mountTraceView(container, graph, options = {}) {
     for (const n of g.nodes) {
       const shape = shapes.get(n.id);
       const known = forwardDone.has(n.id);
-      shape.value.textContent = known ? `value ${formatValue(n.value)}` : "value ?";
+      shape.value.textContent = known ? `value ${formatValue(n.value, { short: true })}` : "value ?";
       const consumers = state.geometry.children.get(n.id);
       const final = n.id === rootId ? backwardDone.length > 0 : consumers.length > 0 && consumers.every((c) => processed.has(c) || byId.get(c).grad === null);
       let gradText = "";
+      let gradWords = ""; // the same for the tooltip, arrays written out
       if (backwardDone.length) {
-        if (n.grad === null) gradText = "no gradient";
-        else if (final) gradText = `${prefix} ${formatValue(n.grad)}`;
-        else if (received.has(n.id)) {
+        if (n.grad === null) gradText = gradWords = "no gradient";
+        else if (final) {
+          gradText = `${prefix} ${formatValue(n.grad, { short: true })}`;
+          gradWords = `${prefix} ${formatValue(n.grad)}`;
+        } else if (received.has(n.id)) {
           const sum = received.get(n.id);
-          gradText = Number.isNaN(sum) ? `${prefix} …` : `${prefix} ${formatValue(sum)} so far`;
+          gradText = gradWords = Number.isNaN(sum) ? `${prefix} …` : `${prefix} ${formatValue(sum)} so far`;
         }
       }
       shape.grad.textContent = gradText;
@@ -333,7 +403,7 @@ export function mountTraceView(container, graph, options = {}) {
       if (current && current.node === n.id) classes.push(current.phase === "forward" ? "qk-tv-current-forward" : "qk-tv-current-backward");
       shape.group.setAttribute("class", classes.join(" "));
       const valueWords = known ? `value ${formatValue(n.value)}` : "value not computed yet";
-      shape.title.textContent = `${n.label} (${n.parents.length ? n.op : "input"}): ${valueWords}${gradText ? `, ${gradText}` : ""}`;
+      shape.title.textContent = `${n.label} (${n.parents.length ? n.op : "input"}): ${valueWords}${gradWords ? `, ${gradWords}` : ""}`;
     }
     for (const [nodeId, list] of edges) {
       const n = byId.get(nodeId);
@@ -345,41 +415,32 @@ export function mountTraceView(container, graph, options = {}) {
         edge.path.setAttribute("class", `qk-tv-edge${active ? " qk-tv-edge-active" : ""}${forwardDone.has(nodeId) ? " qk-tv-edge-used" : ""}`);
       }
     }
-    narration.textContent = current ? describe(current) : "Press Next step to compute the graph node by node.";
-    if (current) reveal(shapes.get(current.node).group);
+    narration.textContent = current ? current.text : "Press Next step to compute the graph node by node.";
+    if (current) reveal(byId.get(current.node));
     const total = script.length;
     const phase = current ? (current.phase === "forward" ? "forward pass" : "backward pass") : "not started";
     counter.textContent = `Step ${step} of ${total} (${phase})`;
-    back.disabled = step === 0;
-    restart.disabled = step === 0;
-    next.disabled = step === total;
-    all.disabled = step === total;
+    // A focused button that disables itself would drop the keyboard's focus to the page:
+    // hand it to the control that goes the other way first.
+    const disabled = new Map([[back, step === 0], [restart, step === 0], [next, step === total], [all, step === total]]);
+    for (const [button, off] of disabled) if (!off) button.disabled = false; // focusable first
+    if (disabled.get(document.activeElement)) (step === 0 ? next : back).focus();
+    for (const [button, off] of disabled) if (off) button.disabled = true;
   }
 
-  /** Scroll the graph sideways (only) so the current node is in view. */
-  function reveal(group) {
-    const { x } = state.geometry.position.get(Number(group.dataset.node));
-    const left = scroller.scrollLeft;
+  /**
+   * Scroll the graph sideways (only) so the current node and its inputs (which a backward
+   * step sends gradients to) are in view; when they do not fit, the node at the right edge.
+   */
+  function reveal(n) {
+    const { position } = state.geometry;
+    const right = position.get(n.id).x + NODE_W;
+    const left = Math.min(position.get(n.id).x, ...n.parents.map((p) => position.get(p).x));
     const width = scroller.clientWidth;
-    if (x < left || x + NODE_W > left + width) scroller.scrollLeft = Math.max(0, x - (width - NODE_W) / 2);
-  }
-
-  function describe(entry) {
-    if (entry.phase !== "backward" || entry.start) return entry.text;
-    const { graph: g, byId } = state;
-    const n = byId.get(entry.node);
-    const root = byId.get(g.root ?? g.nodes.at(-1).id).label;
-    const d = (name) => gradientOf(g, root, name);
-    const grad = asNumber(n.grad);
-    const parts = n.parents.map((p, i) => {
-      const parent = byId.get(p);
-      if (parent.grad === null) return `${parent.label} is a constant and needs no gradient`;
-      const local = localDerivative(n, i);
-      if (local === null) return `${parent.label} receives its share (local derivative not shown for this operation)`;
-      const sent = grad === null ? "" : ` = ${formatValue(grad * local)}`;
-      return `local derivative ∂${n.label}/∂${parent.label} = ${formatValue(local)}, so ${parent.label} receives ${formatValue(n.grad)} × ${formatValue(local)}${sent}`;
-    });
-    return `Backward through ${n.label} (${n.op}), where ${d(n.label)} = ${formatValue(n.grad)}: ${parts.join("; ")}.`;
+    const from = scroller.scrollLeft;
+    if (right - left > width) scroller.scrollLeft = right - width;
+    else if (left < from) scroller.scrollLeft = left - Math.min(PAD, width - (right - left));
+    else if (right > from + width) scroller.scrollLeft = right - width + Math.min(PAD, width - (right - left));
   }
 
   restart.addEventListener("click", () => render(0));
@@ -387,8 +448,10 @@ export function mountTraceView(container, graph, options = {}) {
   next.addEventListener("click", () => render(Math.min(state.script.length, state.step + 1)));
   all.addEventListener("click", () => render(state.script.length));
 
-  function update(g, { keepStep = true } = {}) {
+  /** Draw `g` instead (same steps kept unless `keepStep` is false); `name`/`note` as in options. */
+  function update(g, { keepStep = true, name = options.name, note = options.note } = {}) {
     const step = state && keepStep ? state.step : 0;
+    Object.assign(options, { name, note });
     state = build(g);
     render(Math.min(step, state.script.length));
   }
