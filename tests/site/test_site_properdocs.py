@@ -33,7 +33,7 @@ def require_properdocs() -> Path:
         return PROPERDOCS
     message = (
         f"ProperDocs is not installed ({PROPERDOCS} not found): install the test "
-        "dependencies from requirements.lock (properdocs)"
+        "dependencies from requirements/test.lock (properdocs)"
     )
     if os.environ.get("CI"):
         pytest.fail(message, pytrace=False)

@@ -39,7 +39,7 @@ def require_zensical() -> Path:
         return ZENSICAL
     message = (
         f"Zensical is not installed ({ZENSICAL} not found): install the test "
-        "dependencies from requirements.lock (zensical)"
+        "dependencies from requirements/test.lock (zensical)"
     )
     if os.environ.get("CI"):
         pytest.fail(message, pytrace=False)
