@@ -13,14 +13,16 @@ the browser gets it as JSON.
 from __future__ import annotations
 
 import ast
+import functools
 import keyword
 import math
 import re
 from collections.abc import Iterator
 from typing import Any
 
+from . import safe_html
 from .balance import distractor_problems
-from .load import LoadedBank, Loc
+from .load import LoadedBank, LoadedYaml, Loc
 from .model import (
     Interview,
     Matching,
@@ -68,7 +70,7 @@ def check_bank(loaded: LoadedBank, reserved: frozenset[str] = frozenset()) -> li
     `reserved` holds the names the evidence namespace defines (np, Tensor, ...); a
     numeric_trace parameter must not hide one of them.
     """
-    problems = list(_unsafe_html(loaded)) + list(_control_characters(loaded))
+    problems = list(unsafe_html(loaded)) + list(_control_characters(loaded))
     for index, item in loaded.items:
         at = ("items", index)
         problems += [loaded.problem(at + loc, msg) for loc, msg in item_problems(item, reserved)]
@@ -334,17 +336,45 @@ def _control_characters(loaded: LoadedBank) -> Iterator[Problem]:
             yield loaded.problem(loc, message, line=line)
 
 
-def _unsafe_html(loaded: LoadedBank) -> Iterator[Problem]:
+def unsafe_html(loaded: LoadedYaml) -> Iterator[Problem]:
+    """The lint's findings in each text field and, for a field it passes, what the site's
+    sanitiser would remove from its rendered HTML (quizkit.bank.safe_html)."""
     for loc, text in _strings(loaded.raw, ()):
+        linted = False
         for pattern, describe in (
             (_SCRIPT, lambda m: f"raw HTML <{m.group(1).lower()}> is not allowed"),
             (_HANDLER, lambda m: f"HTML event handler attribute {m.group(1)}= is not allowed"),
             (_JS_URL, lambda m: "javascript: URLs are not allowed"),
         ):
             for match in pattern.finditer(text):
+                linted = True
                 lineno = text.count("\n", 0, match.start()) + 1
                 line = loaded.locator.text_line(loc, lineno)
                 yield loaded.problem(loc, describe(match), line=line)
+        if linted:
+            continue  # the lint names the line; the sanitiser would only say it again
+        for removed in safe_html.removals(_markdown().unsanitised(text)):
+            line = loaded.locator.text_line(loc, _line_of(text, removed))
+            yield loaded.problem(loc, removed.message, line=line)
+
+
+def _line_of(text: str, removed: safe_html.Removal) -> int:
+    """The line of `text` (1-based) that first shows what was removed, else its first line."""
+    lowered = text.lower()
+    for needle in removed.needles:
+        at = lowered.find(needle.lower())
+        if needle and at >= 0:
+            return text.count("\n", 0, at) + 1
+    return 1
+
+
+@functools.cache
+def _markdown():
+    """The site's Markdown renderer with its default extensions, made once."""
+    # Imported here: Markdown is needed only once a bank is checked, not for the model.
+    from quizkit.mkdocs.render import MarkdownRenderer
+
+    return MarkdownRenderer()
 
 
 def _strings(node: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:

@@ -19,6 +19,7 @@ import markdown
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from quizkit.bank import safe_html
 from quizkit.bank.model import Bank, Item, Tolerance
 
 from . import progress, trace
@@ -56,10 +57,15 @@ class MarkdownRenderer:
         extensions = [e for e in extensions if e not in ("toc", "markdown.extensions.toc")]
         self._md = markdown.Markdown(extensions=list(extensions), extension_configs=configs or {})
 
-    def block(self, text: str) -> Markup:
-        """Markdown to HTML, as block content."""
+    def unsanitised(self, text: str) -> str:
+        """Markdown to HTML exactly as Python-Markdown writes it: for `quizkit check` to
+        compare with what `block` keeps (quizkit.bank.safe_html.removals), never for a page."""
         self._md.reset()
-        return Markup(self._md.convert(text))
+        return self._md.convert(text)
+
+    def block(self, text: str) -> Markup:
+        """Markdown to HTML, as block content, cut down to the allow-list of safe_html."""
+        return Markup(safe_html.clean(self.unsanitised(text)))
 
     def inline(self, text: str) -> Markup:
         """Markdown to HTML without the paragraph wrapper, for labels and option text."""

@@ -182,6 +182,14 @@ def test_param_may_not_hide_an_engine_name(write_bank, name):
         "<a href='#'\n   onclick = 'go()'>x</a>",
         "[click](javascript:alert(1))",
         "<iframe src='https://example.org'></iframe>",
+        # The lint cannot see these; the sanitiser's verdict reports them.
+        "[click](&#106;avascript:alert(1))",
+        "<a href='java&#9;script:alert(1)'>x</a>",
+        "![x](data:image/png;base64,AAAA)",
+        "<style>.md-header { display: none }</style>",
+        "<form action='https://example.org'>go</form>",
+        "[x](#a){: onclick='go()' }",
+        '<p style="position: fixed; inset: 0">cover the page</p>',
     ],
 )
 def test_unsafe_html_is_found_on_its_line(write_bank, text):
@@ -204,6 +212,55 @@ def test_unsafe_html_is_found_on_its_line(write_bank, text):
 def test_harmless_text_is_not_flagged(write_bank, text):
     item = TF_ITEM.replace("Two plus two is four.", text)
     assert problems(write_bank(item)) == []
+
+
+# What the course's fields legitimately render to: each must pass the check and render
+# exactly as Python-Markdown wrote it.
+LEGITIMATE = [
+    "Math $\\partial L / \\partial w$ and $$\\sum_i x_i$$ with `code <b>` and **bold**.",
+    "[http](https://example.org/a?b=1#c), [relative](../02-chain-rule/) and [anchor](#quiz).",
+    "![figure](figure.png)",
+    "- one\n- two\n\n1. first\n2. second",
+    "```python\nx = Tensor(1.0)\n```",
+    '<span class="note" title="hint">marked</span><br><sub>1</sub><sup>2</sup>',
+    "<table><thead><tr><th>a</th></tr></thead><tbody><tr><td>1</td></tr></tbody></table>",
+    "<details open><summary>More</summary>Hidden.</details>",
+]
+
+
+@pytest.mark.parametrize("text", LEGITIMATE)
+def test_legitimate_markdown_passes_and_renders_unchanged(write_bank, text):
+    from quizkit.mkdocs.render import MarkdownRenderer
+
+    block = "  prompt: |\n" + "".join(f"    {line}\n" for line in text.splitlines())
+    assert problems(write_bank(TF_ITEM.replace('  prompt: "Two plus two is four."\n', block))) == []
+    md = MarkdownRenderer()
+    assert _parsed(str(md.block(text))) == _parsed(md.unsanitised(text))
+
+
+def _parsed(html: str) -> list[tuple]:
+    """`html` as the parser reads it: `<img />` and `<img>` are the same element."""
+    from html.parser import HTMLParser
+
+    events: list[tuple] = []
+    parser = HTMLParser(convert_charrefs=True)
+    parser.handle_starttag = lambda tag, attrs: events.append(("<", tag, sorted(attrs)))
+    parser.handle_startendtag = parser.handle_starttag
+    parser.handle_endtag = lambda tag: events.append(("</", tag))
+    parser.handle_data = lambda data: events.append(("text", data))
+    parser.feed(html)
+    parser.close()
+    # A valueless attribute (<details open>) is the same as open="".
+    return [(e[0], e[1], [(k, v or "") for k, v in e[2]]) if e[0] == "<" else e for e in events]
+
+
+def test_rendered_fields_lose_what_the_check_reports():
+    from quizkit.mkdocs.render import MarkdownRenderer
+
+    md = MarkdownRenderer()
+    html = str(md.block('[x](&#106;avascript:alert(1)) <img src="a.png" onerror="go()"> <svg/>'))
+    assert html == '<p><a>x</a> <img src="a.png"> </p>'
+    assert str(md.inline("<script>alert(1)</script>ok")) == "ok"
 
 
 def test_python_fields_are_not_scanned_as_html(write_bank):
