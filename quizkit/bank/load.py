@@ -6,6 +6,12 @@ sits on. Schema errors from pydantic carry a location such as
 ``("items", 3, "mcq", "options", 1, "feedback")``; that location is turned back into a line
 of the file, so each problem can be printed as ``path:line: item-id: field: message``.
 
+The same reading serves every YAML file of the course (banks here, glossaries in
+quizkit.mkdocs.glossary): `read_yaml` refuses, before anything is built from the text, what
+only hostile or mistaken files hold: anchors and aliases (nine lines of nested aliases expand
+to a billion strings), nesting deeper than any bank needs (which would exhaust Python's
+recursion) and files far larger than a lesson's.
+
 Nothing in here raises for bad input: every problem is collected and returned.
 """
 
@@ -16,7 +22,7 @@ import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -27,6 +33,11 @@ from .problem import BANK, Problem
 Loc = tuple[str | int, ...]
 
 _ITEM = TypeAdapter(Item)
+
+# The deepest bank the schema allows nests about 8 levels (items, an item, its quantities,
+# a quantity, its mistakes, ...); the largest bank is about 50 kB. These leave ample room.
+MAX_DEPTH = 24
+MAX_BYTES = 500_000
 
 
 @dataclass
@@ -55,17 +66,44 @@ class Locator:
 
 
 @dataclass
-class LoadedBank:
-    """One quiz.yml after loading: the raw data, where it was, and what validated."""
+class LoadedYaml:
+    """One YAML file of the course after reading: its data, where each part was written,
+    and what is wrong with it."""
 
     path: str
     raw: Any = None
     locator: Locator = field(default_factory=Locator)
+    problems: list[Problem] = field(default_factory=list)
+
+    # Shown in the item-id column for problems of the file as a whole.
+    WHOLE: ClassVar[str] = "-"
+
+    def owner(self, loc: Loc) -> tuple[str, Loc]:
+        """Whose problem a data path is (the item-id column), and the path inside it."""
+        return self.WHOLE, loc
+
+    def problem(self, loc: Loc, message: str, *, line: int | None = None) -> Problem:
+        """A Problem at data path `loc` (e.g. ``("items", 2, "options", 0, "id")``)."""
+        if line is None:
+            line = self.locator.line(loc)
+        owner, inside = self.owner(loc)
+        return Problem(self.path, line, owner, format_field(inside), message)
+
+    def file_problem(self, line: int, where: str, message: str) -> Problem:
+        """A Problem of the file itself (its bytes, its YAML), in column `where`."""
+        return Problem(self.path, line, self.WHOLE, where, message)
+
+
+@dataclass
+class LoadedBank(LoadedYaml):
+    """One quiz.yml after loading: the raw data, where it was, and what validated."""
+
     bank: Bank | None = None
     # (index in the file, validated item) for every item that passed the schema, even
     # when other items of the same bank did not; later checks run on these.
     items: list[tuple[int, Item]] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+
+    WHOLE: ClassVar[str] = BANK
 
     def item_id(self, index: int) -> str:
         """The id written for item `index`, or a positional name when it has none."""
@@ -76,13 +114,10 @@ class LoadedBank:
                 return entry["id"]
         return f"items[{index}]"
 
-    def problem(self, loc: Loc, message: str, *, line: int | None = None) -> Problem:
-        """A Problem at data path `loc` (e.g. ``("items", 2, "options", 0, "id")``)."""
-        if line is None:
-            line = self.locator.line(loc)
+    def owner(self, loc: Loc) -> tuple[str, Loc]:
         if len(loc) >= 2 and loc[0] == "items" and isinstance(loc[1], int):
-            return Problem(self.path, line, self.item_id(loc[1]), format_field(loc[2:]), message)
-        return Problem(self.path, line, BANK, format_field(loc), message)
+            return self.item_id(loc[1]), loc[2:]
+        return BANK, loc
 
 
 def format_field(loc: Loc) -> str:
@@ -101,12 +136,89 @@ _YAML_HINTS = (
     ("expected <block end>", "; check this line's indentation"),
     ("mapping values are not allowed", "; a value containing ': ' must be quoted"),
     ("found character '\\t'", "; indent with spaces, not tabs"),
-    ("found undefined alias", "; '*' starts an alias: quote text that begins with '*'"),
+)
+
+
+class _TooDeep(Exception):
+    """Raised while composing a document nested deeper than MAX_DEPTH."""
+
+    def __init__(self, line: int):
+        super().__init__(line)
+        self.line = line
+
+
+_NO_ALIASES = (
+    "anchors (&name) and aliases (*name) are not allowed: write each value out"
+    " (and quote text that starts with '&' or '*')"
 )
 
 
 class _Loader(yaml.SafeLoader):
-    """PyYAML's safe loader; kept as a subclass so nothing global is modified."""
+    """PyYAML's safe loader, refusing anchors, aliases and deep nesting as it composes.
+
+    Each refusal is noted at the event that would have caused it, before any node is built
+    for it: an alias is never looked up (so nothing expands) and nesting stops at MAX_DEPTH
+    (so the composer's recursion stays shallow). A subclass, so nothing global is modified.
+    """
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self.depth = 0
+        self.refused: dict[int, str] = {}  # line -> the first refusal on it
+
+    def fetch_flow_collection_start(self, TokenClass):
+        # The scanner looks ahead over every open bracket on a line, at a cost that grows
+        # with the square of their number: stop it here, before the composer would.
+        if self.flow_level >= MAX_DEPTH:
+            raise _TooDeep(self.line + 1)
+        super().fetch_flow_collection_start(TokenClass)
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent):
+            self.get_event()
+            self.refused.setdefault(line, _NO_ALIASES)
+            # A null in its place lets composing go on to find every other refusal.
+            return yaml.ScalarNode("tag:yaml.org,2002:null", "", event.start_mark, event.end_mark)
+        if event.anchor is not None:
+            self.refused.setdefault(line, _NO_ALIASES)
+            event.anchor = None  # never registered, so no alias can reach it
+        if not isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+            return super().compose_node(parent, index)
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _TooDeep(line)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def read_yaml(path: str | Path, loaded: LoadedYaml) -> bool:
+    """Read and parse one YAML file into `loaded` (its `raw` data and `locator`).
+
+    False, with the reasons in `loaded.problems`, when there is nothing to go on with.
+    """
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        loaded.problems.append(loaded.file_problem(1, "-", f"cannot read: {exc.strerror}"))
+        return False
+    if len(data) > MAX_BYTES:
+        message = (
+            f"the file is {len(data):,} bytes, more than the {MAX_BYTES:,} a file of the"
+            " course may hold: split it"
+        )
+        loaded.problems.append(loaded.file_problem(1, "-", message))
+        return False
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        loaded.problems.append(loaded.file_problem(line, "yaml", "the file is not UTF-8 text"))
+        return False
+    return _parse(text, loaded)
 
 
 def load_bank(path: str | Path, shown: str | None = None) -> LoadedBank:
@@ -114,33 +226,24 @@ def load_bank(path: str | Path, shown: str | None = None) -> LoadedBank:
 
     Problems name the file as `shown` (default: `path` as given).
     """
-    shown = str(path) if shown is None else shown
-    loaded = LoadedBank(shown)
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        loaded.problems.append(Problem(shown, 1, BANK, "-", f"cannot read: {exc.strerror}"))
-        return loaded
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        loaded.problems.append(Problem(shown, line, BANK, "yaml", "the file is not UTF-8 text"))
-        return loaded
-    if not _parse(text, loaded):
-        return loaded
-    _validate(loaded)
+    loaded = LoadedBank(str(path) if shown is None else shown)
+    if read_yaml(path, loaded):
+        _validate(loaded)
     return loaded
 
 
-def _parse(text: str, loaded: LoadedBank) -> bool:
+def _parse(text: str, loaded: LoadedYaml) -> bool:
     loader = None
     try:
         loader = _Loader(text)  # reads the first chunk, so it can already fail
         node = loader.get_single_node()
-        loaded.raw = None if node is None else loader.construct_document(node)
-        if node is not None:
-            _record(loader, node, (), loaded)
+        if not loader.refused:
+            loaded.raw = None if node is None else loader.construct_document(node)
+            if node is not None:
+                _record(loader, node, (), loaded)
+    except _TooDeep as exc:
+        message = f"nested more than {MAX_DEPTH} levels deep, which no bank or glossary needs"
+        loader.refused[exc.line] = message
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -148,23 +251,25 @@ def _parse(text: str, loaded: LoadedBank) -> bool:
         if exc.context and exc.problem and exc.context_mark:
             message += f" ({exc.context} on line {exc.context_mark.line + 1})"
         message += next((hint for key, hint in _YAML_HINTS if key in str(exc.problem)), "")
-        loaded.problems.append(Problem(loaded.path, line, BANK, "yaml", message))
+        loaded.problems.append(loaded.file_problem(line, "yaml", message))
         return False
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
         message = f"YAML syntax error: character {exc.character!r} is not allowed"
-        loaded.problems.append(Problem(loaded.path, line, BANK, "yaml", message))
+        loaded.problems.append(loaded.file_problem(line, "yaml", message))
         return False
     except yaml.YAMLError as exc:  # any other parser complaint still gets a location
-        loaded.problems.append(Problem(loaded.path, 1, BANK, "yaml", f"YAML error: {exc}"))
+        loaded.problems.append(loaded.file_problem(1, "yaml", f"YAML error: {exc}"))
         return False
     finally:
         if loader is not None:
             loader.dispose()
-    return True
+    for line, message in sorted(loader.refused.items()):
+        loaded.problems.append(loaded.file_problem(line, "yaml", message))
+    return not loader.refused
 
 
-def _record(loader: _Loader, node: yaml.Node, path: Loc, loaded: LoadedBank) -> None:
+def _record(loader: _Loader, node: yaml.Node, path: Loc, loaded: LoadedYaml) -> None:
     locator = loaded.locator
     if isinstance(node, yaml.ScalarNode):
         block = node.style in ("|", ">")
@@ -180,17 +285,13 @@ def _record(loader: _Loader, node: yaml.Node, path: Loc, loaded: LoadedBank) -> 
                 continue
             key = loader.construct_object(key_node)
             line = key_node.start_mark.line + 1
-            # Keys merged in from an anchor (<<: *x) were written elsewhere; overriding
-            # those is intended, so only keys written in this mapping count as repeats.
-            own = node.start_mark.index <= key_node.start_mark.index <= node.end_mark.index
-            if own and key in seen:
+            if key in seen:
                 message = (
                     f"duplicate key {key!r} (first written on line {seen[key]});"
                     " YAML keeps only the last one"
                 )
                 loaded.problems.append(loaded.problem(path + (key,), message, line=line))
-            if own:
-                seen[key] = line
+            seen[key] = line
             locator.lines[path + (key,)] = line
             _record(loader, value_node, path + (key,), loaded)
 

@@ -9,10 +9,11 @@ from html import escape
 from pathlib import Path
 from typing import Annotated
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from quizkit.bank.load import LoadedYaml, Loc, read_yaml
 from quizkit.bank.model import Bank
+from quizkit.bank.validate import unsafe_html
 
 from .lessons import ContentError
 
@@ -37,6 +38,7 @@ class Term:
     source: Path
     lesson_title: str
     lesson_url: str
+    line: int = 1  # of its entry in `source`
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -49,23 +51,33 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")
 
 
+class _LoadedTerms(LoadedYaml):
+    """A terms.yml as read by the bank loader: problems name the entry's term."""
+
+    def owner(self, loc: Loc) -> tuple[str, Loc]:
+        if loc and isinstance(loc[0], int):
+            entry = self.raw[loc[0]] if isinstance(self.raw, list) else None
+            term = entry.get("term") if isinstance(entry, dict) else None
+            return (term if isinstance(term, str) and term else f"entry {loc[0] + 1}"), loc[1:]
+        return self.WHOLE, loc
+
+
 def load_terms(path: Path, lesson_title: str, lesson_url: str) -> list[Term]:
-    """Read one terms.yml (a list of {term, definition, aliases})."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ContentError([f"{path}: not valid YAML: {exc}"]) from None
-    if not isinstance(data, list):
-        raise ContentError([f"{path}: -: -: expected a list of {{term, definition, aliases}}"])
-    terms, errors = [], []
-    for index, raw in enumerate(data):
+    """Read one terms.yml (a list of {term, definition, aliases}); every problem is raised
+    at once as a ContentError of `path:line: term: field: message` lines."""
+    loaded = _LoadedTerms(str(path))
+    if read_yaml(path, loaded) and not isinstance(loaded.raw, list):
+        message = "expected a list of {term, definition, aliases}"
+        loaded.problems.append(loaded.file_problem(1, "-", message))
+    if loaded.problems:
+        raise ContentError([str(p) for p in loaded.problems])
+    terms = []
+    for index, raw in enumerate(loaded.raw):
         try:
             entry = TermEntry.model_validate(raw)
         except ValidationError as exc:
-            name = raw.get("term", f"entry {index + 1}") if isinstance(raw, dict) else index + 1
             for err in exc.errors():
-                field = ".".join(str(p) for p in err["loc"]) or "-"
-                errors.append(f"{path}: {name}: {field}: {err['msg']}")
+                loaded.problems.append(loaded.problem((index, *err["loc"]), err["msg"]))
             continue
         terms.append(
             Term(
@@ -76,10 +88,13 @@ def load_terms(path: Path, lesson_title: str, lesson_url: str) -> list[Term]:
                 source=path,
                 lesson_title=lesson_title,
                 lesson_url=lesson_url,
+                line=loaded.locator.line((index,)),
             )
         )
-    if errors:
-        raise ContentError(errors)
+    # Definitions are rendered like bank text, so they are held to the same HTML rules.
+    loaded.problems += unsafe_html(loaded)
+    if loaded.problems:
+        raise ContentError([str(p) for p in sorted(loaded.problems)])
     return terms
 
 
@@ -92,9 +107,10 @@ def merge_terms(groups: Iterable[list[Term]]) -> list[Term]:
             for name in term.names:
                 key = slugify(name)
                 if key in seen and seen[key] is not term:
+                    first = seen[key]
                     errors.append(
-                        f"{term.source}: {term.term}: term: '{name}' is already defined"
-                        f" in {seen[key].source} ('{seen[key].term}')"
+                        f"{term.source}:{term.line}: {term.term}: term: '{name}' is already"
+                        f" defined in {first.source}:{first.line} ('{first.term}')"
                     )
                 seen.setdefault(key, term)
     if errors:

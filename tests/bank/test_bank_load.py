@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bankhelp import MCQ_ITEM, TF_ITEM, TRACE_ITEM
 
-from quizkit.bank.load import format_field, load_bank
+from quizkit.bank.load import MAX_BYTES, MAX_DEPTH, format_field, load_bank
 from quizkit.bank.model import Mcq, TrueFalse
 
 
@@ -88,19 +88,50 @@ def test_duplicate_yaml_keys_are_reported_with_both_lines(write_bank):
     assert "first written on line 9" in problem.message
 
 
-def test_merge_keys_are_not_duplicates(tmp_path):
+def test_anchors_and_aliases_are_refused_on_each_line_before_anything_is_built(tmp_path):
     path = tmp_path / "quiz.yml"
     path.write_text(
-        "base: &base {title: x}\n"
         "title: T\nintro: I\nitems:\n"
         "  - &tf {id: a, kind: true_false, difficulty: easy, topics: [t], prompt: p,\n"
         "         answer: true, explanation: e, evidence: 'answer = True'}\n"
         "  - {<<: *tf, id: b}\n"
     )
     loaded = load_bank(path)
-    assert [p.message for p in loaded.problems] == ["unknown field 'base'; allowed here: "
-                                                    "title, intro, items"]  # fmt: skip
-    assert [item.id for _, item in loaded.items] == ["a", "b"]
+    assert [(p.line, p.item_id, p.field) for p in loaded.problems] == [
+        (4, "(bank)", "yaml"),
+        (6, "(bank)", "yaml"),
+    ]
+    assert "aliases (*name) are not allowed" in loaded.problems[0].message
+    assert loaded.raw is None and loaded.items == []
+
+
+def test_nesting_deeper_than_the_limit_is_refused_on_its_line(tmp_path):
+    path = tmp_path / "quiz.yml"
+    for nested in ("[" * 5000 + "]" * 5000, "{a: " * 5000 + "}" * 5000):
+        path.write_text(f"title: T\nintro: I\nitems: {nested}\n")
+        (problem,) = load_bank(path).problems
+        assert (problem.line, problem.field) == (3, "yaml")
+        assert f"more than {MAX_DEPTH} levels" in problem.message
+    block = "".join(" " * depth + "-\n" for depth in range(1, MAX_DEPTH + 5))
+    path.write_text(f"title: T\nintro: I\nitems:\n{block}")
+    (problem,) = load_bank(path).problems
+    # items is level 1, so the list opened on line 3 + MAX_DEPTH is one level too deep.
+    assert problem.line == 3 + MAX_DEPTH
+
+
+def test_nesting_up_to_the_limit_loads(tmp_path):
+    path = tmp_path / "quiz.yml"
+    nested = "[" * (MAX_DEPTH - 1) + "]" * (MAX_DEPTH - 1)
+    path.write_text(f"title: T\nintro: I\nitems: {nested}\n")
+    assert "levels" not in " ".join(p.message for p in load_bank(path).problems)
+
+
+def test_a_file_over_the_size_limit_is_not_parsed(tmp_path):
+    path = tmp_path / "quiz.yml"
+    path.write_text("title: T\nintro: I\n" + "# padding\n" * (MAX_BYTES // 10))
+    (problem,) = load_bank(path).problems
+    assert (problem.line, problem.field) == (1, "-")
+    assert f"more than the {MAX_BYTES:,}" in problem.message
 
 
 def test_yaml_syntax_error_names_its_line(tmp_path):

@@ -137,20 +137,48 @@ def test_load_terms_and_merge_in_alphabetical_order(tmp_path):
     assert merged[2].aliases == ("compute graph",) and merged[2].slug == "computational-graph"
 
 
-def test_terms_defined_twice_are_an_error_naming_both_files():
+def test_terms_defined_twice_are_an_error_naming_both_files_and_lines(tmp_path):
+    first, second = tmp_path / "a.yml", tmp_path / "b.yml"
+    first.write_text('- term: "backward pass"\n  definition: "d"\n- term: "chain rule"\n'
+                     '  definition: "d"\n')  # fmt: skip
+    second.write_text('- term: "Chain Rule"\n  definition: "d"\n')
     with pytest.raises(ContentError) as err:
-        merge_terms([[make_term("chain rule")], [make_term("Chain Rule", source="b/terms.yml")]])
-    assert "b/terms.yml: Chain Rule: term: 'Chain Rule' is already defined in a/terms.yml" in str(
-        err.value
-    )
+        merge_terms([load_terms(first, "A", "a/"), load_terms(second, "B", "b/")])
+    assert err.value.messages == [
+        f"{second}:1: Chain Rule: term: 'Chain Rule' is already defined in {first}:3 ('chain rule')"
+    ]
 
 
-def test_bad_terms_file_names_the_entry_and_field(tmp_path):
+def test_bad_terms_file_names_the_line_entry_and_field(tmp_path):
     path = tmp_path / "terms.yml"
-    path.write_text('- term: "x"\n  definiton: "typo"\n')
+    path.write_text('- term: "x"\n  definition: "d"\n- term: "y"\n  definiton: "typo"\n'
+                    "  aliases: [ok, 3]\n")  # fmt: skip
     with pytest.raises(ContentError) as err:
         load_terms(path, "L", "l/")
-    assert f"{path}: x: definition: Field required" in str(err.value)
+    assert err.value.messages == [
+        f"{path}:3: y: definition: Field required",
+        f"{path}:4: y: definiton: Extra inputs are not permitted",
+        f"{path}:5: y: aliases[1]: Input should be a valid string",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("- &t {term: x, definition: d}\n- *t\n", 1, "anchors (&name) and aliases"),
+        ("[" * 5000 + "]" * 5000 + "\n", 1, "levels deep"),
+        ("term: x\n", 1, "expected a list of {term, definition, aliases}"),
+        ('- term: x\n  definition: |\n    fine\n    <a href="&#106;avascript:alert(1)">x</a>\n',
+         4, "href='javascript:alert(1)' on <a> is not allowed"),
+    ],
+)  # fmt: skip
+def test_hostile_or_unsafe_terms_file_is_refused_on_its_line(tmp_path, text, line, message):
+    path = tmp_path / "terms.yml"
+    path.write_text(text)
+    with pytest.raises(ContentError) as err:
+        load_terms(path, "L", "l/")
+    first = err.value.messages[0]
+    assert first.startswith(f"{path}:{line}: ") and message in first, first
 
 
 def test_terms_used_matches_aliases_plurals_and_line_breaks():
