@@ -660,6 +660,17 @@ def test_axe_on_a_lesson_with_runnable_cells_in_the_dark_scheme(page, project_si
     page.wait_for_load_state("networkidle")
     assert page.locator(".qk-cell-live").count() > 0
     assert axe_violations(page) == []
+    # show_graph's step buttons once tapped: a focused or hovered button takes other colours
+    # (the accent's light blue under light text was 1.84:1), so check them in that state.
+    page.goto(project_site.url + "lessons/vectorised-backprop/")
+    graph_cell = page.locator(".qk-cell-live").filter(has_text="show_graph(loss)").first
+    graph_cell.get_by_role("button", name="Run").click()
+    view = graph_cell.locator(".qk-trace-view").first
+    expect(view).to_be_visible(timeout=90_000)
+    view.get_by_role("button", name="Next step").click()
+    view.get_by_role("button", name="Show all").click()  # focus moves to Previous step
+    view.get_by_role("button", name="Start over").hover()
+    assert axe_violations(page) == []
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
