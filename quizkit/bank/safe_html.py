@@ -10,9 +10,9 @@ would take out, so that an author learns about it instead of seeing it silently 
 The list holds what the course's Markdown extensions produce for a quiz: text formatting,
 lists, tables, code (with highlighting classes), math spans for KaTeX (arithmatex),
 admonitions and details, images and links whose URL is http(s), relative or a #fragment.
-Not allowed: scripts, styles, frames, forms, SVG/MathML, event handlers, `style` and `id`
-attributes (an item is shown on several pages at once, so an id would not be unique), and
-every other URL scheme (javascript:, data:, vbscript:, ...).
+Not allowed: scripts, styles, frames, forms, SVG/MathML, event handlers, `style` (but a
+table cell's text-align) and `id` attributes (an item is shown on several pages at once, so
+an id would not be unique), and every other URL scheme (javascript:, data:, vbscript:, ...).
 """
 
 from __future__ import annotations
@@ -38,8 +38,9 @@ ATTRIBUTES = {
     "a": {"href"},
     "img": {"src", "alt", "width", "height"},
     "ol": {"start"},
-    "td": {"colspan", "rowspan", "align"},
-    "th": {"colspan", "rowspan", "align", "scope"},
+    # Markdown tables align columns with style="text-align: ..."; nothing else is kept of it.
+    "td": {"colspan", "rowspan", "align", "style"},
+    "th": {"colspan", "rowspan", "align", "scope", "style"},
     "col": {"span"},
     "colgroup": {"span"},
     "details": {"open"},
@@ -54,7 +55,12 @@ def clean(html: str) -> str:
     # link_rel=None: nh3 would otherwise add rel="noopener noreferrer" to every link, an
     # edit to legitimate HTML that buys nothing when no link can open a new window.
     return nh3.clean(
-        html, tags=set(TAGS), attributes=ATTRIBUTES, url_schemes=set(URL_SCHEMES), link_rel=None
+        html,
+        tags=set(TAGS),
+        attributes=ATTRIBUTES,
+        url_schemes=set(URL_SCHEMES),
+        link_rel=None,
+        filter_style_properties={"text-align"},
     )
 
 
