@@ -151,10 +151,8 @@ def check_paths(
     report = Report(problems=problems)
     report.banks = [load_bank(path) for path in files]
     engine_error = _engine_error() if run_evidence else None
-    reserved = evidence.reserved_names()
+    report.problems += content_problems(report.banks)
     for loaded in report.banks:
-        report.problems += loaded.problems
-        report.problems += check_bank(loaded, reserved)
         if engine_error:
             message = f"cannot run evidence: the engine does not import ({engine_error})"
             report.problems.append(Problem(loaded.path, 1, BANK, "evidence", message))
@@ -174,14 +172,30 @@ def check_paths(
                     outcome.problems.append(loaded.problem(("items", index, "evidence"), message))
                 report.outcomes[(loaded.path, index)] = outcome
                 report.problems += outcome.problems
-    report.problems += duplicate_ids(report.banks)
     for path in find_lessons(paths, files):
         lesson = check_lesson(path, run=run_evidence, time_limit=time_limit)
         report.lessons.append(lesson)
         report.problems += lesson.problems
-    report.problems = _sorted_unique(report.problems)
+    # Files in the order they were checked: missing paths, then banks, then the rest.
+    order = [*(p.path for p in problems), *(b.path for b in report.banks)]
+    report.problems = _sorted_unique(report.problems, order)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def content_problems(banks: list[LoadedBank]) -> list[Problem]:
+    """Everything wrong with loaded banks that running no code can find: what the loader
+    found, each bank's content rules (validate.check_bank) and ids used twice in the course.
+
+    The one definition of "the content checks": `quizkit check --no-evidence` and the site
+    build (quizkit.mkdocs.plugin) both report exactly these.
+    """
+    reserved = evidence.reserved_names()
+    problems: list[Problem] = []
+    for loaded in banks:
+        problems += loaded.problems
+        problems += check_bank(loaded, reserved)
+    return _sorted_unique(problems + duplicate_ids(banks), [b.path for b in banks])
 
 
 def _engine_error() -> str | None:
@@ -192,13 +206,13 @@ def _engine_error() -> str | None:
     return None
 
 
-def _sorted_unique(problems: list[Problem]) -> list[Problem]:
+def _sorted_unique(problems: list[Problem], files: list[str]) -> list[Problem]:
     seen: set[Problem] = set()
     unique = []
     for problem in problems:
         if problem not in seen:
             seen.add(problem)
             unique.append(problem)
-    # Stable on line order within a file; files in the order they were checked.
-    order = {path: i for i, path in enumerate(dict.fromkeys(p.path for p in unique))}
+    # Stable on line order within a file; files in the order given, then as first reported.
+    order = {path: i for i, path in enumerate(dict.fromkeys([*files, *(p.path for p in unique)]))}
     return sorted(unique, key=lambda p: (order[p.path], p.line))

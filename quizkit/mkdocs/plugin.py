@@ -17,9 +17,10 @@ from mkdocs.structure.toc import AnchorLink
 from mkdocs.utils import get_relative_url
 
 from quizkit.bank import lesson_code
+from quizkit.bank.check import content_problems
+from quizkit.bank.load import load_bank
 
 from . import assets, course_quiz, figures, pages
-from .banks import load_bank
 from .client import client_config_module
 from .config import QuizkitConfig
 from .glossary import bank_texts, link_first_uses, load_terms, merge_terms, terms_used
@@ -72,17 +73,23 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
                 errors.extend(exc.messages)
                 return None
 
-        loaded = {lesson: attempt(load_bank, lesson.bank_path)
+        # The content checks of `quizkit check --no-evidence`, every problem on its line.
+        loaded = {lesson: load_bank(lesson.bank_path)
                   for lesson in self.lessons if lesson.bank_path}  # fmt: skip
-        self.banks = {lesson.name: bank for lesson, bank in loaded.items() if bank is not None}
+        errors += map(str, content_problems(list(loaded.values())))
+        loaded = {lesson: bank.bank for lesson, bank in loaded.items() if bank.bank is not None}
+        self.banks = {lesson.name: bank for lesson, bank in loaded.items()}
         term_groups = [
             attempt(load_terms, lesson.terms_path, lesson.title, self._lesson_uri(lesson.topic))
             for lesson in self.lessons
             if lesson.terms_path
         ]
         self.terms = attempt(merge_terms, [g for g in term_groups if g is not None]) or []
-        by_path = {lesson.bank_path: bank for lesson, bank in loaded.items() if bank is not None}
-        self.items = attempt(pages.unique_item_ids, by_path) or {}
+        # Ids used twice are among the content problems above; the first use is embedded.
+        self.items = {}
+        for lesson, bank in loaded.items():
+            for item in bank.items:
+                self.items.setdefault(item.id, (lesson.bank_path, item))
         for lesson in self.lessons:
             text = lesson.source.read_text(encoding="utf-8")
             attempt(pages.check_embeds, lesson.source, text, set(self.items))

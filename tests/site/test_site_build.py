@@ -172,6 +172,56 @@ def test_content_errors_stop_the_build_with_located_messages(tmp_path):
     assert "Traceback" not in build.output
 
 
+def test_the_build_runs_the_content_checks_of_quizkit_check(tmp_path, monkeypatch):
+    """What `quizkit check --no-evidence` reports about a bank (two keys, a disguised script
+    link) stops the strict build with the same lines; a hostile terms.yml does too."""
+    import shutil
+
+    from quizkit.bank.check import check_paths
+    from tests.site.conftest import FIXTURE_CONFIG, build_site
+
+    lessons = tmp_path / "lessons_src"
+    shutil.copytree(FIXTURE_CONFIG.parent / "lessons_src", lessons)
+    bank = lessons / "01-basics" / "quiz.yml"
+    text = bank.read_text()
+    text = text.replace("value: 5, feedback:", "value: 5, correct: true, feedback:")
+    text = text.replace('explanation: "TF-EXPLANATION."',
+                        'explanation: "See [why](&#106;avascript:alert(1))."')  # fmt: skip
+    bank.write_text(text)
+    terms = lessons / "02-notebook" / "terms.yml"
+    terms.write_text('- &t {term: "kernel", definition: "Runs the cells."}\n- *t\n')
+    config = tmp_path / "mkdocs.yml"
+    config.write_text(
+        f"INHERIT: {ROOT / 'mkdocs.yml'}\n"
+        f"docs_dir: {ROOT / 'docs'}\n"
+        "plugins:\n"
+        "  - quizkit:\n"
+        f"      katex_dir: {ROOT / 'node_modules/katex/dist'}\n"
+    )
+    build = build_site(config, tmp_path / "site")
+    assert build.returncode != 0
+    assert "Traceback" not in build.output
+    lines = text.splitlines()
+    two_keys = next(i for i, line in enumerate(lines, 1) if "id: five" in line)
+    assert (
+        f"lessons_src/01-basics/quiz.yml:{two_keys}: fx-mcq: options[1].correct: a second key"
+        " (options[0] 'six' is also correct: true); exactly one option must be correct"
+    ) in build.output
+    link = next(i for i, line in enumerate(lines, 1) if "&#106;avascript" in line)
+    assert (
+        f"lessons_src/01-basics/quiz.yml:{link}: fx-tf: explanation: href='javascript:alert(1)'"
+        " on <a> is not allowed"
+    ) in build.output
+    assert "lessons_src/02-notebook/terms.yml:1: -: yaml: anchors (&name) and aliases" in (
+        build.output
+    )
+    # Every line quizkit check prints for the bank, and no other wording of it.
+    monkeypatch.chdir(tmp_path)
+    checked = check_paths(["lessons_src/01-basics/quiz.yml"], run_evidence=False)
+    printed = [p for p in checked.problems if p.path.endswith("quiz.yml")]
+    assert printed and all(str(p) in build.output for p in printed)
+
+
 def test_links_to_lesson_folders_point_at_their_pages(fixture_build):
     """`[...](../02-notebook/)` in a lesson's source becomes a link to the notebook lesson's
     page, which the strict build has then checked (quizkit.mkdocs.lessons.lesson_links)."""
