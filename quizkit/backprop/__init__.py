@@ -14,7 +14,7 @@ read `.grad`. Besides its methods (arithmetic, `sum`, `mean`, `var`, `max`, `abs
 
 The rest of the course's tools live in submodules:
 
-* `nn`: Linear layers, an MLP and SGD;
+* `nn`: `Module` (a model's `parameters()` and `zero_grad()`), Linear layers, an MLP and SGD;
 * `dense`: backprop of a dense network written out in matrix form;
 * `diagnostics`: per-layer gradient norms and dead ReLU units;
 * `checkpoint`: gradient checkpointing, with measured memory;

@@ -20,24 +20,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .nn import Linear
+from .nn import Linear, Module
 from .tensor import Tensor
 
 __all__ = ["Block", "Report", "make_stack", "plain_backward", "checkpointed_backward"]
 
 
-class Block:
+class Block(Module):
     """One layer of a deep stack: a `Linear` followed by an activation."""
 
     def __init__(self, width: int, activation: str = "tanh", rng=None, init="xavier", name=""):
         self.linear = Linear(width, width, init=init, rng=rng, name=name)
         self.activation = activation
 
-    def __call__(self, h: Tensor) -> Tensor:
+    def forward(self, h: Tensor) -> Tensor:
         return getattr(self.linear(h), self.activation)()
-
-    def parameters(self) -> list[Tensor]:
-        return self.linear.parameters()
 
 
 def make_stack(depth: int, width: int, activation: str = "tanh", rng=None) -> list[Block]:

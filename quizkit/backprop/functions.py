@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .tensor import Tensor, stable_sigmoid
@@ -26,9 +28,35 @@ def mse_loss(pred, target) -> Tensor:
     For a single prediction this is (y − z)², whose derivative with respect to the
     prediction is 2(z − y). Built from the engine's own operations, so `trace()` shows
     the subtraction, the square and the mean.
+
+    `pred` and `target` must have the same shape; a target that is a single number (shape
+    ()) is also accepted and compared with every prediction. Anything else is refused,
+    because NumPy would broadcast it without a word: predictions of shape (4, 1) against
+    targets of shape (4,) make a (4, 4) table comparing every prediction with every target,
+    and a perfect prediction of [1, 2, 3, 4] scores 2.5 instead of 0. (PyTorch's `mse_loss`
+    only warns and broadcasts.) Reshape one side so the two match.
     """
     pred = _tensor(pred)
+    target_shape = target.shape if isinstance(target, Tensor) else np.shape(target)
+    if target_shape != pred.shape and target_shape != ():
+        raise ValueError(_shape_mismatch("mse_loss", pred.shape, target_shape))
     return ((pred - target) ** 2).mean()
+
+
+def _shape_mismatch(op: str, pred: tuple[int, ...], target: tuple[int, ...]) -> str:
+    """The error for a prediction and a target of different shapes, with the reshape to use."""
+    message = (
+        f"{op}: pred has shape {pred} but target has shape {target}; the shapes must be equal"
+        " (or the target a single number)"
+    )
+    try:
+        both = np.broadcast_shapes(pred, target)
+        message += f", and NumPy would silently broadcast them to {both}"
+    except ValueError:
+        pass
+    if math.prod(pred) == math.prod(target):
+        message += f". Reshape one of them: target.reshape{pred} or pred.reshape{target}"
+    return message
 
 
 def softmax(x, axis: int = -1) -> Tensor:

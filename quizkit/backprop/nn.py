@@ -3,6 +3,10 @@
 Convention: a batch is a 2-D array with one example per row, so a layer computes
 `x @ W + b` with `W` of shape (inputs, outputs). (`dense` uses the textbook's columns
 instead; see there.)
+
+`Module` is the base of `Linear` and `MLP`, and of any model you write: set its weights
+(Tensors with `requires_grad=True`) and sub-layers as attributes, define `forward`, and it
+finds its own `parameters()` and can `zero_grad()` them all, as a PyTorch `nn.Module` does.
 """
 
 from __future__ import annotations
@@ -11,9 +15,9 @@ import math
 
 import numpy as np
 
-from .tensor import Tensor
+from .tensor import Tensor, matmul_shape_error
 
-__all__ = ["Linear", "MLP", "SGD", "linear"]
+__all__ = ["Module", "Linear", "MLP", "SGD", "linear"]
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh")
 
@@ -50,6 +54,18 @@ def linear(x: Tensor, W: Tensor, b: Tensor) -> Tensor:
     pass. Its backward pass is the matrix form of the chain rule:
     ∂L/∂x = g Wᵀ, ∂L/∂W = xᵀ g, ∂L/∂b = g summed over the batch (rows).
     """
+    if x.ndim != 2 or W.ndim != 2:
+        raise ValueError(
+            f"linear: x {x.shape} @ W {W.shape}: both must be 2-D, x (batch, inputs) with one"
+            " row per example and W (inputs, outputs)"
+        )
+    if x.shape[1] != W.shape[0]:
+        raise ValueError(matmul_shape_error("linear", x.shape, W.shape))
+    if b.shape not in ((W.shape[1],), (1, W.shape[1])):
+        raise ValueError(
+            f"linear: b has shape {b.shape} but W has shape {W.shape}; b needs one entry per"
+            f" output, shape ({W.shape[1]},)"
+        )
     z = x.data @ W.data
     z += b.data  # in place: z is a fresh array, so no second (batch, outputs) array
     out = x._result(z, (x, W, b), "linear")
@@ -66,12 +82,60 @@ def linear(x: Tensor, W: Tensor, b: Tensor) -> Tensor:
     return out
 
 
-class Linear:
+class Module:
+    """The base of a model: it finds its own parameters and clears their gradients.
+
+    A subclass stores its weights as attributes (Tensors with `requires_grad=True`),
+    possibly inside other Modules or in lists of them, and defines `forward`; calling the
+    module calls `forward`. Nothing has to be registered: `parameters()` looks through the
+    attributes in the order they were set.
+    """
+
+    def forward(self, *args, **kwargs) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def __call__(self, *args, **kwargs) -> Tensor:
+        return self.forward(*args, **kwargs)
+
+    def parameters(self) -> list[Tensor]:
+        """Every Tensor with `requires_grad=True` this module holds, each once.
+
+        Attributes are searched in the order they were set (a list in its own order), going
+        into Modules and lists or tuples of Tensors and Modules, so the order is the same on
+        every run; a weight shared by two layers is listed once, where it is first found.
+        """
+        found: list[Tensor] = []
+        seen: set[int] = set()  # membership only; the order comes from the attributes
+        _collect(vars(self).values(), found, seen)
+        return found
+
+    def zero_grad(self) -> None:
+        """Forget every parameter's gradient (`.grad` becomes None) before the next backward."""
+        for p in self.parameters():
+            p.zero_grad()
+
+
+def _collect(values, found: list[Tensor], seen: set[int]) -> None:
+    for value in values:
+        if isinstance(value, Tensor):
+            if value.requires_grad and id(value) not in seen:
+                seen.add(id(value))
+                found.append(value)
+        elif isinstance(value, Module):
+            if id(value) not in seen:  # a sub-module shared twice, or one holding itself
+                seen.add(id(value))
+                _collect(vars(value).values(), found, seen)
+        elif isinstance(value, list | tuple):
+            _collect(value, found, seen)
+
+
+class Linear(Module):
     """A fully connected layer: `y = x @ W + b`.
 
     `Linear(n_in, n_out, init="he", rng=None)` draws W from a normal distribution with
     the init's standard deviation (see `init_std`) and sets b to zero. Pass `rng` (a seed
-    or a `numpy.random.Generator`) for reproducible weights.
+    or a `numpy.random.Generator`) for reproducible weights. Its input's last dimension
+    must be n_in: a batch (batch, n_in), a single example (n_in,) or a stack of batches.
     """
 
     def __init__(self, n_in: int, n_out: int, init="he", rng=None, dtype=np.float64, name=""):
@@ -80,20 +144,22 @@ class Linear:
         self.W = Tensor(weights, requires_grad=True, name=f"W{name}")
         self.b = Tensor(np.zeros(n_out, dtype=dtype), requires_grad=True, name=f"b{name}")
 
-    def __call__(self, x) -> Tensor:
+    def forward(self, x) -> Tensor:
         x = x if isinstance(x, Tensor) else Tensor(x)
+        if x.ndim == 0 or x.shape[-1] != self.W.shape[0]:
+            raise ValueError(
+                f"{self!r}: input has shape {x.shape} but its last dimension must be"
+                f" {self.W.shape[0]}, the layer's number of inputs (W has shape {self.W.shape})"
+            )
         if x.ndim != 2:
             return x @ self.W + self.b  # a single example or a stack of batches
         return linear(x, self.W, self.b)
-
-    def parameters(self) -> list[Tensor]:
-        return [self.W, self.b]
 
     def __repr__(self) -> str:
         return f"Linear({self.W.shape[0]}, {self.W.shape[1]})"
 
 
-class MLP:
+class MLP(Module):
     """A multilayer perceptron: Linear layers with an activation between them.
 
     `MLP([2, 16, 16, 1], activation="relu")` has layers 2→16, 16→16 and 16→1. The last
@@ -142,12 +208,6 @@ class MLP:
             a = getattr(z, self.activation)()
             h = h + a if self.residual and a.shape == h.shape else a
         raise AssertionError("unreachable: an MLP has at least one layer")
-
-    def __call__(self, x) -> Tensor:
-        return self.forward(x)
-
-    def parameters(self) -> list[Tensor]:
-        return [p for layer in self.layers for p in layer.parameters()]
 
     def __repr__(self) -> str:
         extra = ", residual=True" if self.residual else ""

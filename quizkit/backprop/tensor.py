@@ -9,15 +9,23 @@ tells you both halves of its story.
 `backward()` visits the recorded operations in reverse topological order, so a tensor's
 gradient is complete (summed over every place it was used) before it is passed further back.
 
-Two rules worth knowing:
+Three rules worth knowing:
 
 * A gradient is only computed for tensors that need one: leaves created with
   `requires_grad=True` and everything computed from them. Constants (inputs, targets) get
-  `.grad = None` and cost nothing in the backward pass.
-* Calling `backward()` a second time *adds* the new gradients to the leaves' `.grad`, as
-  PyTorch does; call `zero_grad()` on the leaves (or an optimizer's `zero_grad()`) between
-  training steps. Intermediate results do not accumulate: after each `backward()` their
-  `.grad` is the gradient of that call alone.
+  `.grad = None` and cost nothing in the backward pass. Calling `backward()` on a result
+  that needs no gradient at all is an error, as in PyTorch: there would be nothing to fill.
+* Leaves *accumulate*: every `backward()` adds its gradients to the leaves' `.grad`, as
+  PyTorch does, so a training loop calls `zero_grad()` on the leaves (or the model's or
+  optimizer's `zero_grad()`) between steps, and summing the gradients of several batches
+  (gradient accumulation) needs nothing special. Intermediate results do not accumulate:
+  after each `backward()` their `.grad` is the gradient of that call alone.
+* A graph is backpropagated through once. A second `backward()` that would pass through
+  an operation an earlier `backward()` already went through raises an error instead of
+  silently adding the same gradients to the leaves again; rebuild the graph (run the
+  forward pass again) for each `backward()`. To go through one graph twice on purpose (two
+  losses sharing a trunk, or to watch the leaves accumulate), call the first `backward()`
+  with `retain_graph=True`, the flag PyTorch uses for the same purpose.
 
 The engine never changes a gradient array in place, so two tensors may share one array
 (the two inputs of an addition both receive the same upstream gradient). Copy a `.grad`
@@ -59,6 +67,31 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return grad
 
 
+def matmul_shape_error(op: str, a: tuple[int, ...], b: tuple[int, ...]) -> str:
+    """Why `a @ b` fails for these shapes, naming `op` and both shapes (NumPy's own message
+    names a gufunc signature instead).
+
+    The left operand's last dimension must equal the right operand's second-to-last (its
+    only one if it is 1-D); any dimensions before the last two are a batch and broadcast.
+    """
+    head = f"{op}: {a} @ {b}"
+    if not a or not b:
+        return f"{head}: a single number has no rows or columns; multiply with * instead"
+    inner_b = b[-2] if len(b) > 1 else b[0]
+    if a[-1] != inner_b:
+        which = "first" if len(b) < 3 else "second-to-last"
+        message = (
+            f"{head}: inner dimensions {a[-1]} and {inner_b} differ (the left operand's last"
+            f" dimension must equal the right operand's {which} dimension)"
+        )
+        if len(b) == 2 and a[-1] == b[-1]:
+            message += "; the right operand transposed (.T) would fit"
+        elif len(a) == 2 and a[0] == inner_b:
+            message += "; the left operand transposed (.T) would fit"
+        return message
+    return f"{head}: the batch dimensions {a[:-2]} and {b[:-2]} do not broadcast"
+
+
 def stable_sigmoid(x: np.ndarray) -> np.ndarray:
     """σ(x) for an array, as 0.5(1 + tanh(x/2)): equal to 1/(1 + e⁻ˣ), never overflowing."""
     return 0.5 * (1.0 + np.tanh(0.5 * x))
@@ -92,6 +125,7 @@ class Tensor:
         self._parents: tuple[Tensor, ...] = ()
         self._op = "leaf"
         self._backward = None
+        self._spent = False
 
     # -- bookkeeping -------------------------------------------------------------------
 
@@ -105,6 +139,7 @@ class Tensor:
         out._parents = parents
         out._op = op
         out._backward = None
+        out._spent = False  # set once a backward() without retain_graph went through it
         return out
 
     def _lift(self, other) -> Tensor:
@@ -234,7 +269,11 @@ class Tensor:
 
     def __matmul__(self, other) -> Tensor:
         a, b = self, self._lift(other)
-        out = self._result(a.data @ b.data, (a, b), "matmul")
+        try:
+            product = a.data @ b.data
+        except ValueError:
+            raise ValueError(matmul_shape_error("matmul", a.shape, b.shape)) from None
+        out = self._result(product, (a, b), "matmul")
 
         def _backward(g):
             # For 2-D a (n, k) and b (k, m): dL/da = g bᵀ and dL/db = aᵀ g.
@@ -511,18 +550,35 @@ class Tensor:
 
     # -- backpropagation -------------------------------------------------------------------
 
-    def backward(self, grad=None, *, on_visit=None) -> None:
+    def backward(self, grad=None, *, on_visit=None, retain_graph: bool = False) -> None:
         """Backpropagate from this tensor: fill `.grad` of everything it was computed from.
 
         `grad` is dL/d(this tensor). It defaults to 1 when this tensor holds a single
         number (a loss); for any other shape you must say which gradient to start from.
-        Leaves accumulate: a second call adds to their `.grad` (see the module notes).
+
+        Leaves accumulate: each call adds its gradients to the leaves' `.grad`, so call
+        `zero_grad()` between training steps; intermediate results hold this call's
+        gradient only. Two mistakes raise a RuntimeError instead of passing silently:
+
+        * nothing to differentiate: no tensor this one was computed from has
+          `requires_grad=True` (PyTorch raises "element 0 of tensors does not require grad
+          and does not have a grad_fn");
+        * a second pass through the same graph: it would add the same gradients to the
+          leaves again, usually because the forward pass was not run again. PyTorch raises
+          "Trying to backward through the graph a second time" when the pass needs a value
+          the first one freed, which is most operations; this engine frees nothing but
+          raises for every operation, so the rule has no exceptions. As in PyTorch,
+          `retain_graph=True` on a call allows one more pass through its graph (a second
+          loss sharing a trunk, or watching the leaves accumulate on purpose). A new graph,
+          even one built from the same leaves, is always fine.
 
         `on_visit(node)`, if given, is called for every computed tensor at the moment the
         pass sends its (complete) gradient `node.grad` on to its parents, in the order the
         pass does so. It lets you watch backpropagation happen, e.g. record the order:
         `loss.backward(on_visit=lambda n: seen.append(n.name))`.
         """
+        if not self.requires_grad:
+            raise RuntimeError(_NOTHING_REQUIRES_GRAD.format(what=_describe(self)))
         if grad is None:
             if self.data.size != 1:
                 raise ValueError(
@@ -537,20 +593,54 @@ class Tensor:
                 grad = np.broadcast_to(grad, self.shape).copy()
 
         order = topological_order(self)
+        # Only the operations this pass runs: constants' results need no gradient.
+        passes = [node for node in order if node._backward is not None and node.requires_grad]
+        spent = next((node for node in passes if node._spent), None)
+        if spent is not None:
+            raise RuntimeError(_SECOND_PASS.format(what=_describe(spent)))
         # Results computed along the way get this call's gradient only; leaves keep theirs.
         for node in order:
             if node._backward is not None:
                 node.grad = None
         self._accumulate(grad)
-        for node in reversed(order):
-            if node._backward is not None and node.grad is not None and node.requires_grad:
+        for node in reversed(passes):
+            if node.grad is not None:
                 if on_visit is not None:
                     on_visit(node)
                 node._backward(node.grad)
+        if not retain_graph:
+            for done in passes:
+                done._spent = True
 
     def zero_grad(self) -> None:
         """Forget this tensor's gradient (`.grad` becomes None); the next backward starts at 0."""
         self.grad = None
+
+
+_NOTHING_REQUIRES_GRAD = (
+    "backward() on {what}, which needs no gradient: no tensor it was computed from was"
+    " created with requires_grad=True, so there is no .grad to fill. Create the leaves you"
+    " want gradients for (weights, biases, an input you are curious about) with"
+    " Tensor(..., requires_grad=True); a .detach() or arithmetic on .data also cuts the"
+    ' graph. PyTorch raises here too: "element 0 of tensors does not require grad and does'
+    ' not have a grad_fn".'
+)
+
+_SECOND_PASS = (
+    "backward() through a graph that an earlier backward() already went through (at {what})."
+    " A second pass would add the same gradients to the leaves' .grad again. In a training"
+    " loop, run the forward pass again for every backward() (and zero_grad() between steps)."
+    " To go through the same graph again on purpose (two losses sharing a trunk, one pass"
+    " per row of a Jacobian), pass retain_graph=True to every backward() but the last, as in"
+    ' PyTorch, which raises "Trying to backward through the graph a second time" here.'
+)
+
+
+def _describe(t: Tensor) -> str:
+    """How an error names a tensor: its name, or its operation and shape."""
+    kind = "a leaf" if t._op == "leaf" else f"the result of {t._op}"
+    label = f"{t.name!r}, " if t.name else ""
+    return f"{label}{kind} of shape {t.shape}"
 
 
 # -- operations on several tensors -----------------------------------------------------------

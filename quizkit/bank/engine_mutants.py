@@ -338,8 +338,8 @@ BUGS: tuple[EngineBug, ...] = (
     EngineBug(
         "backward-forward-order",
         _TENSOR,
-        "        for node in reversed(order):",
-        "        for node in order:",
+        "        for node in reversed(passes):",
+        "        for node in passes:",
         "the backward pass visits nodes in forward order, before their gradients are complete",
     ),
     EngineBug(

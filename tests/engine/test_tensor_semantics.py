@@ -44,10 +44,10 @@ def test_second_backward_accumulates_into_leaves_only():
     x = Tensor(3.0, requires_grad=True)
     y = x * x
     z = y * 2.0
-    z.backward()
+    z.backward(retain_graph=True)
     assert float(x.grad) == pytest.approx(12.0)
     assert float(y.grad) == pytest.approx(2.0)
-    z.backward()  # like PyTorch: the leaf's gradient adds up ...
+    z.backward(retain_graph=True)  # like PyTorch: the leaf's gradient adds up ...
     assert float(x.grad) == pytest.approx(24.0)
     assert float(y.grad) == pytest.approx(2.0)  # ... an intermediate's is this call's alone
     x.zero_grad()
