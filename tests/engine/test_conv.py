@@ -13,7 +13,7 @@ import pytest
 
 from quizkit.backprop import Tensor
 from quizkit.backprop.conv import avg_pool2d, conv2d, max_pool2d
-from tests.engine.test_ops_finite_differences import check
+from tests.engine.gradient_cases import check
 
 
 def correlate_valid(image: np.ndarray, kernel: np.ndarray, stride=(1, 1)) -> np.ndarray:

@@ -15,7 +15,7 @@ import pytest
 from quizkit.backprop import Tensor, gradcheck, trace
 from quizkit.backprop.checking import BUG
 from quizkit.backprop.function import Context, Function
-from tests.engine.test_ops_finite_differences import check
+from tests.engine.gradient_cases import check
 
 
 class Softplus(Function):
