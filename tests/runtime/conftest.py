@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import os
 import sys
 import threading
@@ -27,8 +28,13 @@ class Site:
 
     @property
     def has_numpy(self) -> bool:
-        """Whether NumPy's wheel is self-hosted: the built site holds it next to Pyodide."""
-        return any((self.root / "pyodide").glob("numpy-*.whl"))
+        """Whether NumPy's wheel is self-hosted: the built site's lock file names a local
+        wheel (not a CDN address) and that file is there. Read from the site, not from the
+        wording of the bundle's report."""
+        folder = self.root / "pyodide"
+        lock = json.loads((folder / "pyodide-lock.json").read_text(encoding="utf-8"))
+        file_name = lock["packages"].get("numpy", {}).get("file_name", "")
+        return bool(file_name) and "://" not in file_name and (folder / file_name).is_file()
 
     def require_numpy(self) -> None:
         """Skip a test that needs NumPy in the browser when the wheel is not self-hosted.
