@@ -85,8 +85,9 @@ def fixture_course(tmp_path_factory, runtime_site):
     # notebook lesson has no trace and takes long to execute), with CONSTRAINED added.
     config = (FIXTURES / "mkdocs.yml").read_text().replace("../../../", f"{ROOT}/")
     (course / "mkdocs.yml").write_text(config)
+    # The whole fixture course: its lessons link to each other, and the build checks links.
+    shutil.copytree(FIXTURES / "lessons_src", course / "lessons_src")
     lesson = course / "lessons_src" / "01-basics"
-    shutil.copytree(FIXTURES / "lessons_src" / "01-basics", lesson)
     bank = yaml.safe_load((lesson / "quiz.yml").read_text())
     bank["items"].append(CONSTRAINED)
     (lesson / "quiz.yml").write_text(yaml.safe_dump(bank, sort_keys=False, allow_unicode=True))
