@@ -1,20 +1,51 @@
-"""Measure the site: strict build times, our own JS/CSS weight, Lighthouse scores if present.
+"""Measure the site: build times, our own JS/CSS weight, and page speed side by side.
 
-    .venv/bin/python bench/site.py
+    npm install --prefix /tmp/lh lighthouse@12          # once; not a project dependency
+    PATH=/tmp/lh/node_modules/.bin:$PATH CHROME_PATH=/usr/bin/chromium \\
+        .venv/bin/python bench/site.py [--pages lessons/chain-rule/,lessons/vectorised-backprop/]
+                                       [--short contributing/] [--runs 3] [--site DIR]
 
-Prints the cold build time (mkdocs-jupyter's notebook cache emptied first), the cached build
-time (a second build right after), the bytes of Backprop Lab's own JavaScript and CSS that a
-lesson page loads (not Material's, not KaTeX's), and Lighthouse's performance and
-accessibility scores (median of three runs, the site served gzipped as a static host would)
-when the `lighthouse` command is installed, e.g. `npm install --prefix /tmp/lh lighthouse`
-then `PATH=/tmp/lh/node_modules/.bin:$PATH CHROME_PATH=/usr/bin/chromium`.
+Set PYODIDE_WHEELS_DIR (as .ci/run does) for a site that self-hosts NumPy, as published.
+Prints:
+
+* the cold build time (mkdocs-jupyter's notebook cache emptied first) and the cached build time
+  (a second build right after), both `mkdocs build --strict` into a temporary directory;
+* the bytes of Backprop Lab's own JavaScript and CSS that the first lesson page loads;
+* Lighthouse (performance and accessibility, its default mobile preset and simulated
+  throttling, the site served gzipped as a static host would) for these variants:
+    (a) each lesson page of --pages as built;
+    (b) the same HTML with everything Backprop Lab adds to Material's page removed: the
+        <script> and <link> tags of assets/quizkit/ (our widgets and runtime), assets/katex/
+        (put on every page by the quizkit plugin and run by our quiz-math.js) and
+        assets/site.css, and any inline script of ours; so plain Material renders the same
+        HTML, and (a) − (b) is what our scripts and styles cost;
+    (c) a short page without math, quizzes or cells (--short, default the contributing page),
+        stripped the same way: what Material alone scores on this machine.
+  For each: performance score, total blocking time and main-thread time by whom it is spent
+  in (Lighthouse's bootup-time audit, every script listed: ours = assets/quizkit/*,
+  Material = assets/javascripts/*, KaTeX = assets/katex/*, rest = the HTML document, its
+  inline scripts, style and layout not caused by a script, and unattributable work).
+  Then the targets: on every lesson page our scripts add ≤ 50 ms total blocking time and
+  ≤ 0.03 of score over (b), and (a) scores within 0.05 of (c).
+
+Absolute scores swing with the machine's load (the same page scores 0.6 or 0.8 from one
+minute to the next on a busy 2-core machine), so the variants are measured in one run and in
+the same Chromium, interleaved: each repetition runs every variant once, in rotating order.
+Figures are medians over repetitions, and each difference is the median of the differences
+within one repetition. The numbers are only comparable within one run of this script.
+The stripped pages are served by the same server at the same depth as the page they come
+from (lessons/x/plain-material.html beside lessons/x/index.html), so every relative URL,
+Material's included, resolves to the same files.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,6 +59,32 @@ from bench.static_host import serve  # noqa: E402
 
 CACHE = ROOT / ".cache" / "mkdocs-jupyter"
 TARGETS = {"cold build (s)": 20.0, "own JS/CSS (KB)": 150.0}
+TARGET_TBT_MS = 50.0  # (a) − (b), every lesson page
+TARGET_SCORE = 0.03  # (b) − (a), every lesson page
+TARGET_VS_SHORT = 0.05  # (c) − (a)
+PLAIN = "plain-material.html"
+
+# What Backprop Lab adds to a Material page: our widgets, KaTeX (the quizkit plugin adds it and
+# only our quiz-math.js runs it) and the site's style sheet.
+OURS = r"assets/(?:quizkit/[^\"]*|katex/[^\"]*|site\.css)"
+OUR_TAGS = re.compile(
+    rf"<script\b[^>]*\bsrc=\"[^\"]*{OURS}\"[^>]*>\s*</script>\s*"
+    rf"|<link\b[^>]*\bhref=\"[^\"]*{OURS}\"[^>]*>\s*"
+    # An inline bootstrap of ours would name quizkit; Material's inline scripts do not.
+    r"|<script(?![^>]*\bsrc=)[^>]*>(?:(?!</script>).)*quizkit(?:(?!</script>).)*</script>\s*",
+    re.S,
+)
+GROUPS = {
+    "ours": "/assets/quizkit/",
+    "Material": "/assets/javascripts/",
+    "KaTeX": "/assets/katex/",
+}
+LIGHTHOUSE_CONFIG = {
+    "extends": "lighthouse:default",
+    "settings": {"onlyCategories": ["performance", "accessibility"]},
+    # bootup-time lists only scripts with ≥ 50 ms by default; list all, so the groups add up.
+    "audits": [{"path": "bootup-time", "options": {"thresholdInMs": 0}}],
+}
 
 
 def build(site: Path) -> float:
@@ -67,59 +124,177 @@ def own_asset_bytes(site: Path, page: Path) -> dict[str, int]:
     return seen
 
 
-def lighthouse(site: Path, page: str, runs: int = 3) -> str:
-    """Lighthouse scores for one page over `runs` runs, or why they were not measured."""
-    if shutil.which("lighthouse") is None:
-        return (
-            "Lighthouse: skipped, the `lighthouse` command is not installed (it is an npm "
-            "package that is not part of this project's dependencies); install it and set "
-            "CHROME_PATH=/usr/bin/chromium to measure performance and accessibility"
-        )
-    import json
-    import statistics
+def strip_ours(html: str, where: str) -> str:
+    """`html` without the tags of OURS; exits naming `where` if there were none to remove, or
+    if a reference to our assets survives (the page changed shape and (b) would be wrong)."""
+    stripped, removed = OUR_TAGS.subn("", html)
+    left = re.findall(rf"<(?:script|link)\b[^>]*{OURS}[^>]*>", stripped)
+    if removed == 0 or left:
+        sys.exit(f"{where}: cannot strip our assets ({removed} tags removed, left: {left})")
+    return stripped
 
+
+class Variant:
+    def __init__(self, key: str, page: str, label: str, url_path: str):
+        self.key, self.page, self.label, self.url_path = key, page, label, url_path
+        self.runs: list[dict] = []
+
+    def median(self, field: str) -> float:
+        return statistics.median(run[field] for run in self.runs)
+
+
+def variants(site: Path, pages: list[str], short: str) -> tuple[list[Variant], dict[str, str]]:
+    """The variants to measure and the stripped pages to serve beside the site."""
+    extra: dict[str, str] = {}
+    found: list[Variant] = []
+
+    def plain(page: str) -> str:
+        index = site / page / "index.html"
+        if not index.is_file():
+            sys.exit(f"--pages/--short: {page!r} is not a page of the built site ({index})")
+        extra["/" + page + PLAIN] = strip_ours(index.read_text(encoding="utf-8"), str(index))
+        return page + PLAIN
+
+    for page in pages:
+        found.append(Variant("a", page, f"{page} as built", page))
+        found.append(Variant("b", page, f"{page} without ours", plain(page)))
+    found.append(Variant("c", short, f"{short} plain Material", plain(short)))
+    return found, extra
+
+
+def lighthouse_once(url: str, config: Path, report: Path) -> dict:
+    """One Lighthouse run: score, TBT and main-thread milliseconds by group."""
     env = {**os.environ, "CHROME_PATH": os.environ.get("CHROME_PATH", "/usr/bin/chromium")}
-    perf, a11y, tbt = [], [], []
-    with tempfile.TemporaryDirectory() as tmp, serve(site) as url:
+    subprocess.run(
+        ["lighthouse", url, "--output=json", f"--output-path={report}", "--quiet",
+         f"--config-path={config}", "--chrome-flags=--headless --no-sandbox --disable-gpu"],
+        env=env, check=True,
+    )  # fmt: skip
+    data = json.loads(report.read_text())
+    perf = data["categories"]["performance"]["score"]
+    if perf is None:
+        error = data.get("runtimeError", {}).get("message", "no score")
+        sys.exit(f"Lighthouse on {url}: {error}")
+    result = {
+        "perf": perf,
+        "a11y": data["categories"]["accessibility"]["score"],
+        "tbt": data["audits"]["total-blocking-time"]["numericValue"],
+        "main": data["audits"]["mainthread-work-breakdown"]["numericValue"],
+        **dict.fromkeys(GROUPS, 0.0),
+        "rest": 0.0,
+    }
+    for item in data["audits"]["bootup-time"]["details"]["items"]:
+        group = next((name for name, part in GROUPS.items() if part in item["url"]), "rest")
+        result[group] += item["total"]
+    return result
+
+
+def version(command: list[str]) -> str:
+    try:
+        return subprocess.run(command, capture_output=True, text=True).stdout.strip()
+    except OSError as error:
+        return f"unknown ({error})"
+
+
+def side_by_side(site: Path, pages: list[str], short: str, runs: int) -> None:
+    """Run Lighthouse on every variant `runs` times, interleaved, and print the table."""
+    if shutil.which("lighthouse") is None:
+        print(
+            "Lighthouse: skipped, the `lighthouse` command is not installed (an npm package that"
+            " is not part of this project's dependencies): npm install --prefix /tmp/lh"
+            " lighthouse@12, then PATH=/tmp/lh/node_modules/.bin:$PATH"
+            " CHROME_PATH=/usr/bin/chromium"
+        )
+        return
+    found, extra = variants(site, pages, short)
+    chromium = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
+    with tempfile.TemporaryDirectory() as tmp, serve(site, extra) as url:
+        config = Path(tmp) / "lighthouse.json"
+        config.write_text(json.dumps(LIGHTHOUSE_CONFIG))
         report = Path(tmp) / "report.json"
-        for _ in range(runs):
-            subprocess.run(
-                ["lighthouse", url + page, "--output=json", f"--output-path={report}", "--quiet",
-                 "--only-categories=performance,accessibility",
-                 "--chrome-flags=--headless --no-sandbox --disable-gpu"],
-                env=env, check=True,
-            )  # fmt: skip
-            data = json.loads(report.read_text())
-            perf.append(data["categories"]["performance"]["score"])
-            a11y.append(data["categories"]["accessibility"]["score"])
-            tbt.append(data["audits"]["total-blocking-time"]["numericValue"])
-    shown = ", ".join(f"{score:.2f}" for score in perf)
-    return (
-        f"Lighthouse on {page}, {runs} runs (served gzipped, as a static host would):"
-        f" performance median {statistics.median(perf):.2f} ({shown}; target >= 0.95),"
-        f" total blocking time median {statistics.median(tbt):.0f} ms,"
-        f" accessibility {min(a11y):.2f} at worst (target 1.0)"
+        for rep in range(runs):
+            shift = rep % len(found)
+            for variant in found[shift:] + found[:shift]:
+                result = lighthouse_once(url + variant.url_path, config, report)
+                variant.runs.append(result)
+                print(
+                    f"  [{rep + 1}/{runs}] ({variant.key}) {variant.label}: perf"
+                    f" {result['perf']:.2f}, TBT {result['tbt']:.0f} ms",
+                    file=sys.stderr,
+                    flush=True,
+                )
+
+    print(
+        f"\nLighthouse {version(['lighthouse', '--version'])} in {version([chromium, '--version'])}"
+        " (mobile preset, simulated throttling), served gzipped from 127.0.0.1;"
+        f"\n{runs} repetitions of {len(found)} variants interleaved in rotating order; medians."
+        " Comparable only within this run."
     )
+    head = f"{'':<46}{'perf':>5} {'TBT':>6}   main thread ms:{'all':>6}"
+    head += "".join(f"{name:>9}" for name in (*GROUPS, "rest"))
+    print(head)
+    for v in found:
+        row = f"({v.key}) {v.label:<42}{v.median('perf'):5.2f} {v.median('tbt'):6.0f}"
+        row += f"{'':>18}{v.median('main'):6.0f}"
+        row += "".join(f"{v.median(name):9.0f}" for name in (*GROUPS, "rest"))
+        print(row)
+        scores = "/".join(f"{run['perf']:.2f}" for run in v.runs)
+        tbts = "/".join(f"{run['tbt']:.0f}" for run in v.runs)
+        print(f"{'':<4}runs: perf {scores}, TBT {tbts} ms")
+
+    def paired(first: Variant, second: Variant, field: str) -> float:
+        pairs = zip(first.runs, second.runs, strict=True)
+        return statistics.median(x[field] - y[field] for x, y in pairs)
+
+    def verdict(ok: bool) -> str:
+        return "meets" if ok else "MISSES"
+
+    by_key = {(v.key, v.page): v for v in found}
+    c = by_key[("c", short)]
+    print("targets (each difference the median of the differences within one repetition):")
+    for page in pages:
+        a, b = by_key[("a", page)], by_key[("b", page)]
+        tbt, score, vs_c = paired(a, b, "tbt"), paired(b, a, "perf"), paired(c, a, "perf")
+        print(
+            f"  {page}: our scripts add {tbt:+.0f} ms TBT (≤ {TARGET_TBT_MS:.0f}:"
+            f" {verdict(tbt <= TARGET_TBT_MS)}) and cost {score:+.2f} of score"
+            f" (≤ {TARGET_SCORE}: {verdict(score <= TARGET_SCORE)}); (a) is {vs_c:+.2f} below (c)"
+            f" (≤ {TARGET_VS_SHORT}: {verdict(vs_c <= TARGET_VS_SHORT)})"
+        )
+    worst = min(run["a11y"] for v in found if v.key == "a" for run in v.runs)
+    print(f"accessibility of the lesson pages as built: {worst:.2f} at worst (target 1.0)")
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--pages",
+        default="lessons/chain-rule/,lessons/vectorised-backprop/",
+        help="comma-separated lesson pages to measure, as URL paths (default: %(default)s)",
+    )
+    parser.add_argument("--short", default="contributing/", help="the short page (c)")
+    parser.add_argument("--runs", type=int, default=3, help="repetitions (≥ 3 for medians)")
+    parser.add_argument("--site", type=Path, help="a built site: skip the build figures")
+    args = parser.parse_args()
+    pages = [page.strip().strip("/") + "/" for page in args.pages.split(",") if page.strip()]
+    short = args.short.strip("/") + "/"
+
     with tempfile.TemporaryDirectory() as tmp:
-        site = Path(tmp) / "site"
-        shutil.rmtree(CACHE, ignore_errors=True)
-        cold = build(site)
-        cached = build(site)
-        lessons = sorted(site.glob("lessons/*/index.html"))
-        page = lessons[0]
+        site = args.site or Path(tmp) / "site"
+        if args.site is None:
+            shutil.rmtree(CACHE, ignore_errors=True)
+            cold = build(site)
+            cached = build(site)
+            print(f"cold build (--strict, notebook cache empty): {cold:.1f} s (target <= 20 s)")
+            print(f"cached build (--strict, notebooks from cache): {cached:.1f} s")
+        page = site / pages[0] / "index.html"
         sizes = own_asset_bytes(site, page)
         total_kb = sum(sizes.values()) / 1024
-        rel = page.relative_to(site).as_posix()
-        print(f"cold build (--strict, notebook cache empty): {cold:.1f} s (target <= 20 s)")
-        print(f"cached build (--strict, notebooks from cache): {cached:.1f} s")
-        print(f"own JS/CSS loaded by {rel}: {total_kb:.1f} KB in {len(sizes)} files"
+        print(f"own JS/CSS loaded by {pages[0]}: {total_kb:.1f} KB in {len(sizes)} files"
               " (target <= 150 KB)")  # fmt: skip
         for name, size in sorted(sizes.items()):
             print(f"    {size:7d} B  {name}")
-        print(lighthouse(site, rel.removesuffix("index.html")))
+        side_by_side(site, pages, short, args.runs)
 
 
 if __name__ == "__main__":
