@@ -18,6 +18,9 @@ place in the item an author has to change:
 Each message names a seed that shows the problem ("?seed=N" in the page's address shows it
 too). Non-finite values and mistakes that coincide at the bank's own numbers are not
 repeated here: `evidence.confirm` reports them.
+
+The spec is the numeric_trace kind's (quizkit.bank.kinds.numeric_trace.spec), the one the
+page carries.
 """
 
 from __future__ import annotations
@@ -26,33 +29,14 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from . import evidence
-from .load import Loc
-from .model import NumericTrace
-from .validate import param_problems
+from .evidence import describe
+from .kinds.numeric_trace import NumericTrace, expression_locs, fixed_params, param_problems, spec
+from .problem import Loc
 
 # Seeds `quizkit check` tries per item (seeds 1..CHECK_DRAWS); the test suite tries 500.
 CHECK_DRAWS = 50
 # Share of seeds that may end on the bank's own numbers before the rules count as too strict.
 MAX_FALLBACK = 0.2
-
-
-def spec(item: NumericTrace) -> dict[str, Any]:
-    """Everything the engine needs to draw and check an item's numbers (the format is in
-    quizkit.backprop.worksheet). The page's payload carries exactly this dict, so the
-    browser applies the rules this module checks."""
-    return {
-        "code": item.code,
-        "params": {name: param.model_dump() for name, param in item.params.items()},
-        "root": item.root,
-        "expressions": evidence.expressions(item),
-        "tolerances": {q.name: q.tolerance.model_dump() for q in item.quantities},
-        "mistakes": {
-            q.name: [evidence.mistake_key(q.name, m.id) for m in q.mistakes]
-            for q in item.quantities
-        },
-        "constraints": list(item.constraints),
-    }
 
 
 def check_draws(
@@ -64,7 +48,7 @@ def check_draws(
     from quizkit.backprop import worksheet
 
     rules = spec(item)
-    locs = evidence.expression_locs(item)
+    locs = expression_locs(item)
     problems = _own_numbers(worksheet, item, rules)
     if problems is None:
         return []  # the code fails at the bank's own numbers: evidence reports where
@@ -96,7 +80,7 @@ def check_draws(
             say(
                 "error",
                 ("params",),
-                f"with seed {seed} ({_show(exc.params)}): {evidence.describe(exc.error)};"
+                f"with seed {seed} ({_show(exc.params)}): {describe(exc.error)};"
                 " rule these numbers out with a constraint on the params",
             )
             continue
@@ -157,7 +141,7 @@ _REMEDY = {
 
 def _own_numbers(worksheet: Any, item: NumericTrace, rules: dict) -> list | None:
     """Each constraint judged on its own at the bank's numbers; None if the code fails there."""
-    fixed = evidence.fixed_params(item)
+    fixed = fixed_params(item)
     try:
         values = worksheet.evaluate(item.code, fixed, rules["expressions"], None)["values"]
     except Exception:

@@ -25,14 +25,11 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import yaml
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ValidationError
 
-from .model import KINDS, Bank, Item
-from .problem import BANK, Problem
-
-Loc = tuple[str | int, ...]
-
-_ITEM = TypeAdapter(Item)
+from . import kinds
+from .model import Bank, Item
+from .problem import BANK, Loc, Problem
 
 # The deepest bank the schema allows nests about 8 levels (items, an item, its quantities,
 # a quantity, its mistakes, ...); the largest bank is about 50 kB. These leave ample room.
@@ -304,7 +301,7 @@ def _validate(loaded: LoadedBank) -> None:
         loaded.problems.append(Problem(loaded.path, 1, BANK, "-", message))
         return
     try:
-        loaded.bank = Bank.model_validate(raw)
+        loaded.bank = kinds.bank_model().model_validate(raw)
     except ValidationError as exc:
         broken: set[int] = set()
         for error in exc.errors():
@@ -316,7 +313,7 @@ def _validate(loaded: LoadedBank) -> None:
         if isinstance(items, list):
             for index, entry in enumerate(items):
                 if index not in broken:
-                    loaded.items.append((index, _ITEM.validate_python(entry)))
+                    loaded.items.append((index, kinds.item_adapter().validate_python(entry)))
         return
     loaded.items = list(enumerate(loaded.bank.items))
 
@@ -361,11 +358,11 @@ def _message(error: dict, loc: Loc) -> str:
         return f"unknown field {name!r}{hint}{known}"
     if kind == "union_tag_invalid":
         tag = error.get("ctx", {}).get("tag", "?")
-        close = difflib.get_close_matches(str(tag), KINDS, n=1, cutoff=0.6)
+        close = difflib.get_close_matches(str(tag), kinds.names(), n=1, cutoff=0.6)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        return f"unknown kind {tag!r}{hint}; expected one of: {', '.join(KINDS)}"
+        return f"unknown kind {tag!r}{hint}; expected one of: {', '.join(kinds.names())}"
     if kind == "union_tag_not_found":
-        return f"required field is missing (one of: {', '.join(KINDS)})"
+        return f"required field is missing (one of: {', '.join(kinds.names())})"
     if kind == "string_type" and isinstance(error.get("input"), int | float | bool):
         return f"{error['msg']}; got {error['input']!r}: put the text in quotes"
     if kind == "string_pattern_mismatch":
@@ -381,7 +378,7 @@ def _message(error: dict, loc: Loc) -> str:
 
 def _fields_at(loc: Loc) -> list[str]:
     """Field names the model at schema location `loc` accepts (empty when unknown)."""
-    tp: Any = Bank
+    tp: Any = kinds.bank_model()
     for part in loc:
         tp = _descend(tp, part)
         if tp is None:

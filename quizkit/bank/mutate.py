@@ -1,16 +1,11 @@
 """Mutation testing of answer keys: does the evidence notice when a key is wrong?
 
-Evidence that passes whatever the key says proves nothing. For every item this module makes
-each wrong version of its key that a slip of the keyboard could produce, and checks that
-the evidence's verdict (quizkit.bank.evidence.confirm, the same comparison `quizkit check`
-uses) rejects it:
-
-- mcq: each other option marked as the key instead;
-- true_false: the truth value flipped;
-- matching: the definitions of each two pairs swapped;
-- ordering: each two neighbouring steps swapped;
-- numeric_trace: each quantity's `expect` moved beyond its tolerance, both ways (when no
-  `expect` is written, one is added at the engine's value moved beyond tolerance).
+Evidence that passes whatever the key says proves nothing. For every item its kind makes
+each wrong version of its key that a slip of the keyboard could produce (`Kind.mutants`, in
+quizkit/bank/kinds/<kind>.py: another option marked as the key, the truth value flipped,
+two definitions or two neighbouring steps swapped, an `expect` moved beyond tolerance), and
+this module checks that the evidence's verdict (quizkit.bank.evidence.confirm, the same
+comparison `quizkit check` uses) rejects it. Self-assessed kinds have no key to get wrong.
 
 The evidence runs once per item; every mutant is judged against that cached outcome. The
 mutation score is killed / total, and the course requires 100%.
@@ -28,24 +23,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import kinds
 from .engine_mutants import BUGS, EngineBug, EngineState
 from .evidence import Outcome, confirm, run
-from .load import LoadedBank, Loc
-from .model import Matching, Mcq, NumericTrace, Ordering, Tolerance, TrueFalse
-from .problem import Problem
-from .validate import tolerance_width, within
-
-# A mutated expectation sits this many tolerance widths from the engine's value; more than
-# one width, so it is wrong even after the written `expect`'s own small rounding.
-_PERTURB_WIDTHS = 3.0
-
-
-@dataclass(frozen=True)
-class Mutant:
-    """An altered copy of an item whose key is wrong in one described way."""
-
-    description: str
-    item: Any
+from .kinds.base import Mutant
+from .load import LoadedBank
+from .problem import Loc, Problem
 
 
 @dataclass
@@ -70,17 +53,7 @@ class Score:
 
 def mutants(item: Any, outcome: Outcome) -> list[Mutant]:
     """Every wrong-key variant of `item` (see the module docstring)."""
-    if isinstance(item, Mcq):
-        return _mcq(item)
-    if isinstance(item, TrueFalse):
-        return [Mutant(f"answer flipped to {not item.answer}", _copy(item, answer=not item.answer))]
-    if isinstance(item, Matching):
-        return _matching(item)
-    if isinstance(item, Ordering):
-        return _ordering(item)
-    if isinstance(item, NumericTrace):
-        return _numeric_trace(item, outcome)
-    return []  # short_answer and interview are self-assessed: there is no key to get wrong
+    return kinds.of(item).mutants(item, outcome)
 
 
 def score_item(loaded: LoadedBank, index: int, item: Any, outcome: Outcome) -> Score:
@@ -95,79 +68,12 @@ def score_item(loaded: LoadedBank, index: int, item: Any, outcome: Outcome) -> S
     return score
 
 
-def _copy(model: Any, **changes: Any) -> Any:
-    return model.model_copy(update=changes)
-
-
-def _mcq(item: Mcq) -> list[Mutant]:
-    keys = [i for i, option in enumerate(item.options) if option.correct]
-    if len(keys) != 1:
-        return []
-    result = []
-    for new in range(len(item.options)):
-        if new == keys[0]:
-            continue
-        # The old key becomes a distractor and gets feedback, so the mutant differs from
-        # the original only in which option is the key.
-        options = [
-            _copy(o, correct=i == new, feedback=o.feedback or "mutant feedback")
-            for i, o in enumerate(item.options)
-        ]
-        result.append(
-            Mutant(f"key moved to option {item.options[new].id!r}", _copy(item, options=options))
-        )
-    return result
-
-
-def _matching(item: Matching) -> list[Mutant]:
-    result = []
-    pairs = item.pairs
-    for i in range(len(pairs)):
-        for j in range(i + 1, len(pairs)):
-            swapped = list(pairs)
-            swapped[i] = _copy(pairs[i], definition=pairs[j].definition)
-            swapped[j] = _copy(pairs[j], definition=pairs[i].definition)
-            description = f"definitions of {pairs[i].id!r} and {pairs[j].id!r} swapped"
-            result.append(Mutant(description, _copy(item, pairs=swapped)))
-    return result
-
-
-def _ordering(item: Ordering) -> list[Mutant]:
-    result = []
-    for i in range(len(item.steps) - 1):
-        steps = list(item.steps)
-        steps[i], steps[i + 1] = steps[i + 1], steps[i]
-        description = f"steps {item.steps[i].id!r} and {item.steps[i + 1].id!r} swapped"
-        result.append(Mutant(description, _copy(item, steps=steps)))
-    return result
-
-
-def _numeric_trace(item: NumericTrace, outcome: Outcome) -> list[Mutant]:
-    result = []
-    for qi, quantity in enumerate(item.quantities):
-        key = outcome.values.get(quantity.name)
-        if key is None:
-            continue
-        base = quantity.expect if quantity.expect is not None else key
-        step = _PERTURB_WIDTHS * tolerance_width(key, quantity.tolerance)
-        for sign in (1.0, -1.0):
-            wrong = base + sign * step
-            quantities = list(item.quantities)
-            quantities[qi] = _copy(quantity, expect=wrong)
-            description = f"{quantity.name} expected as {wrong:.6g} instead of {key:.6g}"
-            result.append(Mutant(description, _copy(item, quantities=quantities)))
-    return result
-
-
 # -- engine bugs -------------------------------------------------------------------------
 
 # Under a planted bug, evidence may loop far longer than it normally takes (a training loop
 # that no longer converges); it gets this many times its own clean run time, at least
 # _MIN_BUG_SECONDS, and is then stopped without a verdict (a timeout notices nothing).
 _BUG_TIME_FACTOR = 5.0
-# Kinds whose evidence binds a key (numeric traces compare every computed value instead;
-# short answers and interviews have only their asserts).
-KEYED = ("mcq", "true_false", "matching", "ordering")
 _MIN_BUG_SECONDS = 3.0
 
 
@@ -272,7 +178,7 @@ def engine_dependence(
             if outcome is None or outcome.problems:
                 continue
             result.items[(loaded.path, index)] = item
-            if item.kind in KEYED:
+            if _keyed(item):
                 # The verdict to compare with is the one reached without asserts, as every
                 # run under a bug is: a key counted or computed inside an `assert` would
                 # otherwise differ under any bug at all.
@@ -293,8 +199,7 @@ def engine_dependence(
                 limit = max(_MIN_BUG_SECONDS, _BUG_TIME_FACTOR * outcome.seconds)
                 # An item with a key notices a bug only through its key (or by failing
                 # outside its own asserts): asserts beside a typed answer prove nothing.
-                keyed = item.kind in KEYED
-                buggy = run(loaded, index, item, time_limit=limit, skip_asserts=keyed)
+                buggy = run(loaded, index, item, time_limit=limit, skip_asserts=_keyed(item))
                 changed = engine.changes()
                 if changed:
                     engine.restore()
@@ -312,14 +217,10 @@ def _noticed(loaded: LoadedBank, index: int, item: Any, clean: Outcome, buggy: O
         return False
     if buggy.problems or confirm(loaded, index, item, buggy):
         return True
-    if isinstance(item, NumericTrace):
-        tolerances = {q.name: q.tolerance for q in item.quantities}
-        for key, value in clean.values.items():
-            other = buggy.values.get(key)
-            tolerance = tolerances.get(key.split(".")[0], Tolerance())
-            if other is None or not within(value, other, tolerance):
-                return True
-        return False
-    if isinstance(clean.answer, float) and isinstance(buggy.answer, float):
-        return not within(clean.answer, buggy.answer, Tolerance())
-    return clean.answer != buggy.answer
+    return kinds.of(item).changed(item, clean, buggy)
+
+
+def _keyed(item: Any) -> bool:
+    """Whether the item's evidence binds a key (a numeric trace compares every computed
+    value instead; self-assessed kinds have only their asserts)."""
+    return kinds.of(item).answer_rule is not None

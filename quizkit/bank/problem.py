@@ -8,6 +8,9 @@ from dataclasses import dataclass
 # YAML syntax) rather than to one item.
 BANK = "(bank)"
 
+# Where something is inside a loaded YAML file: keys and list indices from its root.
+Loc = tuple[str | int, ...]
+
 
 @dataclass(frozen=True, order=True)
 class Problem:

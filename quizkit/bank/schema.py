@@ -4,7 +4,7 @@
   YAML language server validates a bank while it is typed.
 - spec.json: the numbers and names the browser must agree with Python on (kinds, default
   and maximum tolerances, the acceptance rule with worked examples computed by
-  quizkit.bank.validate.within, the key format of numeric_trace mistakes).
+  quizkit.bank.kinds.base.within, the key format of numeric_trace mistakes).
 
 Both files are generated, committed, and checked by a test to be up to date. Regenerate
 them after changing the model with::
@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import json
 import sys
-import typing
 from pathlib import Path
 
-from .evidence import mistake_key
-from .model import DEFAULT_ABS_TOL, DEFAULT_REL_TOL, KINDS, Bank, Difficulty, Tolerance
-from .validate import MAX_ABS_TOL, MAX_REL_TOL, within
+from .kinds.base import MAX_ABS_TOL, MAX_REL_TOL, within
+from .kinds.numeric_trace import mistake_key
+from .model import DEFAULT_ABS_TOL, DEFAULT_REL_TOL, DIFFICULTIES, KINDS, Bank, Tolerance
 
 HERE = Path(__file__).parent
 SCHEMA_PATH = HERE / "quiz.schema.json"
@@ -55,7 +54,7 @@ def spec() -> dict:
     """Everything the browser needs to grade answers exactly as Python does."""
     return {
         "kinds": list(KINDS),
-        "difficulties": list(typing.get_args(Difficulty)),
+        "difficulties": list(DIFFICULTIES),
         "defaultTolerance": {"rel": DEFAULT_REL_TOL, "abs": DEFAULT_ABS_TOL},
         "maxTolerance": {"rel": MAX_REL_TOL, "abs": MAX_ABS_TOL},
         "acceptance": {

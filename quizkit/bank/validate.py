@@ -1,42 +1,25 @@
 """Checks that need more than the schema: the rules a bank must follow to be fair to learners.
 
 The schema (quizkit.bank.model) says what shape an item has; this module says whether it
-makes sense: one key per multiple-choice question, feedback on every wrong option, no two
-things with the same id, tolerances that neither demand exact floats nor accept anything,
-parameter ranges that contain their value, and no HTML that could run code in the page.
-
-"Close enough" has one definition, `quizkit.backprop.worksheet.within`: these checks, the
-evidence runner, the mutation test and the draw rules call it through `within` below, and
-the browser gets it as JSON.
+makes sense. The rules every item keeps are here: no typed keys, no repeated topics or
+hints, no item id used twice in the course, and no HTML that could run code in the page.
+Each kind's own rules (one key per multiple-choice question, feedback on every wrong
+option, tolerances that neither demand exact floats nor accept anything, parameter ranges
+that contain their value, ...) are in its module, quizkit/bank/kinds/<kind>.py.
 """
 
 from __future__ import annotations
 
 import ast
 import functools
-import keyword
-import math
 import re
 from collections.abc import Iterator
 from typing import Any
 
-from . import safe_html
-from .balance import distractor_problems
-from .load import LoadedBank, LoadedYaml, Loc
-from .model import (
-    Interview,
-    Matching,
-    Mcq,
-    NumericTrace,
-    Ordering,
-    Param,
-    Tolerance,
-)
-from .problem import Problem
-
-# Tolerances looser than these would mark clearly wrong hand computations as right.
-MAX_REL_TOL = 0.05
-MAX_ABS_TOL = 0.05
+from . import kinds, safe_html
+from .kinds.base import duplicates
+from .load import LoadedBank, LoadedYaml
+from .problem import Loc, Problem
 
 # Fields holding Python rather than Markdown: never rendered as HTML, so not scanned.
 PYTHON_FIELDS = frozenset({"evidence", "code", "value"})
@@ -44,24 +27,6 @@ PYTHON_FIELDS = frozenset({"evidence", "code", "value"})
 _SCRIPT = re.compile(r"<\s*/?\s*(script|iframe|object|embed)\b", re.IGNORECASE)
 _HANDLER = re.compile(r"<[a-zA-Z][^<>]*?\s(on[a-zA-Z]+)\s*=", re.DOTALL)
 _JS_URL = re.compile(r"javascript\s*:", re.IGNORECASE)
-
-
-def within(answer: float, key: float, tolerance: Tolerance) -> bool:
-    """Whether `answer` is accepted for `key` (the rule: quizkit.backprop.worksheet.within).
-
-    The rule itself lives in the engine's worksheet, because the browser's "New numbers"
-    applies it in Python too; this is the bank model's way of calling it.
-    """
-    from quizkit.backprop import worksheet  # the engine (and NumPy) only when numbers are compared
-
-    return worksheet.within(answer, key, tolerance.rel, tolerance.abs)
-
-
-def tolerance_width(key: float, tolerance: Tolerance) -> float:
-    """How far from `key` an answer may be and still be accepted."""
-    from quizkit.backprop import worksheet
-
-    return worksheet.tolerance_width(key, tolerance.rel, tolerance.abs)
 
 
 def check_bank(loaded: LoadedBank, reserved: frozenset[str] = frozenset()) -> list[Problem]:
@@ -83,11 +48,6 @@ def check_bank(loaded: LoadedBank, reserved: frozenset[str] = frozenset()) -> li
             )
             problems.append(loaded.problem(at + ("evidence",), message, line=line))
     return problems
-
-
-# Kinds whose key is always something the engine can show: a number it computes, an order
-# it visits, a pairing it exhibits. They may not opt out of depending on it.
-NEVER_CONCEPTUAL = ("numeric_trace", "matching", "ordering")
 
 
 def typed_answers(item: Any) -> Iterator[tuple[int, str]]:
@@ -172,149 +132,18 @@ def _typed(value: ast.expr, bindings: dict[str, list[ast.expr | None]], depth: i
 
 
 def item_problems(item: Any, reserved: frozenset[str] = frozenset()) -> Iterator[tuple[Loc, str]]:
-    """(location inside the item, message) for each rule the validated `item` breaks."""
-    yield from _duplicates(item.topics, ("topics",), "topic")
-    yield from _duplicates(item.hints, ("hints",), "hint")
-    if item.conceptual and item.kind in NEVER_CONCEPTUAL:
+    """(location inside the item, message) for each rule the validated `item` breaks: the
+    rules every item keeps, then its kind's own (quizkit/bank/kinds/<kind>.py)."""
+    kind = kinds.of(item)
+    yield from duplicates(item.topics, ("topics",), "topic")
+    yield from duplicates(item.hints, ("hints",), "hint")
+    if item.conceptual and kind.never_conceptual:
         yield (
             ("conceptual",),
             f"a {item.kind} item cannot be conceptual: its key is something the engine can"
             " show (a computed number, an observed order or pairing), so derive it",
         )
-    if isinstance(item, Mcq):
-        yield from _mcq(item)
-    elif isinstance(item, Matching):
-        yield from _duplicates([p.id for p in item.pairs], ("pairs",), "pair id", "id")
-        yield from _duplicates([p.term for p in item.pairs], ("pairs",), "term", "term")
-        yield from _duplicates(
-            [p.definition for p in item.pairs], ("pairs",), "definition", "definition"
-        )
-    elif isinstance(item, Ordering):
-        yield from _duplicates([s.id for s in item.steps], ("steps",), "step id", "id")
-        yield from _duplicates([s.text for s in item.steps], ("steps",), "step text", "text")
-    elif isinstance(item, NumericTrace):
-        yield from _numeric_trace(item, reserved)
-    elif isinstance(item, Interview):
-        yield from _duplicates(
-            [f.question for f in item.follow_ups], ("follow_ups",), "question", "question"
-        )
-
-
-def _duplicates(values: list, at: Loc, what: str, attr: str | None = None) -> Iterator:
-    first: dict[Any, int] = {}
-    for index, value in enumerate(values):
-        key = value.strip() if isinstance(value, str) else value
-        if key in first:
-            loc = at + (index,) + ((attr,) if attr else ())
-            yield loc, f"duplicate {what} {value!r} (same as {at[-1]}[{first[key]}])"
-        else:
-            first[key] = index
-
-
-def _mcq(item: Mcq) -> Iterator[tuple[Loc, str]]:
-    keys = [i for i, option in enumerate(item.options) if option.correct]
-    if not keys:
-        yield ("options",), "no option has correct: true; exactly one must be the key"
-    for extra in keys[1:]:
-        first = item.options[keys[0]].id
-        yield (
-            ("options", extra, "correct"),
-            f"a second key (options[{keys[0]}] {first!r} is also correct: true);"
-            " exactly one option must be correct",
-        )
-    yield from _duplicates([o.id for o in item.options], ("options",), "option id", "id")
-    yield from _duplicates([o.text for o in item.options], ("options",), "option text", "text")
-    yield from distractor_problems(item)
-    key = item.options[keys[0]] if keys else None
-    for index, option in enumerate(item.options):
-        if option.value is not None and not math.isfinite(option.value):
-            yield ("options", index, "value"), f"value must be a finite number, not {option.value}"
-            continue
-        if option.correct:
-            continue
-        if not (option.feedback or "").strip():
-            yield (
-                ("options", index),
-                f"distractor {option.id!r} has no feedback: say why a learner might pick it"
-                " and why it is wrong",
-            )
-        if (
-            key is not None
-            and key.value is not None
-            and option.value is not None
-            and math.isfinite(key.value)
-            and within(option.value, key.value, Tolerance())
-        ):
-            yield (
-                ("options", index, "value"),
-                f"distractor value {option.value:g} equals the key's value {key.value:g}"
-                " within tolerance",
-            )
-
-
-def _numeric_trace(item: NumericTrace, reserved: frozenset[str]) -> Iterator[tuple[Loc, str]]:
-    for name, param in item.params.items():
-        yield from param_problems(name, param, reserved)
-    yield from _duplicates([q.name for q in item.quantities], ("quantities",), "quantity", "name")
-    for qi, quantity in enumerate(item.quantities):
-        at: Loc = ("quantities", qi)
-        yield from _tolerance(quantity.tolerance, at + ("tolerance",))
-        if quantity.expect is not None and not math.isfinite(quantity.expect):
-            yield at + ("expect",), f"expect must be a finite number, not {quantity.expect}"
-        yield from _duplicates(
-            [m.id for m in quantity.mistakes], at + ("mistakes",), "mistake id", "id"
-        )
-
-
-def param_problems(
-    name: str, param: Param, reserved: frozenset[str] = frozenset()
-) -> Iterator[tuple[Loc, str]]:
-    """(location, message) for each thing wrong with one numeric_trace parameter."""
-    at: Loc = ("params", name)
-    if not name.isidentifier() or keyword.iskeyword(name):
-        yield at, f"parameter name {name!r} is not a Python name the code can use"
-    elif name in reserved:
-        yield at, f"parameter name {name!r} hides the engine's {name!r}; rename it"
-    if not math.isfinite(param.value):
-        yield at + ("value",), f"value must be a finite number, not {param.value}"
-        return
-    if param.range is None:
-        if "step" in param.model_fields_set:
-            yield at + ("step",), "step has no effect without a range; add range: [low, high]"
-        return
-    low, high = param.range
-    if not (math.isfinite(low) and math.isfinite(high) and math.isfinite(param.step)):
-        yield at + ("range",), "range and step must be finite numbers"
-        return
-    if low > high:
-        yield at + ("range",), f"range [{low:g}, {high:g}] is empty: low is above high"
-        return
-    if not low <= param.value <= high:
-        yield (
-            at + ("range",),
-            f"range [{low:g}, {high:g}] excludes the value {param.value:g}"
-            " the bank's keys are written for",
-        )
-    # Re-drawn values are multiples of step inside the range; there must be at least one.
-    first = math.ceil(low / param.step - 1e-9)
-    if first * param.step > high + 1e-9 * max(1.0, abs(high)):
-        yield (
-            at + ("step",),
-            f"no multiple of step {param.step:g} lies in [{low:g}, {high:g}];"
-            " 'New numbers' could not draw a value",
-        )
-
-
-def _tolerance(tolerance: Tolerance, at: Loc) -> Iterator[tuple[Loc, str]]:
-    rel, abs_ = tolerance.rel, tolerance.abs
-    if not (math.isfinite(rel) and math.isfinite(abs_)):
-        yield at, "tolerance must be finite"
-    elif rel == 0 and abs_ == 0:
-        yield at, "tolerance is zero: exact float equality rejects correctly rounded answers"
-    elif rel > MAX_REL_TOL:
-        yield at + ("rel",), f"rel {rel:g} is too loose (at most {MAX_REL_TOL:g})"
-    elif abs_ > MAX_ABS_TOL:
-        yield at + ("abs",), f"abs {abs_:g} is too loose (at most {MAX_ABS_TOL:g})"
+    yield from kind.problems(item, reserved)
 
 
 # Control characters (other than tab and line breaks) never belong in learner-facing text;

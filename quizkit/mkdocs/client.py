@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 
-from quizkit.bank.model import DEFAULT_ABS_TOL, DEFAULT_REL_TOL, KINDS
+from quizkit.bank import kinds
+from quizkit.bank.model import DEFAULT_ABS_TOL, DEFAULT_REL_TOL
 
 from .progress import progress_schema
 
@@ -65,7 +66,7 @@ def client_config(items: dict[str, str] | None = None) -> dict:
         },
         "defaultTolerance": {"rel": DEFAULT_REL_TOL, "abs": DEFAULT_ABS_TOL},
         "displayDigits": DISPLAY_DIGITS,
-        "kinds": list(KINDS),
+        "kinds": list(kinds.names()),
         "progress": progress_schema(),
         "items": dict(sorted(items.items())) if items is not None else None,
     }

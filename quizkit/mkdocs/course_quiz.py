@@ -16,11 +16,12 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from quizkit.bank.model import Bank, Item
+from quizkit.bank import kinds
+from quizkit.bank.model import DIFFICULTIES, Bank, Item
 
 from .glossary import Term, bank_texts, terms_used
-from .render import KIND_LABELS, RenderContext, Renderer
-from .stats import DIFFICULTIES, item_minutes
+from .render import RenderContext, Renderer
+from .stats import item_minutes
 
 PAGE_SRC = "quiz/index.md"
 POOL_URI = "quiz/items.json"
@@ -29,7 +30,7 @@ TITLE = "Backpropagation deep dive"
 DRAW = {"easy": 5, "medium": 6, "hard": 4}
 # Kinds the page marks by itself. Short answers and interview questions are rated by the
 # learner after seeing the model answer, which does not fit a quiz marked on submission.
-KINDS = ("mcq", "true_false", "matching", "ordering", "numeric_trace")
+KINDS = tuple(kind.name for kind in kinds.all_kinds() if not kind.self_assessed)
 # The quiz's intended length in minutes (issue 9: about 25), from the items' own estimates:
 # of several candidate draws for a seed, the one closest to it is taken.
 TARGET_MINUTES = 25
@@ -115,7 +116,7 @@ def pool(
         "candidateDraws": CANDIDATE_DRAWS,
         "difficulties": list(DIFFICULTIES),
         "maxPerKind": MAX_PER_KIND,
-        "kindLabels": {k: KIND_LABELS[k] for k in KINDS},
+        "kindLabels": {k: kinds.get(k).label for k in KINDS},
         "storePrefix": STORE_PREFIX,
         "stateKey": STATE_KEY,
         "keepQuizzes": KEEP_QUIZZES,
@@ -136,14 +137,14 @@ def _plural(count: int, word: str) -> str:
 def rules_text() -> list[str]:
     """What the page promises, in words, from the constants above."""
     wanted = ", ".join(f"{n} {d}" for d, n in DRAW.items())
-    kinds = ", ".join(KIND_LABELS[k].lower() for k in KINDS)
+    labels = ", ".join(kinds.get(k).label.lower() for k in KINDS)
     return [
         f"Each draw takes {sum(DRAW.values())} questions from every lesson's quiz ({wanted}), "
         "spread so that no lesson gets a second question while another has none. The draw is "
         "set by its seed, which is in the address: share or reload the address and you get "
         "the same questions. When a difficulty has fewer questions than asked for, the quiz "
         "takes all there are and says so above.",
-        f"Questions come from these kinds: {kinds}, with at most "
+        f"Questions come from these kinds: {labels}, with at most "
         f"{_plural(MAX_PER_KIND['numeric_trace'], 'trace exercise')} per draw. Short answers "
         "and interview questions, which you rate yourself, stay on the lesson pages.",
         "Nothing is marked while you answer: no Check, no hints. Submit the quiz with the "

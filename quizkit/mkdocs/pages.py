@@ -9,7 +9,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from quizkit.bank.model import Bank, Item
+from quizkit.bank.model import Bank
 
 from .lessons import ContentError, Lesson
 
@@ -113,21 +113,6 @@ def plot_alt(before: str) -> str:
     return f"Plot drawn by the code cell above{section}"
 
 
-def unique_item_ids(banks: dict[Path, Bank]) -> dict[str, tuple[Path, Item]]:
-    """Every item of the course by id; an id used twice is a ContentError naming both banks."""
-    found: dict[str, tuple[Path, Item]] = {}
-    errors = []
-    for path, bank in banks.items():
-        for item in bank.items:
-            if item.id in found:
-                errors.append(f"{path}: {item.id}: id: also used in {found[item.id][0]}")
-            else:
-                found[item.id] = (path, item)
-    if errors:
-        raise ContentError(errors)
-    return found
-
-
 def lesson_list(lessons: list[Lesson], banks: dict[str, Bank], url: Callable[[str], str]) -> str:
     """The home page's list of lessons, each with its quiz's figures."""
     from .stats import bank_stats
@@ -148,18 +133,15 @@ def lesson_list(lessons: list[Lesson], banks: dict[str, Bank], url: Callable[[st
 
 
 def timing_table() -> str:
-    """The minutes per kind that estimated times are made of, for the contributor guide."""
-    from .render import KIND_LABELS
-    from .stats import MINUTES_PER_ITEM, MINUTES_PER_TRACE_QUANTITY
+    """The minutes per kind that estimated times are made of, for the contributor guide:
+    the kinds timed per question first, then those timed per part of a question."""
+    from quizkit.bank import kinds
 
+    ordered = sorted(kinds.all_kinds(), key=lambda kind: kind.minutes_per != "question")
     rows = [
-        f"<tr><td>{KIND_LABELS[kind]}</td><td>{minutes:g} per question</td></tr>"
-        for kind, minutes in MINUTES_PER_ITEM.items()
+        f"<tr><td>{kind.label}</td><td>{kind.minutes_each:g} per {kind.minutes_per}</td></tr>"
+        for kind in ordered
     ]
-    rows.append(
-        f"<tr><td>{KIND_LABELS['numeric_trace']}</td>"
-        f"<td>{MINUTES_PER_TRACE_QUANTITY:g} per quantity</td></tr>"
-    )
     return (
         '<table class="qk-timing"><thead><tr><th scope="col">Kind</th>'
         '<th scope="col">Minutes</th></tr></thead><tbody>'

@@ -25,8 +25,8 @@ from .client import client_config_module
 from .config import QuizkitConfig
 from .glossary import bank_texts, link_first_uses, load_terms, merge_terms, terms_used
 from .lessons import ContentError, discover, lesson_links
+from .numeric_trace_page import evaluate
 from .render import MarkdownRenderer, RenderContext, Renderer
-from .trace import evaluate
 
 log = logging.getLogger("mkdocs.plugins.quizkit")
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"

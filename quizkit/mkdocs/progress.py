@@ -28,7 +28,7 @@ newer copy. "Reset this page" clears the responses but keeps that history.
 
 from __future__ import annotations
 
-from quizkit.bank.model import KINDS
+from quizkit.bank import kinds
 
 FORMAT = "backprop-lab-progress"
 
@@ -41,9 +41,6 @@ RECHECK_COST = 0.25
 MIN_CREDIT = 0.5
 # Longer item ids are not ones this course uses: an import naming one is refused.
 MAX_ID_CHARS = 200
-# Fields an imported record may not bring: the page recomputes them (a numeric trace's
-# values for its drawn parameters come from the engine, run on the seed, not from a file).
-RECOMPUTED = {"numeric_trace": ["numbers"]}
 
 # Bounds, in characters of JSON (localStorage counts UTF-16 units; browsers allow about 5
 # million per site). A note longer than MAX_NOTE_CHARS is cut there (the text box stops
@@ -55,27 +52,10 @@ MAX_TOTAL_CHARS = 1_000_000
 # A longer typed value cannot be a number the page reads.
 MAX_VALUE_CHARS = 64
 
-# Response fields per kind: name -> type. Types: "text", "text|null", "bool", "self" (a
-# self-assessment: 0, 0.5, 1 or null), "texts" (list of text), "ints" (list of integers),
-# "textmap" (object of text), "nummap|null" (object of finite numbers, or null),
-# "int|null".
-_REVEAL = {"notes": "text", "revealed": "bool", "self": "self"}
-RESPONSES: dict[str, dict[str, str]] = {
-    "mcq": {"choice": "text|null"},
-    "true_false": {"choice": "text|null"},
-    "short_answer": _REVEAL,
-    "interview": _REVEAL,
-    "matching": {"choices": "texts"},
-    "ordering": {"order": "ints"},
-    # `params` and `numbers` are the drawn parameters and the engine's values for them
-    # (absent for the printed numbers); `seed` is the draw they came from.
-    "numeric_trace": {
-        "values": "textmap",
-        "params": "nummap|null",
-        "numbers": "nummap|null",
-        "seed": "int|null",
-    },
-}
+# Each kind's response fields (Kind.response) map a name to a type: "text", "text|null",
+# "bool", "self" (a self-assessment: 0, 0.5, 1 or null), "texts" (list of text), "ints"
+# (list of integers), "textmap" (object of text), "nummap|null" (object of finite numbers, or
+# null), "int|null". Fields an imported record may not bring are its Kind.recomputed.
 SELF_LEVELS = (1, 0.5, 0)
 
 # How an item was answered, as the page names it.
@@ -113,19 +93,18 @@ def limits_text() -> str:
 
 def progress_schema() -> dict:
     """The schema as JSON-ready data for the browser (client_config's "progress")."""
-    assert set(RESPONSES) == set(KINDS), "every kind needs a response schema"
     return {
         "format": FORMAT,
         "hintCost": HINT_COST,
         "recheckCost": RECHECK_COST,
         "minCredit": MIN_CREDIT,
         "maxIdChars": MAX_ID_CHARS,
-        "recomputed": RECOMPUTED,
+        "recomputed": {k.name: list(k.recomputed) for k in kinds.all_kinds() if k.recomputed},
         "maxNoteChars": MAX_NOTE_CHARS,
         "maxRecordChars": MAX_RECORD_CHARS,
         "maxTotalChars": MAX_TOTAL_CHARS,
         "maxValueChars": MAX_VALUE_CHARS,
-        "responses": RESPONSES,
+        "responses": {kind.name: kind.response for kind in kinds.all_kinds()},
         "selfLevels": list(SELF_LEVELS),
         "how": HOW,
     }

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import json
-import random
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -19,24 +18,16 @@ import markdown
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from quizkit.bank import safe_html
+from quizkit.bank import kinds, safe_html
+from quizkit.bank.kinds.base import Kind
 from quizkit.bank.model import Bank, Item, Tolerance
 
-from . import progress, trace
+from . import numeric_trace_page, progress
 from .client import DISPLAY_DIGITS, NUMBER_HELP
 from .glossary import Term
 from .stats import bank_stats
 
 TEMPLATES = Path(__file__).parent / "templates"
-KIND_LABELS = {
-    "mcq": "Multiple choice",
-    "true_false": "True or false",
-    "short_answer": "Short answer",
-    "matching": "Matching",
-    "ordering": "Ordering",
-    "numeric_trace": "Trace by hand",
-    "interview": "Interview question",
-}
 DEFAULT_EXTENSIONS: list = [
     "attr_list",
     "md_in_html",
@@ -85,20 +76,6 @@ def encode_payload(data: dict) -> str:
 def decode_payload(text: str) -> dict:
     """Inverse of encode_payload (used by tests and tools; the browser has its own)."""
     return json.loads(base64.b64decode(text).decode("utf-8"))
-
-
-def shuffled(items: Sequence, seed: str) -> list:
-    """A deterministic shuffle seeded by the item id, never equal to the original order.
-
-    Stable across builds so that the page, its no-JS fallback and saved progress agree.
-    """
-    order = list(items)
-    if len(order) < 2:
-        return order
-    random.Random(seed).shuffle(order)
-    if order == list(items):
-        order = order[1:] + order[:1]
-    return order
 
 
 def format_number(value: float) -> str:
@@ -229,8 +206,15 @@ class RenderContext:
     source: Path
     terms: list[Term] = field(default_factory=list)
     glossary_url: str = ""
-    # Filled with build-time trace values by the caller (the plugin caches them per build).
+    # Numeric traces' build-time values by item id, filled by the caller (the plugin
+    # computes them once per build).
     trace_results: dict[str, dict] = field(default_factory=dict)
+
+    def numeric_trace_values(self, item: Item) -> dict:
+        """A numeric trace's {"values", "graph"} at its printed numbers (ContentError if its
+        code fails)."""
+        result = self.trace_results.get(item.id)
+        return numeric_trace_page.evaluate(item, self.source) if result is None else result
 
 
 class Renderer:
@@ -258,7 +242,8 @@ class Renderer:
 
     def item(self, item: Item, number: int | None, ctx: RenderContext, level: int = 3) -> Markup:
         """One item as an accessible widget with its encoded key and no-JS fallback."""
-        view, payload = getattr(self, f"_{item.kind}")(item, ctx)
+        kind = kinds.of(item)
+        view, payload = kind.payload(item, self.md, ctx)
         payload["kind"] = item.kind
         payload["explanation"] = str(self.md.block(item.explanation))
         template = self.env.get_template("item.html.j2")
@@ -267,12 +252,19 @@ class Renderer:
                 item=item,
                 number=number,
                 level=level,
-                kind_label=KIND_LABELS[item.kind],
+                kind_label=kind.label,
                 view=view,
-                kind_template=f"kinds/{item.kind}.html.j2",
+                kind_template=self._kind_template(kind),
                 payload=encode_payload(payload),
             )
         )
+
+    def _kind_template(self, kind: Kind):
+        """The template of a kind's form and fallback: the site's kinds/<name>.html.j2, or
+        the file the kind names (one defined outside the package)."""
+        if kind.template is None:
+            return f"kinds/{kind.name}.html.j2"
+        return self.env.from_string(kind.template.read_text(encoding="utf-8"))
 
     def bank(
         self,
@@ -324,65 +316,3 @@ class Renderer:
                 terms=terms, link=lambda t: get_relative_url(t.lesson_url, page_url)
             )
         )
-
-    # One method per kind: returns (what the template shows, the encoded key's content).
-
-    def _mcq(self, item, ctx):
-        options = shuffled(item.options, item.id)
-        view = {"options": options}
-        payload = {
-            "correct": [i for i, o in enumerate(options) if o.correct],
-            "feedback": [str(self.md.block(o.feedback)) if o.feedback else None for o in options],
-        }
-        return view, payload
-
-    def _true_false(self, item, ctx):
-        return {}, {"answer": item.answer}
-
-    def _short_answer(self, item, ctx):
-        return {}, {"model": str(self.md.block(item.model_answer))}
-
-    def _interview(self, item, ctx):
-        follow = [
-            {"question": str(self.md.block(f.question)), "answer": str(self.md.block(f.answer))}
-            for f in item.follow_ups
-        ]
-        return {}, {"model": str(self.md.block(item.answer)), "followUps": follow}
-
-    def _matching(self, item, ctx):
-        definitions = shuffled(item.pairs, item.id)
-        position = {p.id: i for i, p in enumerate(definitions)}
-        view = {"definitions": definitions}
-        return view, {"key": [position[p.id] for p in item.pairs]}
-
-    def _ordering(self, item, ctx):
-        shown = shuffled(item.steps, item.id)
-        position = {s.id: i for i, s in enumerate(shown)}
-        return {"steps": shown}, {"order": [position[s.id] for s in item.steps]}
-
-    def _numeric_trace(self, item, ctx):
-        result = ctx.trace_results.get(item.id)
-        if result is None:
-            result = trace.evaluate(item, ctx.source)
-        quantities = [
-            {
-                "name": q.name,
-                "tolerance": q.tolerance.model_dump(),
-                "mistakes": [
-                    {
-                        "key": trace.mistake_key(q.name, m.id),
-                        "feedback": str(self.md.block(m.feedback)),
-                    }
-                    for m in q.mistakes
-                ],
-            }
-            for q in item.quantities
-        ]
-        payload = {
-            "quantities": quantities,
-            "values": result["values"],
-            "graph": result["graph"],
-            "spec": trace.spec(item),
-        }
-        view = {"values": result["values"], "params": trace.fixed_params(item)}
-        return view, payload

@@ -6,27 +6,13 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 
-from quizkit.bank.model import Bank, Item
-
-# Minutes a learner typically spends on one item of each kind. A numeric trace is timed
-# per quantity because each one is a small hand computation.
-MINUTES_PER_ITEM = {
-    "mcq": 1.0,
-    "true_false": 0.5,
-    "short_answer": 3.0,
-    "matching": 2.0,
-    "ordering": 2.0,
-    "interview": 5.0,
-}
-MINUTES_PER_TRACE_QUANTITY = 1.5
-DIFFICULTIES = ("easy", "medium", "hard")
+from quizkit.bank import kinds
+from quizkit.bank.model import DIFFICULTIES, Bank, Item
 
 
 def item_minutes(item: Item) -> float:
-    """Estimated minutes to answer one item."""
-    if item.kind == "numeric_trace":
-        return MINUTES_PER_TRACE_QUANTITY * len(item.quantities)
-    return MINUTES_PER_ITEM[item.kind]
+    """Estimated minutes to answer one item (its kind's estimate, Kind.minutes)."""
+    return kinds.of(item).minutes(item)
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from bankhelp import MCQ_ITEM, TF_ITEM, TRACE_ITEM
 
 from quizkit.bank import evidence
+from quizkit.bank.kinds.base import within
 from quizkit.bank.load import load_bank
 from quizkit.bank.mutate import mutants, score_item
-from quizkit.bank.validate import within
 
 MATCHING = """
 - id: gates

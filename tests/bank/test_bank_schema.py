@@ -9,8 +9,8 @@ import pytest
 from bankhelp import load_real, real_bank_paths
 
 from quizkit.bank import schema
+from quizkit.bank.kinds.base import within
 from quizkit.bank.model import DEFAULT_ABS_TOL, DEFAULT_REL_TOL, KINDS, Tolerance
-from quizkit.bank.validate import within
 
 
 @pytest.mark.parametrize("path", list(schema.outputs()), ids=lambda p: p.name)

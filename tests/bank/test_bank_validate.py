@@ -8,8 +8,8 @@ import pytest
 from bankhelp import MCQ_ITEM, TF_ITEM, TRACE_ITEM
 
 from quizkit.bank.check import check_paths
+from quizkit.bank.kinds.base import tolerance_width, within
 from quizkit.bank.model import Tolerance
-from quizkit.bank.validate import tolerance_width, within
 
 
 def problems(path) -> list[tuple[int, str, str]]:

@@ -12,8 +12,8 @@ import pytest
 from bankhelp import load_real, real_bank_paths
 
 from quizkit.backprop import worksheet
-from quizkit.bank import draws
 from quizkit.bank.draws import CHECK_DRAWS, check_draws
+from quizkit.bank.kinds import numeric_trace
 from quizkit.bank.model import NumericTrace
 
 # y = w x and dy/dw = x, with x drawn from {1, 1.5, 2}; the mistake "w" (= 2) gives the key
@@ -217,7 +217,7 @@ def test_nothing_is_drawn_without_a_range_or_with_a_broken_one():
 
 
 def test_the_spec_holds_what_the_rules_need():
-    spec = draws.spec(item(constraints=["y > 0"]))
+    spec = numeric_trace.spec(item(constraints=["y > 0"]))
     assert spec["tolerances"] == {
         "y": {"rel": 1e-3, "abs": 1e-6},
         "dy_dw": {"rel": 1e-3, "abs": 1e-6},

@@ -8,19 +8,22 @@ from pathlib import Path
 
 import yaml
 
+from quizkit.bank.load import load_bank
 from quizkit.mkdocs import course_quiz
-from quizkit.mkdocs.banks import load_bank
 from quizkit.mkdocs.glossary import load_terms, merge_terms
 from quizkit.mkdocs.render import Renderer, decode_payload
-from quizkit.mkdocs.stats import MINUTES_PER_ITEM, MINUTES_PER_TRACE_QUANTITY
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "lessons_src"
+# The time estimates the kinds give (quizkit/bank/kinds/<kind>.py): minutes per question,
+# and a numeric trace's per quantity.
+MINUTES = {"mcq": 1.0, "true_false": 0.5, "matching": 2.0, "ordering": 2.0}
+MINUTES_PER_TRACE_QUANTITY = 1.5
 
 
 def fixture_pool() -> dict:
     sources = [
         course_quiz.Source(
-            bank=load_bank(path),
+            bank=load_bank(path).bank,
             path=path,
             lesson_title=path.parent.name,
             lesson_url=f"../lessons/{path.parent.name}/",
@@ -49,7 +52,7 @@ def test_pool_holds_each_markable_item_with_its_bank_metadata():
         minutes = (
             MINUTES_PER_TRACE_QUANTITY * len(entry["quantities"])
             if entry["kind"] == "numeric_trace"
-            else MINUTES_PER_ITEM[entry["kind"]]
+            else MINUTES[entry["kind"]]
         )
         assert item["minutes"] == minutes
         assert pool["lessons"][item["lesson"]]["title"] == folder
