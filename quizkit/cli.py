@@ -15,6 +15,7 @@ from pathlib import Path
 from quizkit.bank.check import check_paths
 from quizkit.bank.evidence import TIME_LIMIT
 from quizkit.bank.mutate import engine_dependence
+from quizkit.mkdocs.glossary import slugify
 
 DEFAULT_ROOT = "lessons_src"
 _LESSON_DIR = re.compile(r"^(\d{2})-(.+)$")
@@ -123,13 +124,14 @@ def _print_mutation(report) -> int:
     return len(score.survivors) + len(problems)
 
 
-def slugify(topic: str) -> str:
-    """ "Vanishing gradients!" -> "vanishing-gradients" (what folder names and ids use)."""
-    return re.sub(r"[^a-z0-9]+", "-", topic.lower()).strip("-")[:_MAX_SLUG].strip("-")
+def lesson_slug(topic: str) -> str:
+    """ "Vanishing gradients!" -> "vanishing-gradients" (what folder names and ids use):
+    the glossary's slug rule, cut to a length that leaves room for the ids' suffixes."""
+    return slugify(topic)[:_MAX_SLUG].strip("-")
 
 
 def _new(args: argparse.Namespace) -> int:
-    slug = slugify(args.topic)
+    slug = lesson_slug(args.topic)
     if not slug:
         print(f"quizkit new: {args.topic!r} has no letters or digits to name a folder with")
         return 1

@@ -9,7 +9,7 @@ import sys
 import pytest
 from bankhelp import MCQ_ITEM, ROOT, TF_ITEM
 
-from quizkit.cli import main, slugify
+from quizkit.cli import lesson_slug, main
 
 SUMMARY = re.compile(r"^\d+ banks?, \d+ items? \((.*)\) in \d+\.\d s: (clean|\d+ problems?)$")
 
@@ -107,8 +107,8 @@ def test_console_script_is_installed():
     ("topic", "slug"),
     [("Vanishing gradients", "vanishing-gradients"), ("  ReLU & friends! ", "relu-friends")],
 )
-def test_slugify(topic, slug):
-    assert slugify(topic) == slug
+def test_lesson_slug(topic, slug):
+    assert lesson_slug(topic) == slug
 
 
 def test_new_scaffolds_the_next_free_number_and_passes_check(tmp_path, capsys):
