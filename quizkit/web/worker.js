@@ -109,115 +109,27 @@ function prefetchWheels(lock) {
   reportDownloads();
 }
 
-// -- Python-side helpers ------------------------------------------------------------------------
-const HELPERS = String.raw`
-import ast, builtins, contextlib, inspect, json, linecache, sys, traceback
+// -- the Python half ----------------------------------------------------------------------------
+// quizkit/runtime_py/worker.py, which the build copies next to the wheels. It is fetched at
+// once, while the interpreter boots, and imported as a module of its own directory (not of
+// the engine wheel: plain Python still runs when NumPy or the engine fails to load).
+const WORKER_PY = "quizkit_worker.py";
+const WORKER_HOME = "/quizkit-runtime";
+const workerSource = realFetch(PYODIDE_BASE + WORKER_PY).then((r) => {
+  if (!r.ok) throw new Error(`${WORKER_PY} could not be downloaded (HTTP ${r.status})`);
+  return r.text();
+});
+workerSource.catch(() => {}); // reported by boot()
 
-CELL = "<cell>"
-HELPERS = "<quizkit>"  # this code's file name, hidden from the learner's tracebacks
-NO_INPUT = (
-    "input() is not available in the page: code here cannot wait for you to type. "
-    'Set the value in the code instead, for example name = "Ada" in place of name = input().'
-)
-
-
-def no_input(prompt=""):
-    """Stands in for input(): Pyodide's stdin is empty, which gave a bare EOFError."""
-    if prompt:
-        print(prompt, end="")  # as input() shows it, before the error
-    # An EOFError still, so code written to handle a closed stdin keeps working.
-    raise EOFError(NO_INPUT)
-
-
-builtins.input = no_input
-
-SITE = next((p for p in sys.path if p.endswith("site-packages")), None)
-
-
-def _short(text):
-    # "/lib/python3.13/site-packages/quizkit/backprop/tensor.py" reads better as the module path.
-    return text.replace(SITE + "/", "") if SITE else text
-
-
-def format_error(exc):
-    """The traceback from the learner's first frame on: Pyodide's own frames are noise."""
-    tb = exc.__traceback__
-    while tb is not None and tb.tb_frame.f_code.co_filename != CELL:
-        tb = tb.tb_next
-    exc.__traceback__ = tb
-    # Frames of this file after the learner's (no_input) are ours too: cut them off.
-    while tb is not None:
-        if tb.tb_next is not None and tb.tb_next.tb_frame.f_code.co_filename == HELPERS:
-            tb.tb_next = None
-        tb = tb.tb_next
-    return _short("".join(traceback.format_exception(exc)))
-
-
-def graph_log():
-    """The engine's collector of show_graph calls, or a stand-in when it failed to load."""
-    try:
-        from quizkit.backprop.tracing import collect_graphs
-    except ImportError:  # NumPy or the engine is missing: plain Python still runs
-        return contextlib.nullcontext(None)
-    return collect_graphs()
-
-
-async def run_cell(code):
-    """Run a cell in a fresh namespace; show the last expression's value like a REPL does.
-
-    Returns JSON: {"error": the traceback or None, "graphs": [what each show_graph call of
-    the run asked to draw, in call order]}; graphs shown before an error are kept.
-    """
-    with graph_log() as log:
-        error = await _run_cell(code, log)
-    return json.dumps({"error": error, "graphs": log.payloads() if log else []})
-
-
-async def _run_cell(code, log):
-    linecache.cache[CELL] = (len(code), None, code.splitlines(True), CELL)
-    namespace = {"__name__": "__main__"}
-    try:
-        tree = ast.parse(code, CELL)
-        last = None
-        if tree.body and isinstance(tree.body[-1], ast.Expr):
-            last = ast.Expression(tree.body.pop().value)
-        flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
-        for part, mode in ((tree, "exec"), (last, "eval")):
-            if part is None:
-                continue
-            compiled = compile(part, CELL, mode, flags=flags)
-            result = eval(compiled, namespace)
-            if compiled.co_flags & inspect.CO_COROUTINE:  # the cell used top-level await
-                result = await result
-            # A last line show_graph(loss) draws the graph; its dict would only echo it.
-            shown = log is not None and any(result is g for g in log.graphs)
-            if mode == "eval" and result is not None and not shown:
-                print(repr(result))
-    except BaseException as exc:  # SystemExit and KeyboardInterrupt too: show, never crash
-        return format_error(exc)
-    finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    return None
-
-
-def evaluate(request):
-    """worksheet.evaluate: its graph is trace().to_dict(), local derivatives included."""
-    from quizkit.backprop import worksheet
-
-    spec = json.loads(request)
-    result = worksheet.evaluate(spec["code"], spec["params"], spec["values"], spec.get("root"))
-    return json.dumps(result)
-
-
-def numbers(request):
-    """worksheet.new_numbers ("New numbers")."""
-    from quizkit.backprop import worksheet
-
-    spec = json.loads(request)
-    return json.dumps(worksheet.new_numbers(spec["spec"], int(spec["seed"])))
-
-`;
+async function importWorkerPy() {
+  const source = await workerSource;
+  pyodide.FS.mkdirTree(WORKER_HOME);
+  pyodide.FS.writeFile(`${WORKER_HOME}/${WORKER_PY}`, source);
+  pyodide.pyimport("sys").path.insert(0, WORKER_HOME);
+  const module = pyodide.pyimport(WORKER_PY.replace(/\.py$/, ""));
+  module.install();
+  return module;
+}
 
 // -- streams ------------------------------------------------------------------------------------
 let current = null; // {id, sent, buffers}
@@ -304,14 +216,14 @@ async function boot() {
   mark("python");
   pyodide.setStdout({ write: writer("stdout") });
   pyodide.setStderr({ write: writer("stderr") });
-  const namespace = pyodide.globals.get("dict")();
-  pyodide.runPython(HELPERS, { globals: namespace, filename: "<quizkit>" });
-  helpers = {
-    runCell: namespace.get("run_cell"),
-    evaluate: namespace.get("evaluate"),
-    numbers: namespace.get("numbers"),
-  };
-  namespace.destroy();
+  try {
+    helpers = await importWorkerPy();
+  } catch (error) {
+    // Without its Python half the worker can answer nothing: as if Python had not started.
+    pyodide = null;
+    bootFailed(error.message || String(error));
+    return;
+  }
   try {
     status("loading-numpy", "Loading NumPy…");
     await loadPackage("numpy", "NumPy");
@@ -320,7 +232,7 @@ async function boot() {
     await loadPackage(ENGINE, "The course's engine (quizkit.backprop)");
     mark("engine");
     // Import now, so the learner's first run does not pay for it.
-    pyodide.runPython("import numpy, quizkit.backprop, quizkit.backprop.worksheet");
+    helpers.warm_up();
     mark("imported");
   } catch (error) {
     engineError = error.message || String(error);
@@ -352,7 +264,7 @@ async function handle(message) {
   current = { id, sent: 0, flushedAt: 0, buffers: { stdout: "", stderr: "" } };
   try {
     if (type === "run") {
-      const { error, graphs } = JSON.parse(await helpers.runCell(message.code));
+      const { error, graphs } = JSON.parse(await helpers.run_cell(message.code));
       flush(true);
       post({ type: "result", id, ok: error === null, error, graphs });
     } else if (type === "evaluate") {
@@ -360,7 +272,7 @@ async function handle(message) {
       post({ type: "result", id, ok: true, value: JSON.parse(helpers.evaluate(request)) });
     } else if (type === "numbers") {
       const request = JSON.stringify({ spec: message.spec, seed: message.seed });
-      post({ type: "result", id, ok: true, value: JSON.parse(helpers.numbers(request)) });
+      post({ type: "result", id, ok: true, value: JSON.parse(helpers.new_numbers(request)) });
     } else {
       post({ type: "result", id, ok: false, error: `unknown request ${type}` });
     }

@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from quizkit.mkdocs import runtime
+from quizkit.mkdocs import engine_wheel, numpy_wheel, pyodide_stdlib, runtime
 
 ROOT = Path(__file__).resolve().parents[2]
 NUMPY_NAME = "numpy-2.2.5-cp313-cp313-pyodide_2025_0_wasm32.whl"
 FAKE_NUMPY = b"a stand-in for NumPy's wheel, only ever hashed and copied here"
 
 
-def engine_wheel(site: Path) -> Path:
+def site_wheel(site: Path) -> Path:
     (wheel,) = (site / "pyodide").glob("quizkit_backprop-*-py3-none-any.whl")
     return wheel
 
@@ -53,17 +53,17 @@ def no_network(url):
 def no_node(monkeypatch, tmp_path):
     """Skip the stdlib precompilation (it needs a real Pyodide; tested on its own below), and
     keep the machine's cache of precompiled stdlibs (from real builds) out of the way."""
-    monkeypatch.setattr(runtime, "find_node", lambda: None)
-    monkeypatch.setattr(runtime, "STDLIB_CACHE", tmp_path / "stdlib-cache")
+    monkeypatch.setattr(pyodide_stdlib, "find_node", lambda: None)
+    monkeypatch.setattr(pyodide_stdlib, "STDLIB_CACHE", tmp_path / "stdlib-cache")
 
 
 # -- the wheel ---------------------------------------------------------------------------------
 
 
 def test_wheel_holds_only_the_engine_and_its_metadata(tmp_path):
-    wheel = runtime.build_wheel(tmp_path)
+    wheel = engine_wheel.build_wheel(tmp_path)
     names = zipfile.ZipFile(wheel).namelist()
-    engine = sorted(p.relative_to(ROOT).as_posix() for p in runtime.ENGINE_DIR.glob("*.py"))
+    engine = sorted(p.relative_to(ROOT).as_posix() for p in engine_wheel.ENGINE_DIR.glob("*.py"))
     info = wheel.name.removesuffix("-py3-none-any.whl") + ".dist-info"
     assert names == ["quizkit/__init__.py", *engine, f"{info}/METADATA", f"{info}/WHEEL",
                      f"{info}/RECORD"]  # fmt: skip
@@ -76,7 +76,7 @@ def test_wheel_holds_only_the_engine_and_its_metadata(tmp_path):
 
 
 def test_wheel_record_matches_every_file(tmp_path):
-    wheel = runtime.build_wheel(tmp_path)
+    wheel = engine_wheel.build_wheel(tmp_path)
     with zipfile.ZipFile(wheel) as archive:
         record_name = next(n for n in archive.namelist() if n.endswith("/RECORD"))
         rows = [line.split(",") for line in archive.read(record_name).decode().splitlines()]
@@ -92,21 +92,21 @@ def test_wheel_record_matches_every_file(tmp_path):
 
 
 def test_wheel_rebuilds_byte_identical_and_renames_when_the_engine_changes(tmp_path):
-    first = runtime.build_wheel(tmp_path / "a")
-    second = runtime.build_wheel(tmp_path / "b")
+    first = engine_wheel.build_wheel(tmp_path / "a")
+    second = engine_wheel.build_wheel(tmp_path / "b")
     assert first.name == second.name
     assert first.read_bytes() == second.read_bytes()
     changed = tmp_path / "engine"
-    shutil.copytree(runtime.ENGINE_DIR, changed, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(engine_wheel.ENGINE_DIR, changed, ignore=shutil.ignore_patterns("__pycache__"))
     with (changed / "tensor.py").open("a", encoding="utf-8") as handle:
         handle.write("\n# a change\n")
-    third = runtime.build_wheel(tmp_path / "c", engine_dir=changed)
+    third = engine_wheel.build_wheel(tmp_path / "c", engine_dir=changed)
     assert third.name != first.name
-    assert third.name.startswith(f"quizkit_backprop-{runtime.base_version()}+g")
+    assert third.name.startswith(f"quizkit_backprop-{engine_wheel.base_version()}+g")
 
 
 def test_wheel_installs_and_imports_in_cpython(tmp_path):
-    wheel = runtime.build_wheel(tmp_path / "dist")
+    wheel = engine_wheel.build_wheel(tmp_path / "dist")
     target = tmp_path / "site-packages"
     zipfile.ZipFile(wheel).extractall(target)
     probe = (
@@ -135,7 +135,7 @@ def test_bundle_copies_the_core_and_registers_the_wheel(tmp_path, no_node):
     assert not {"pyodide.js.map", "pyodide.mjs.map", "console.html"} & present
     for name in runtime.CORE_FILES:
         assert (site / "pyodide" / name).read_bytes() == (runtime.PYODIDE_DIR / name).read_bytes()
-    wheel = engine_wheel(site)
+    wheel = site_wheel(site)
     entry = lock(site)["packages"]["quizkit-backprop"]
     assert entry["file_name"] == wheel.name
     assert entry["depends"] == ["numpy"]
@@ -144,6 +144,9 @@ def test_bundle_copies_the_core_and_registers_the_wheel(tmp_path, no_node):
     assert set(lock(site)["packages"]) == {"numpy", "quizkit-backprop"}
     assert report.startswith("Pyodide 0.28.3 (3 core files copied; stdlib NOT precompiled")
     assert ", engine quizkit_backprop-" in report
+    # The worker's Python half, as worker.js fetches it.
+    shipped = (site / "pyodide" / runtime.WORKER_FILE).read_bytes()
+    assert shipped == pyodide_stdlib.WORKER_PY.read_bytes()
 
 
 def test_rebuild_skips_unchanged_core_files_and_drops_stale_wheels(tmp_path, no_node):
@@ -172,7 +175,7 @@ def test_numpy_from_the_wheels_directory_is_rehashed_with_a_notice(tmp_path, mon
     wheels = tmp_path / "wheels"
     wheels.mkdir()
     (wheels / NUMPY_NAME).write_bytes(FAKE_NUMPY)
-    monkeypatch.setenv(runtime.WHEELS_ENV, str(wheels))
+    monkeypatch.setenv(numpy_wheel.WHEELS_ENV, str(wheels))
     fetched = []
     report = runtime.bundle(tmp_path / "site", fetch=fetched.append)
     entry = lock(tmp_path / "site")["packages"]["numpy"]
@@ -193,10 +196,10 @@ def test_numpy_with_the_official_hash_gets_no_notice(tmp_path, fake_pyodide, no_
 
 
 def test_default_wheels_directory_is_in_the_users_cache(monkeypatch):
-    monkeypatch.delenv(runtime.WHEELS_ENV, raising=False)
-    assert runtime.wheels_dir() == Path("~/.cache/backprop-lab/wheels").expanduser()
-    monkeypatch.setenv(runtime.WHEELS_ENV, "/somewhere/else")
-    assert runtime.wheels_dir() == Path("/somewhere/else")
+    monkeypatch.delenv(numpy_wheel.WHEELS_ENV, raising=False)
+    assert numpy_wheel.wheels_dir() == Path("~/.cache/backprop-lab/wheels").expanduser()
+    monkeypatch.setenv(numpy_wheel.WHEELS_ENV, "/somewhere/else")
+    assert numpy_wheel.wheels_dir() == Path("/somewhere/else")
 
 
 def test_numpy_downloaded_from_the_cdn_when_its_hash_is_official(tmp_path, fake_pyodide, no_node):
@@ -235,7 +238,7 @@ def test_offline_build_points_the_lock_at_the_cdn(tmp_path, fake_pyodide, no_nod
     entry = lock(site)["packages"]["numpy"]
     assert entry["file_name"] == f"https://cdn.jsdelivr.net/pyodide/v0.28.3/full/{NUMPY_NAME}"
     assert "numpy NOT vendored" in report and "download failed" in report
-    assert runtime.WHEELS_ENV in report  # says how to self-host it
+    assert numpy_wheel.WHEELS_ENV in report  # says how to self-host it
 
 
 def test_download_fails_fast_when_nothing_answers(tmp_path):
@@ -247,7 +250,7 @@ def test_download_fails_fast_when_nothing_answers(tmp_path):
         port = probe.getsockname()[1]
     started = time.monotonic()
     with pytest.raises(OSError):
-        runtime.download(f"http://127.0.0.1:{port}/numpy.whl", timeout=2)
+        numpy_wheel.download(f"http://127.0.0.1:{port}/numpy.whl", timeout=2)
     assert time.monotonic() - started < 3
 
 
@@ -257,7 +260,7 @@ def test_download_fails_fast_when_nothing_answers(tmp_path):
 @pytest.fixture(scope="module")
 def precompiled(tmp_path_factory):
     """A real bundle (NumPy from the wheels directory when present) with its stdlib compiled."""
-    if runtime.find_node() is None:
+    if pyodide_stdlib.find_node() is None:
         pytest.skip("node is not installed: the stdlib cannot be precompiled here")
     tmp = tmp_path_factory.mktemp("precompiled")
     report = runtime.bundle(tmp / "site", stdlib_cache=tmp / "cache", fetch=no_network)
