@@ -2,7 +2,7 @@
 
 `trace(root).to_dict()` is the one description of a graph that the course draws: the live
 trace exercises (through `worksheet.evaluate`) and `show_graph` both send it to the page's
-graph view (quizkit/web/trace-view.js), which reads nothing else.
+graph view (quizkit/web/graph-view.js), which reads nothing else.
 
 `show_graph(t)` asks for `t`'s graph to be drawn. In the page, a runnable cell's calls are
 collected while it runs (`collect_graphs`) and drawn below its output; anywhere else (a

@@ -3,12 +3,13 @@
 // editor with Run, Stop and Reset and an output area. Without JavaScript the highlighted code
 // block is all there is. Output is always inserted as text, never parsed as HTML.
 // Each show_graph(t) call of a run (quizkit.backprop.tracing) is drawn below the output, in
-// call order, with the trace exercises' graph view; a new run replaces them when it ends
-// (until then they stay, dimmed, so the page does not jump), and a graph whose structure is
+// call order, by the graph view (graph-view.js); a new run replaces them when it ends (until
+// then they stay, dimmed, so the page does not jump), and a graph whose structure is
 // unchanged keeps the step the learner had reached.
 
 import { make } from "./dom.js";
-import { mountTraceView } from "./trace-view.js";
+import { mountGraphView } from "./graph-view.js";
+import { decodeBase64 } from "./quiz-payload.js";
 
 const OUTPUT_SHOWN = 200_000; // characters kept on screen per run
 const INDENT = "    ";
@@ -50,11 +51,6 @@ function writeEdit(key, code) {
   } catch (error) {
     return false;
   }
-}
-
-function decode(base64) {
-  const bytes = Uint8Array.from(atob(base64 || ""), (c) => c.charCodeAt(0));
-  return new TextDecoder().decode(bytes);
 }
 
 // -- the editor: a textarea that indents like a code editor --------------------------------------
@@ -129,7 +125,7 @@ function wireEditor(textarea, run) {
 // -- one cell ----------------------------------------------------------------------------------------
 
 function mountCell(root, getRuntime) {
-  const original = decode(root.dataset.qkCode);
+  const original = decodeBase64(root.dataset.qkCode);
   const number = ++cellCount;
   const base = `qk-cell-${number}`;
   root.dataset.qkReady = "";
@@ -357,7 +353,7 @@ function drawGraphs(box, payloads, previous) {
       entry = old;
     } else {
       const figure = make("section", { class: "qk-cell-graph", "aria-label": label });
-      const view = mountTraceView(figure, payload.graph, { name, note: payload.note });
+      const view = mountGraphView(figure, payload.graph, { name, note: payload.note });
       entry = { figure, view, shape };
     }
     drawn[i] = entry;

@@ -21,8 +21,9 @@ export function setTraceValues(section, detail) {
   section.dispatchEvent(new CustomEvent(VALUES_EVENT, { detail }));
 }
 
-function fixedParams(payload) {
-  return Object.fromEntries(Object.entries(payload.spec.params).map(([k, p]) => [k, p.value]));
+/** The exercise's own numbers, {name: value}, from its `spec` (payload.spec). */
+export function printedParams(spec) {
+  return Object.fromEntries(Object.entries(spec.params).map(([name, p]) => [name, p.value]));
 }
 
 const sameNumbers = (a, b) => JSON.stringify(a) === JSON.stringify(b);
@@ -67,7 +68,7 @@ export function mount(section, payload, item) {
   // Longer text is no number the page reads, and would not fit the saved record's schema.
   for (const row of rows) row.input.maxLength = config.progress.maxValueChars;
   const buttons = partialCreditButtons(section, item, payload, { reveal, reset, first: () => rows[0].input });
-  const printed = fixedParams(payload);
+  const printed = printedParams(payload.spec);
   let values = payload.values;
   let params = printed;
   let seed = null;
@@ -196,7 +197,7 @@ export function mount(section, payload, item) {
       seed = earlier.seed;
       fill(earlier.response.values);
       item.respond(earlier.response);
-      // The address names the numbers on screen (runtime-trace.js redraws its seed on load).
+      // The address names the numbers on screen (numeric-trace-live.js redraws its seed on load).
       const url = new URL(window.location.href);
       if (seed === null) url.searchParams.delete("seed");
       else url.searchParams.set("seed", String(seed));
@@ -266,7 +267,7 @@ export function mount(section, payload, item) {
         showNumbers(numbers === UNVERIFIED || numbers === null ? {} : numbers, saved.params || printed);
         if (numbers === UNVERIFIED || numbers === null) values = null;
         seed = saved.seed;
-        // runtime-trace.js reads it: the graph and "Original numbers" follow these numbers.
+        // numeric-trace-live.js reads it: the graph and "Original numbers" follow these numbers.
         if (seed !== null && seed !== undefined) section.dataset.qkSeed = String(seed);
         if (record.checked) grade(saved.values);
         else fill(saved.values);

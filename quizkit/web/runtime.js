@@ -15,7 +15,7 @@
 // by terminating the worker, and a fresh one starts at once, so the page never freezes.
 import { initCells } from "./cells.js";
 import { onEveryPage } from "./dom.js";
-import { initTraces } from "./runtime-trace.js";
+import { initNumericTraces } from "./numeric-trace-live.js";
 
 export const RUN_TIMEOUT_MS = 30_000;
 export const EVALUATE_TIMEOUT_MS = 10_000;
@@ -337,7 +337,7 @@ function addStyles() {
 
 function initPage() {
   addStyles();
-  const widgets = [...initCells(document, getRuntime), ...initTraces(document, getRuntime)];
+  const widgets = [...initCells(document, getRuntime), ...initNumericTraces(document, getRuntime)];
   if (widgets.length === 0) return;
   const prefetch = () => prefetchWhenSeen(widgets);
   if (document.readyState === "complete") prefetch();

@@ -1,5 +1,5 @@
-// Live trace exercises: adds to every numeric_trace quiz item (quiz-numeric-trace.js)
-//  * the computation graph with its step-through (trace-view.js), drawn from the build-time
+// Numeric-trace exercises, live: adds to every numeric_trace quiz item (quiz-numeric-trace.js)
+//  * the computation graph with its step-through (graph-view.js), drawn from the build-time
 //    graph at once, without Python;
 //  * "New numbers": one request to the engine (worksheet.new_numbers, seeded) draws new
 //    parameters that keep the exercise's rules (its constraints; no mistake giving the key's
@@ -10,15 +10,12 @@
 // opening such an address draws the same numbers again. A seed for which no draw kept the
 // rules gives the bank's own numbers, and the status line says so.
 import { make } from "./dom.js";
+import { mountGraphView } from "./graph-view.js";
+import { printedParams } from "./quiz-numeric-trace.js";
 import { itemPayload } from "./quiz-payload.js";
-import { mountTraceView } from "./trace-view.js";
 
 const SEED_PARAM = "seed";
 const MAX_SEED = 2 ** 31 - 1;
-
-function fixedParams(spec) {
-  return Object.fromEntries(Object.entries(spec.params).map(([name, p]) => [name, p.value]));
-}
 
 /** Whether any parameter can be re-drawn (has a range). */
 function drawable(spec) {
@@ -80,7 +77,7 @@ function mount(section, getRuntime) {
     const body = make("div", { class: "qk-trace-graph-body" });
     box.append(body);
     box.addEventListener("toggle", () => {
-      if (box.open && !view) view = mountTraceView(body, currentGraph, { name: itemName(section) });
+      if (box.open && !view) view = mountGraphView(body, currentGraph, { name: itemName(section) });
       // Restored drawn numbers: their graph comes from the engine, when first asked for.
       if (box.open && restoredSeed !== null && !restoredGraph) {
         restoredGraph = true;
@@ -137,7 +134,7 @@ function mount(section, getRuntime) {
 
   again.addEventListener("click", () => redraw(1 + Math.floor(Math.random() * MAX_SEED)));
   original.addEventListener("click", () => {
-    apply({ values: payload.values, params: fixedParams(spec), graph: payload.graph });
+    apply({ values: payload.values, params: printedParams(spec), graph: payload.graph });
     writeAddress(section, null);
     original.hidden = true;
     status.textContent = "Back to the original numbers.";
@@ -159,7 +156,7 @@ let listening = false;
  * quiz.js fires "quizkit:ready" when it mounts an item; items mounted before this module
  * ran are found by their data-qk-ready mark.
  */
-export function initTraces(scope, getRuntime) {
+export function initNumericTraces(scope, getRuntime) {
   if (!listening) {
     listening = true;
     document.addEventListener("quizkit:ready", (event) => {

@@ -1,9 +1,10 @@
-// The trace view: a computation graph from quizkit.backprop's trace(...).to_dict() drawn as
+// The graph view: a computation graph from quizkit.backprop's trace(...).to_dict() drawn as
 // an SVG, with a step-through of the forward pass (node by node, values) and then the
 // backward pass (node by node, each local derivative and what it sends to each input).
+// Where each box goes is graph-layout.js's (a pure function); this module draws and steps.
 //
-//   import { mountTraceView } from "./trace-view.js";
-//   const view = mountTraceView(container, graph, { name: "Worked example" });
+//   import { mountGraphView } from "./graph-view.js";
+//   const view = mountGraphView(container, graph, { name: "Worked example" });
 //   view.update(newGraph);   // after "New numbers": same steps, new numbers
 //
 // graph = {nodes: [{id, op, label, value, grad, parents: [ids], local?: [numbers]}], root,
@@ -16,14 +17,9 @@
 // An operation on arrays has no `local` numbers but `rules` (one per parent, "dW = Xᵀ · dZ"):
 // the narration quotes them; every word of a rule is Python's.
 import { make, makeSvg } from "./dom.js";
+import { NODE_H, NODE_W, PAD, layout } from "./graph-layout.js";
 import { formatNumber } from "./quiz-check.js";
 
-const NODE_W = 112;
-const NODE_H = 64;
-// Wide enough for a local derivative ("×-0.123457") between a node and the arrowhead.
-const GAP_X = 72;
-const GAP_Y = 22;
-const PAD = 12;
 // Arrowheads are drawn this size (px) whatever the edge's width, and an edge's local
 // derivative ends LABEL_GAP px before its arrowhead, on the edge's last, straight stretch.
 const ARROW = 9;
@@ -84,56 +80,6 @@ function asNumber(value) {
     return flat.length === 1 && typeof flat[0] === "number" ? flat[0] : null;
   }
   return null;
-}
-
-// -- layout ------------------------------------------------------------------------------------------
-
-/**
- * Columns left to right: an operation sits one column right of its latest input, and an
- * input (a leaf) sits just left of the first operation that uses it, so no edge is longer
- * than it must be. Within a column nodes are ordered by their inputs' rows.
- */
-export function layout(graph) {
-  const nodes = graph.nodes;
-  const byId = new Map(nodes.map((n) => [n.id, n]));
-  const children = new Map(nodes.map((n) => [n.id, []]));
-  for (const n of nodes) for (const p of n.parents) children.get(p).push(n.id);
-  const column = new Map();
-  for (const n of nodes) {
-    if (n.parents.length) column.set(n.id, 1 + Math.max(...n.parents.map((p) => column.get(p) ?? 0)));
-  }
-  for (const n of nodes) {
-    if (n.parents.length) continue;
-    const users = children.get(n.id).map((c) => column.get(c));
-    column.set(n.id, users.length ? Math.max(0, Math.min(...users) - 1) : 0);
-  }
-  const columns = [];
-  for (const n of nodes) (columns[column.get(n.id)] ??= []).push(n.id);
-  const row = new Map();
-  for (const ids of columns) {
-    if (!ids) continue;
-    const key = (id) => {
-      const rows = byId.get(id).parents.map((p) => row.get(p)).filter((r) => r !== undefined);
-      return rows.length ? rows.reduce((a, b) => a + b, 0) / rows.length : Infinity;
-    };
-    ids.sort((a, b) => key(a) - key(b) || a - b);
-    ids.forEach((id, i) => row.set(id, i));
-  }
-  const height = Math.max(...columns.filter(Boolean).map((ids) => ids.length));
-  const position = new Map();
-  columns.forEach((ids, c) => {
-    if (!ids) return;
-    const offset = (height - ids.length) / 2; // centre short columns
-    ids.forEach((id, r) => {
-      position.set(id, { x: PAD + c * (NODE_W + GAP_X), y: PAD + (r + offset) * (NODE_H + GAP_Y) });
-    });
-  });
-  return {
-    position,
-    children,
-    width: PAD * 2 + columns.length * NODE_W + (columns.length - 1) * GAP_X,
-    height: PAD * 2 + height * NODE_H + (height - 1) * GAP_Y,
-  };
 }
 
 // -- steps -------------------------------------------------------------------------------------------
@@ -239,7 +185,7 @@ function backwardText(graph, byId, root, n) {
  * Draw `graph` into `container` with step-through controls; returns {update(graph), element}.
  * `options.name` names the graph in its summary; `options.note` is shown above it.
  */
-export function mountTraceView(container, graph, options = {}) {
+export function mountGraphView(container, graph, options = {}) {
   options = { ...options };
   const id = `qk-tv-${++viewCount}`;
   const root = make("div", { class: "qk-trace-view", id });
