@@ -1,13 +1,11 @@
-"""The bank format exported as JSON, for editors and for the browser.
+"""The bank format exported as JSON Schema, for editors.
 
-- quiz.schema.json: a JSON Schema generated from quizkit.bank.model, so an editor with a
-  YAML language server validates a bank while it is typed.
-- spec.json: the numbers and names the browser must agree with Python on (kinds, default
-  and maximum tolerances, the acceptance rule with worked examples computed by
-  quizkit.bank.kinds.base.within, the key format of numeric_trace mistakes).
+quiz.schema.json is generated from quizkit.bank.model, so an editor with a YAML language
+server validates a bank while it is typed. (What the browser must agree with Python on,
+the acceptance rule with its worked examples included, is quizkit.mkdocs.client's config.)
 
-Both files are generated, committed, and checked by a test to be up to date. Regenerate
-them after changing the model with::
+The file is generated, committed, and checked by a test to be up to date. Regenerate it
+after changing the model with::
 
     python -m quizkit.bank.schema
 """
@@ -18,26 +16,10 @@ import json
 import sys
 from pathlib import Path
 
-from .kinds.base import MAX_ABS_TOL, MAX_REL_TOL, within
-from .kinds.numeric_trace import mistake_key
-from .model import DEFAULT_ABS_TOL, DEFAULT_REL_TOL, DIFFICULTIES, KINDS, Bank, Tolerance
+from .model import Bank
 
 HERE = Path(__file__).parent
 SCHEMA_PATH = HERE / "quiz.schema.json"
-SPEC_PATH = HERE / "spec.json"
-
-# (answer, key, rel, abs): cases near the edges of the rule, evaluated by `within`.
-_EXAMPLES = [
-    (1.0009, 1.0, DEFAULT_REL_TOL, DEFAULT_ABS_TOL),
-    (1.0011, 1.0, DEFAULT_REL_TOL, DEFAULT_ABS_TOL),
-    (-9.0, -9.0, DEFAULT_REL_TOL, DEFAULT_ABS_TOL),
-    (9.0, -9.0, DEFAULT_REL_TOL, DEFAULT_ABS_TOL),
-    (0.0, 5e-7, DEFAULT_REL_TOL, DEFAULT_ABS_TOL),
-    (0.0, 2e-6, DEFAULT_REL_TOL, DEFAULT_ABS_TOL),
-    (1.44, 1.4449, 0.0, 0.005),
-    (1.44, 1.4451, 0.0, 0.005),
-    (110.0, 110.5, 0.01, 0.0),
-]
 
 
 def json_schema() -> dict:
@@ -50,30 +32,6 @@ def json_schema() -> dict:
     }
 
 
-def spec() -> dict:
-    """Everything the browser needs to grade answers exactly as Python does."""
-    return {
-        "kinds": list(KINDS),
-        "difficulties": list(DIFFICULTIES),
-        "defaultTolerance": {"rel": DEFAULT_REL_TOL, "abs": DEFAULT_ABS_TOL},
-        "maxTolerance": {"rel": MAX_REL_TOL, "abs": MAX_ABS_TOL},
-        "acceptance": {
-            "rule": "abs(answer - key) <= max(abs, rel * abs(key))",
-            "examples": [
-                {
-                    "answer": answer,
-                    "key": key,
-                    "rel": rel,
-                    "abs": abs_,
-                    "accepted": within(answer, key, Tolerance(rel=rel, abs=abs_)),
-                }
-                for answer, key, rel, abs_ in _EXAMPLES
-            ],
-        },
-        "mistakeKey": mistake_key("{quantity}", "{mistake}"),
-    }
-
-
 def render(document: dict) -> str:
     """The exact text written to disk (stable, so a test can compare it)."""
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
@@ -81,7 +39,7 @@ def render(document: dict) -> str:
 
 def outputs() -> dict[Path, str]:
     """Each generated file and the text it should hold."""
-    return {SCHEMA_PATH: render(json_schema()), SPEC_PATH: render(spec())}
+    return {SCHEMA_PATH: render(json_schema())}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -42,9 +42,60 @@ NUMBER_AMBIGUOUS_HELP = (
 NUMBER_NOT_FINITE = (
     "This is not a finite number: it is beyond the largest value a computer stores (about 1.8e308)."
 )
-# Accepted: |typed - exact| <= max(abs, rel * |exact|), with rel and abs from the bank.
 # Significant digits used when the widget shows an exact value.
 DISPLAY_DIGITS = 6
+# Numbers as the learner sees them, each shipped with the text format_number gives it: both
+# notations, the switch points (1e-05, 1e+06), and exact ties, which Python rounds to even.
+FORMAT_EXAMPLES = (
+    0.0, -0.0, 1.0, -9.0, 0.5, 1 / 3, -2 / 3, 3.14159265, 100000.0, 1234567.0, 123456.5,
+    1234565.0, 1234575.0, 999999.5, 0.0001234, 0.00001234, 1e-05, -2.5e-05, 0.1234565,
+    1.5e-07, 1e21, 6.02214076e23,
+)  # fmt: skip
+# Accepted: |typed - exact| <= max(abs, rel * |exact|), with rel and abs from the bank.
+ACCEPTANCE_RULE = "abs(answer - key) <= max(abs, rel * abs(key))"
+# (answer, key, rel, abs): cases near the edges of that rule, on both sides of them (a rule
+# half as wide or 1.5 times as wide gets one of them wrong).
+ACCEPTANCE_EXAMPLES = (
+    (1.0009, 1.0, DEFAULT_REL_TOL, DEFAULT_ABS_TOL),
+    (1.0011, 1.0, DEFAULT_REL_TOL, DEFAULT_ABS_TOL),
+    (-9.0, -9.0, DEFAULT_REL_TOL, DEFAULT_ABS_TOL),
+    (9.0, -9.0, DEFAULT_REL_TOL, DEFAULT_ABS_TOL),
+    (0.0, 5e-7, DEFAULT_REL_TOL, DEFAULT_ABS_TOL),
+    (0.0, 2e-6, DEFAULT_REL_TOL, DEFAULT_ABS_TOL),
+    (1.44, 1.4449, 0.0, 0.005),
+    (1.44, 1.4451, 0.0, 0.005),
+    (110.0, 110.5, 0.01, 0.0),
+)
+
+
+def format_number(value: float) -> str:
+    """A value as the pages show it: DISPLAY_DIGITS significant digits, "-0" as "0".
+
+    The one rule: the build writes numbers with it, and the browser's formatNumber
+    (quiz-check.js) is tested against its FORMAT_EXAMPLES.
+    """
+    text = f"{value:.{DISPLAY_DIGITS}g}"
+    return "0" if text == "-0" else text
+
+
+def number_rules() -> dict:
+    """The number format and the acceptance rule with worked examples, computed by their
+    Python definitions, for the browser's copies (quiz-check.js) to be tested against."""
+    from quizkit.backprop.worksheet import within  # the acceptance rule's one definition
+
+    return {
+        "numberFormat": {
+            "digits": DISPLAY_DIGITS,
+            "examples": [{"value": v, "text": format_number(v)} for v in FORMAT_EXAMPLES],
+        },
+        "acceptance": {
+            "rule": ACCEPTANCE_RULE,
+            "examples": [
+                {"answer": a, "key": k, "rel": r, "abs": t, "accepted": within(a, k, r, t)}
+                for a, k, r, t in ACCEPTANCE_EXAMPLES
+            ],
+        },
+    }
 
 
 def client_config(items: dict[str, str] | None = None) -> dict:
@@ -66,6 +117,7 @@ def client_config(items: dict[str, str] | None = None) -> dict:
         },
         "defaultTolerance": {"rel": DEFAULT_REL_TOL, "abs": DEFAULT_ABS_TOL},
         "displayDigits": DISPLAY_DIGITS,
+        **number_rules(),
         "kinds": list(kinds.names()),
         "progress": progress_schema(),
         "items": dict(sorted(items.items())) if items is not None else None,

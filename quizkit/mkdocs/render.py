@@ -23,7 +23,7 @@ from quizkit.bank.kinds.base import Kind
 from quizkit.bank.model import Bank, Item, Tolerance
 
 from . import numeric_trace_page, progress
-from .client import DISPLAY_DIGITS, NUMBER_HELP
+from .client import NUMBER_HELP, format_number
 from .glossary import Term
 from .stats import bank_stats
 
@@ -76,12 +76,6 @@ def encode_payload(data: dict) -> str:
 def decode_payload(text: str) -> dict:
     """Inverse of encode_payload (used by tests and tools; the browser has its own)."""
     return json.loads(base64.b64decode(text).decode("utf-8"))
-
-
-def format_number(value: float) -> str:
-    """A value as the fallback and feedback show it: DISPLAY_DIGITS significant digits."""
-    text = f"{value:.{DISPLAY_DIGITS}g}"
-    return "0" if text == "-0" else text
 
 
 _SUPERSCRIPT = str.maketrans(
