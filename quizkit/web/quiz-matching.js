@@ -1,7 +1,7 @@
 // Matching: a select per term; check for partial credit, fix and check again, or show the key.
 // Each select lists the definitions' own text (after their letter), so the learner need not
 // scroll back to the list to choose.
-import { feedback, mark, partialCreditButtons, reportCheck, unmark } from "./quiz-ui.js";
+import { feedback, mark, partialCreditButtons, partialCreditWidget, reportCheck, unmark } from "./quiz-ui.js";
 
 export function mount(section, payload, item) {
   const form = section.querySelector(".qk-form");
@@ -63,18 +63,15 @@ export function mount(section, payload, item) {
     grade(choices);
   });
 
-  return {
+  return partialCreditWidget({
+    field: "choices",
     unusable: "does not choose among this question's definitions",
-    credit(response) {
-      return usable(response.choices) ? rightCount(response.choices) / rows.length : null;
-    },
-    restore(record) {
-      if (record.response) {
-        if (record.checked) grade(record.response.choices);
-        else place(record.response.choices);
-      }
-      if (record.revealed) reveal();
-    },
+    usable,
+    rightCount,
+    total: rows.length,
+    grade,
+    show: place,
+    reveal,
     reset,
-  };
+  });
 }

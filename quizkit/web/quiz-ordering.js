@@ -1,6 +1,6 @@
 // Ordering: move steps up and down with buttons (no dragging needed), check for partial
 // credit, fix and check again, or show the key.
-import { announcer, mark, partialCreditButtons, reportCheck, unmark } from "./quiz-ui.js";
+import { announcer, mark, partialCreditButtons, partialCreditWidget, reportCheck, unmark } from "./quiz-ui.js";
 
 export function mount(section, payload, item) {
   const form = section.querySelector(".qk-form");
@@ -89,20 +89,18 @@ export function mount(section, payload, item) {
     grade(current);
   });
 
-  return {
+  return partialCreditWidget({
+    field: "order",
     unusable: "is not an arrangement of this question's steps (each step once)",
-    credit(response) {
-      return usable(response.order) ? rightCount(response.order) / start.length : null;
-    },
-    restore(record) {
-      if (record.response) {
-        if (record.checked) grade(record.response.order);
-        else arrange(record.response.order);
-      }
-      if (record.revealed) reveal();
-    },
+    usable,
+    rightCount,
+    total: start.length,
+    grade,
+    show: arrange,
+    reveal,
     reset,
+  }, {
     /** The order on screen (an exam counts it as the answer when none was given). */
     shown: () => ({ order: order() }),
-  };
+  });
 }

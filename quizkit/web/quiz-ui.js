@@ -88,6 +88,27 @@ export function announcer(section) {
 }
 
 /**
+ * The interface quiz.js asks of a partial-credit widget whose answer is one field of its
+ * response (`field`, "choices" or "order"): credit is the share of `total` it gets right, and
+ * restore grades a checked answer or just shows it, then the key if it was revealed.
+ */
+export function partialCreditWidget({ field, unusable, usable, rightCount, total, grade, show, reveal, reset }, extra = {}) {
+  return {
+    unusable,
+    credit: (response) => (usable(response[field]) ? rightCount(response[field]) / total : null),
+    restore(record) {
+      if (record.response) {
+        if (record.checked) grade(record.response[field]);
+        else show(record.response[field]);
+      }
+      if (record.revealed) reveal();
+    },
+    reset,
+    ...extra,
+  };
+}
+
+/**
  * "Show the answer" and "Start over" for the kinds checked with partial credit (matching,
  * ordering, numeric trace). `reveal` fills in the key, `reset` clears the item and
  * `first()` returns the control to focus when starting over. The returned `shown(message)`

@@ -10,23 +10,12 @@ import { itemPayload } from "./quiz-payload.js";
 import { Store, cleared, credit } from "./quiz-store.js";
 import config from "./quiz-config.js";
 import { make, onEveryPage } from "./dom.js";
-import * as interview from "./quiz-interview.js";
-import * as matching from "./quiz-matching.js";
-import * as mcq from "./quiz-mcq.js";
-import * as numericTrace from "./quiz-numeric-trace.js";
-import * as ordering from "./quiz-ordering.js";
-import * as shortAnswer from "./quiz-short-answer.js";
-import * as trueFalse from "./quiz-true-false.js";
 
-const WIDGETS = {
-  mcq,
-  true_false: trueFalse,
-  short_answer: shortAnswer,
-  matching,
-  ordering,
-  numeric_trace: numericTrace,
-  interview,
-};
+// Each kind's widget is quiz-<kind>.js, its kind named by quizkit/bank/kinds/ (config.kinds):
+// adding a kind adds no line here. All are loaded before any item mounts.
+const WIDGETS = Object.fromEntries(
+  await Promise.all(config.kinds.map(async (kind) => [kind, await import(`./quiz-${kind.replaceAll("_", "-")}.js`)])),
+);
 const rules = config.progress;
 const UNDO_MS = 60_000;
 
