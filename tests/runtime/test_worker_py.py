@@ -10,6 +10,7 @@ import asyncio
 import builtins
 import json
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 from quizkit.backprop import worksheet
 from quizkit.runtime_py import worker
@@ -17,7 +18,10 @@ from tests.support import trace_request
 
 
 def run(code: str) -> dict:
-    return json.loads(asyncio.run(worker.run_cell(code)))
+    # In a thread of its own: Playwright's sync API keeps an event loop running in this one
+    # when the browser tests ran first.
+    with ThreadPoolExecutor(1) as pool:
+        return json.loads(pool.submit(asyncio.run, worker.run_cell(code)).result())
 
 
 def test_the_last_expression_is_echoed_like_a_repl(capsys):
