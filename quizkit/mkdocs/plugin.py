@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import shutil
@@ -20,27 +19,18 @@ from quizkit.bank import lesson_code
 from quizkit.bank.check import content_problems
 from quizkit.bank.load import load_bank
 
-from . import assets, course_quiz, figures, pages
+from . import assets, course_quiz, figures, pages, runnable, runtime
 from .client import client_config_module
 from .config import QuizkitConfig
 from .glossary import bank_texts, link_first_uses, load_terms, merge_terms, terms_used
 from .lessons import ContentError, discover, lesson_links
 from .numeric_trace_page import evaluate
 from .render import MarkdownRenderer, RenderContext, Renderer
+from .runtime_files import RuntimeBundleError
 
 log = logging.getLogger("mkdocs.plugins.quizkit")
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 ASSETS = "assets/quizkit"
-
-
-def _optional(module: str):
-    """A sibling module owned by the runtime, or None while it does not exist yet."""
-    try:
-        return importlib.import_module(f"quizkit.mkdocs.{module}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"quizkit.mkdocs.{module}":
-            raise
-        return None
 
 
 class QuizkitPlugin(BasePlugin[QuizkitConfig]):
@@ -290,9 +280,7 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
             markdown = figures.page_markdown(markdown, lesson.source)
             # Links to missing lessons were reported by on_config (_lesson_code_errors).
             markdown, _ = self._link_lessons(markdown, lesson)
-            runnable = _optional("runnable")
-            if runnable is not None:
-                markdown = runnable.transform(markdown)
+            markdown = runnable.transform(markdown)
         return markdown
 
     def on_page_content(self, html, page, config, files):
@@ -396,9 +384,12 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
 
     def on_post_build(self, config):
         self._remove_scratch()
-        runtime = _optional("runtime")
-        if runtime is not None:
-            log.info("quizkit runtime: %s", runtime.bundle(Path(config.site_dir)))
+        try:
+            report = runtime.bundle(Path(config.site_dir))
+        except RuntimeBundleError as exc:
+            # One line saying what is missing and how to fix it, not a traceback.
+            raise PluginError(f"quizkit runtime: {exc}") from None
+        log.info("quizkit runtime: %s", report)
 
 
 def _add_to_toc(toc, link: AnchorLink) -> None:

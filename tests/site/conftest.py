@@ -27,9 +27,11 @@ class Build:
     returncode: int
 
 
-def build_site(config: Path, site_dir: Path, site_url: str | None = None) -> Build:
+def build_site(
+    config: Path, site_dir: Path, site_url: str | None = None, *, extra_env: dict | None = None
+) -> Build:
     """Run `mkdocs build --strict` as a learner's machine would (from the repository root)."""
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **(extra_env or {})}
     if site_url:
         # Material's instant navigation only follows links whose host and port match the
         # sitemap's, so the site is built for the address it is served at.

@@ -230,3 +230,13 @@ def test_links_to_lesson_folders_point_at_their_pages(fixture_build):
     assert 'href="../notebook/"' in basics
     assert 'href="../notebook/#slopes"' in basics
     assert "02-notebook" not in basics
+
+
+def test_a_runtime_that_cannot_be_bundled_stops_the_build_in_one_line(tmp_path):
+    from tests.site.conftest import FIXTURE_CONFIG, build_site
+
+    build = build_site(FIXTURE_CONFIG, tmp_path / "site", extra_env={"PYODIDE_NUMPY": "whatever"})
+    assert build.returncode != 0
+    assert "quizkit runtime: " in build.output
+    assert "PYODIDE_NUMPY" in build.output
+    assert "Traceback" not in build.output
