@@ -10,7 +10,7 @@ import hashlib
 
 import pytest
 
-from quizkit.mkdocs import runtime
+from quizkit.mkdocs import numpy_wheel as runtime
 
 NAME = "numpy-2.2.5-cp313-cp313-pyodide_2025_0_wasm32.whl"
 OFFICIAL = b"the bytes whose sha256 the official lock lists"
