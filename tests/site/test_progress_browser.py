@@ -102,7 +102,7 @@ NEW_NUMBERS = """() => {
     const section = document.getElementById("qk-fx-trace");
     section.dispatchEvent(new CustomEvent("quizkit:values", {detail: {
         params: {x: 3}, values: {q: 6, f: 24, "f.added": 10, dfdx: 4}}}));
-    // As runtime-trace.js does right after sending the numbers.
+    // As numeric-trace-live.js does right after sending the numbers.
     const url = new URL(location.href);
     url.searchParams.set("seed", "7");
     url.hash = "qk-fx-trace";
