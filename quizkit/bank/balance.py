@@ -129,13 +129,11 @@ class Balance:
     def true_share(self) -> float | None:
         return self.true_keys / self.true_false if self.true_false else None
 
-    @property
-    def longest_share(self) -> float | None:
-        return self.longest_keys / self.mcq if self.mcq else None
-
-    @property
-    def shortest_share(self) -> float | None:
-        return self.shortest_keys / self.mcq if self.mcq else None
+    def key_ranks(self) -> list[tuple[str, int, float | None]]:
+        """(rank, mcq items whose key is strictly the `rank` option, their share) for each
+        rank `key_length_rank` reports; LONGEST_KEY_SHARE bounds both shares."""
+        counts = {"longest": self.longest_keys, "shortest": self.shortest_keys}
+        return [(rank, n, n / self.mcq if self.mcq else None) for rank, n in counts.items()]
 
     def outside_targets(self) -> list[str]:
         """Each figure outside its course-wide target, as a sentence (empty when none)."""
@@ -148,20 +146,13 @@ class Balance:
                 f" the course keeps this between {low:.0%} and {high:.0%}, or always answering"
                 f" {'false' if share < low else 'true'} pays"
             )
-        share = self.longest_share
-        if share is not None and share > LONGEST_KEY_SHARE:
-            found.append(
-                f"in {self.longest_keys} of {self.mcq} multiple-choice items the key is the"
-                f" strictly longest option ({share:.0%}); the course keeps this at most"
-                f" {LONGEST_KEY_SHARE:.0%}, or picking the longest option pays"
-            )
-        share = self.shortest_share
-        if share is not None and share > LONGEST_KEY_SHARE:
-            found.append(
-                f"in {self.shortest_keys} of {self.mcq} multiple-choice items the key is the"
-                f" strictly shortest option ({share:.0%}); the course keeps this at most"
-                f" {LONGEST_KEY_SHARE:.0%}, or picking the shortest option pays"
-            )
+        for rank, count, share in self.key_ranks():
+            if share is not None and share > LONGEST_KEY_SHARE:
+                found.append(
+                    f"in {count} of {self.mcq} multiple-choice items the key is the strictly"
+                    f" {rank} option ({share:.0%}); the course keeps this at most"
+                    f" {LONGEST_KEY_SHARE:.0%}, or picking the {rank} option pays"
+                )
         return found
 
     def lines(self) -> list[str]:
@@ -173,14 +164,10 @@ class Balance:
                 f'true/false keys "true": {self.true_keys}/{self.true_false}'
                 f" ({self.true_share:.0%}; course target {low:.0%}–{high:.0%})"
             )
-        if self.mcq:
+        for rank, count, share in self.key_ranks() if self.mcq else ():
             parts.append(
-                f"mcq key strictly the longest option: {self.longest_keys}/{self.mcq}"
-                f" ({self.longest_share:.0%}; course target at most {LONGEST_KEY_SHARE:.0%})"
-            )
-            parts.append(
-                f"mcq key strictly the shortest option: {self.shortest_keys}/{self.mcq}"
-                f" ({self.shortest_share:.0%}; course target at most {LONGEST_KEY_SHARE:.0%})"
+                f"mcq key strictly the {rank} option: {count}/{self.mcq}"
+                f" ({share:.0%}; course target at most {LONGEST_KEY_SHARE:.0%})"
             )
         return [f"balance: {part}" for part in parts]
 
