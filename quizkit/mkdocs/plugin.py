@@ -19,11 +19,11 @@ from quizkit.bank import lesson_code
 from quizkit.bank.check import content_problems
 from quizkit.bank.load import load_bank
 
-from . import assets, course_quiz, figures, pages, runnable, runtime
+from . import assets, course_quiz, figures, generate, pages, runtime
 from .client import client_config_module
 from .config import QuizkitConfig
 from .glossary import bank_texts, link_first_uses, load_terms, merge_terms, terms_used
-from .lessons import ContentError, discover, lesson_links
+from .lessons import ContentError, discover
 from .numeric_trace_page import evaluate
 from .render import MarkdownRenderer, RenderContext, Renderer
 from .runtime_files import RuntimeBundleError
@@ -110,16 +110,12 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
                 errors += map(str, notebook.problems)
             else:
                 errors += map(str, figures.markdown_problems(lesson.source))
-                errors += self._link_lessons(lesson.source.read_text(encoding="utf-8"), lesson)[1]
+                # The page on_page_markdown will write: its links to lessons that do not exist.
+                try:
+                    generate.lesson_markdown(lesson, self.lessons)
+                except ContentError as exc:
+                    errors += exc.messages
         return errors
-
-    def _link_lessons(self, markdown: str, lesson) -> tuple[str, list[str]]:
-        """Links to `../NN-topic/` made links to that lesson's page (lessons.lesson_links)."""
-        # Lesson pages are siblings, so one lesson's page is ../<topic>/index.<ext> from another.
-        page_src = {
-            other.folder.name: f"{other.topic}/index{other.source.suffix}" for other in self.lessons
-        }
-        return lesson_links(markdown, lesson.source, self.lessons, page_src)
 
     # -- where things go -------------------------------------------------------------------
 
@@ -277,10 +273,8 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
             results.unlink(missing_ok=True)
             os.environ[figures.RESULTS_ENV] = str(results)
         if role == "lesson" and not lesson.is_notebook:
-            markdown = figures.page_markdown(markdown, lesson.source)
-            # Links to missing lessons were reported by on_config (_lesson_code_errors).
-            markdown, _ = self._link_lessons(markdown, lesson)
-            markdown = runnable.transform(markdown)
+            # Its runnable cells are made by the quizkit.markdown_ext.cells extension.
+            markdown = generate.lesson_markdown(lesson, self.lessons)
         return markdown
 
     def on_page_content(self, html, page, config, files):
