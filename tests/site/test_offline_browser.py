@@ -1,0 +1,286 @@
+"""Offline after the first visit, and clean updates (issue 12), in a real browser.
+
+Each test builds its own copy of the fixture course (its lessons and docs copied, so that a
+"deploy" can change them), serves it on a port of its own and browses it with a persistent
+Chromium profile: a new context on the same profile is a learner coming back, with the
+service worker and its caches but nothing kept in memory. The network is cut by stopping
+the server, so only the service worker can answer; every response is also asserted to come
+from it, since Chromium's HTTP cache could otherwise hide a missing worker.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+from test_site_browser import choose, item
+
+from tests.runtime.conftest import Site
+from tests.site.conftest import FIXTURE_CONFIG, ROOT, build_site
+from tests.support import CHROMIUM, CHROMIUM_ARGS
+
+LESSON = "lessons/basics/"
+UNVISITED = "lessons/notebook/"
+SENTENCE = "A lesson used by the site tests."
+BOOT_MS = 120_000
+# What the worker loads besides the wheels (quizkit/mkdocs/runtime.py puts them there).
+RUNTIME = [
+    f"pyodide/{name}"
+    for name in ("pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json", "quizkit_worker.py")
+]
+# Checks for a new sw.js; true when none is installed (waiting) once that check is over.
+NOTHING_WAITING = """async () => {
+    const registration = await navigator.serviceWorker.getRegistration();
+    await registration.update().catch(() => {});
+    while (registration.installing) await new Promise((done) => setTimeout(done, 100));
+    return registration.waiting === null;
+}"""
+
+
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the signature is http.server's
+        pass
+
+
+class Course:
+    """The fixture course, built from copies that a test can change, served on a fixed port."""
+
+    def __init__(self, tmp: Path):
+        self.tmp = tmp
+        self.src = tmp / "src"
+        shutil.copytree(FIXTURE_CONFIG.parent / "lessons_src", self.src / "lessons_src")
+        shutil.copytree(ROOT / "docs", self.src / "docs")
+        self.config = self.src / "mkdocs.yml"
+        config = FIXTURE_CONFIG.read_text(encoding="utf-8")
+        config = config.replace("../../../mkdocs.yml", str(ROOT / "mkdocs.yml"))
+        config = config.replace("../../../docs", str(self.src / "docs"))
+        config = config.replace("../../../node_modules", str(ROOT / "node_modules"))
+        self.config.write_text(config, encoding="utf-8")
+        self.site = tmp / "site"
+        with socket.socket() as probe:  # the origin, and so the worker's scope, stays put
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.server = None
+        self.build_output = ""
+
+    def build(self, marker: str) -> None:
+        """Build the course with `marker` in the lesson's first sentence, at the end of the
+        home page and in site.css."""
+        lesson = self.src / "lessons_src" / "01-basics" / "lesson.md"
+        text = (FIXTURE_CONFIG.parent / "lessons_src/01-basics/lesson.md").read_text("utf-8")
+        lesson.write_text(text.replace(SENTENCE, f"{SENTENCE} {marker}."), encoding="utf-8")
+        home = (ROOT / "docs" / "index.md").read_text(encoding="utf-8")
+        (self.src / "docs/index.md").write_text(f"{home}\n{marker}\n", "utf-8")
+        css = (ROOT / "docs" / "assets" / "site.css").read_text(encoding="utf-8")
+        (self.src / "docs/assets/site.css").write_text(f"{css}\n/* {marker} */\n", "utf-8")
+        built = build_site(self.config, self.site, self.url)
+        assert built.returncode == 0, built.output
+        self.build_output = built.output
+
+    def start(self) -> None:
+        handler = functools.partial(Quiet, directory=str(self.site))
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+
+
+@pytest.fixture
+def course(tmp_path):
+    course = Course(tmp_path)
+    course.build("MARKER-ONE")
+    course.start()
+    yield course
+    course.stop()
+
+
+@pytest.fixture
+def profile(tmp_path, browser_type):
+    """Opens Chromium contexts on one persistent profile (one open at a time)."""
+    opened: list[BrowserContext] = []
+
+    def open_context(offline: bool = False) -> BrowserContext:
+        for context in opened:
+            context.close()
+        opened.clear()
+        context = browser_type.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS, offline=offline
+        )
+        opened.append(context)
+        return context
+
+    yield open_context
+    for context in opened:
+        context.close()
+
+
+def page_of(context: BrowserContext) -> Page:
+    return context.pages[0] if context.pages else context.new_page()
+
+
+def controlled(page: Page) -> None:
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+
+
+CACHED = """async (paths) => {
+    const base = new URL(document.baseURI).origin + "/";
+    const names = (await caches.keys()).filter((name) => name.startsWith("quizkit-offline-"));
+    const found = {};
+    for (const path of paths) {
+        found[path] = false;
+        for (const name of names) {
+            if (await (await caches.open(name)).match(base + path)) found[path] = true;
+        }
+    }
+    return found;
+}"""
+
+
+def wait_cached(page: Page, paths: list[str]) -> None:
+    page.wait_for_function(
+        f"(async () => Object.values(await ({CACHED})({paths!r})).every(Boolean))()",
+        timeout=BOOT_MS,
+        polling=200,
+    )
+
+
+def run_cell(page: Page) -> None:
+    cell = page.locator(".qk-cell-live").filter(has_text="slope = float(x.grad)")
+    cell.get_by_role("button", name="Run").click()
+    expect(cell.locator(".qk-cell-output")).to_have_text("slope 12.0\n", timeout=BOOT_MS)
+
+
+def first_visit(course: Course, profile) -> Page:
+    """A learner's first visit: open the lesson, answer a quiz item, run a cell that uses the
+    engine; returns the page once the runtime is saved too."""
+    Site(root=course.site, report=course.build_output).require_numpy()
+    page = page_of(profile())
+    page.goto(course.url + LESSON)
+    page.wait_for_selector(".qk-toolbar.qk-ready")
+    controlled(page)
+    choose(page, "fx-mcq", "6")
+    expect(item(page, "fx-mcq").locator(".qk-feedback")).to_contain_text("Correct.")
+    run_cell(page)
+    wheels = [p.relative_to(course.site).as_posix() for p in course.site.glob("pyodide/*.whl")]
+    wait_cached(page, [LESSON + "index.html", "assets/quizkit/quiz.js", *RUNTIME, *wheels])
+    return page
+
+
+def responses_of(page: Page) -> list:
+    seen = []
+    page.on("response", lambda response: seen.append(response))
+    return seen
+
+
+def test_a_visited_lesson_works_offline_quiz_and_python_included(course, profile):
+    first_visit(course, profile)
+    course.stop()  # the network is gone: nothing answers on the course's port
+
+    page = page_of(profile(offline=True))
+    seen = responses_of(page)
+    response = page.goto(course.url + LESSON)
+    assert response.ok and response.from_service_worker
+    page.wait_for_selector(".qk-toolbar.qk-ready")
+    expect(page.locator("article")).to_contain_text("MARKER-ONE")
+    # The answer given online is still there, and another item checks offline.
+    expect(item(page, "fx-mcq").locator(".qk-feedback")).to_contain_text("Correct.")
+    choose(page, "fx-tf", "True")
+    expect(item(page, "fx-tf").locator(".qk-feedback")).to_contain_text("Correct.")
+    run_cell(page)
+    same_origin = [r for r in seen if r.url.startswith(course.url)]
+    assert same_origin and all(r.from_service_worker for r in same_origin), [
+        r.url for r in same_origin if not r.from_service_worker
+    ]
+
+    # A page never opened cannot be there; it says so and links to what is saved.
+    response = page.goto(course.url + UNVISITED)
+    assert response.status == 503 and response.from_service_worker
+    expect(page.get_by_role("heading", level=1)).to_have_text("You are offline")
+    expect(page.get_by_role("link", name="Fixture basics")).to_have_attribute(
+        "href", course.url + LESSON
+    )
+
+
+def css_served(page: Page) -> str:
+    return page.evaluate("async () => (await fetch('/assets/site.css')).text()")
+
+
+def test_a_new_deploy_is_offered_then_served_whole(course, profile):
+    page = first_visit(course, profile)
+    version_one = page.evaluate("async () => (await caches.keys()).join()")
+
+    course.build("MARKER-TWO")  # a deploy: the lesson's sentence and a style sheet change
+    page.reload()
+    notice = page.get_by_role("status").filter(has_text="A new version of the course is ready")
+    expect(notice).to_be_visible(timeout=30_000)
+    # Until the learner accepts, everything is the old build's, though the server has the new.
+    expect(page.locator("article")).to_contain_text("MARKER-ONE")
+    assert "MARKER-ONE" in css_served(page)
+    # A page the old build never saved, changed since, is not shown with the old build's files.
+    other = page.context.new_page()
+    response = other.goto(course.url)
+    assert response.status == 503 and response.from_service_worker
+    expect(other.get_by_role("heading", level=1)).to_have_text("The course has been updated")
+    expect(other.get_by_role("status")).to_contain_text("A new version of the course is ready")
+    other.close()
+
+    seen = responses_of(page)
+    with page.expect_navigation():
+        notice.get_by_role("button", name="Reload").click()
+    page.wait_for_selector(".qk-toolbar.qk-ready")
+    expect(page.locator("article")).to_contain_text("MARKER-TWO")
+    assert "MARKER-TWO" in css_served(page)
+    texts = [r.text() for r in seen if r.url.startswith(course.url) and _is_text(r)]
+    assert texts and not any("MARKER-ONE" in text for text in texts)
+    # The old cache is gone, the new one holds the runtime without it being run again, and
+    # the answer typed before the update is still shown.
+    caches = page.evaluate("async () => (await caches.keys()).join()")
+    assert caches != version_one and "," not in caches
+    wait_cached(page, [LESSON + "index.html", "pyodide/pyodide.asm.wasm"])
+    expect(item(page, "fx-mcq").locator(".qk-feedback")).to_contain_text("Correct.")
+    run_cell(page)
+
+
+def _is_text(response) -> bool:
+    kind = response.headers.get("content-type", "")
+    return response.ok and any(t in kind for t in ("text/", "javascript", "json"))
+
+
+def test_an_update_whose_files_do_not_match_is_not_installed(course, profile):
+    """A deploy caught halfway (sw.js new, a file not yet or no longer its build's) must not
+    leave a half-filled cache or be offered; once the upload is whole it is."""
+    page = page_of(profile())
+    page.goto(course.url + LESSON)
+    page.wait_for_selector(".qk-toolbar.qk-ready")
+    controlled(page)
+    wait_cached(page, [LESSON + "index.html", "assets/site.css"])
+    course.build("MARKER-TWO")
+    css = course.site / "assets" / "site.css"
+    whole = css.read_text(encoding="utf-8")
+    css.write_text(whole + "/* a later deploy's bytes */\n", encoding="utf-8")
+
+    page.reload()
+    page.wait_for_selector(".qk-toolbar.qk-ready")
+    assert page.evaluate(NOTHING_WAITING)
+    expect(page.get_by_role("status").filter(has_text="A new version")).to_be_hidden()
+    assert page.evaluate("async () => (await caches.keys()).length") == 1
+    expect(page.locator("article")).to_contain_text("MARKER-ONE")
+
+    css.write_text(whole, encoding="utf-8")  # the upload completes
+    page.reload()
+    notice = page.get_by_role("status").filter(has_text="A new version of the course is ready")
+    expect(notice).to_be_visible(timeout=30_000)
+    with page.expect_navigation():
+        notice.get_by_role("button", name="Reload").click()
+    expect(page.locator("article")).to_contain_text("MARKER-TWO")
