@@ -19,7 +19,7 @@ from quizkit.bank import lesson_code
 from quizkit.bank.check import content_problems
 from quizkit.bank.load import load_bank
 
-from . import assets, course_quiz, figures, generate, pages, runtime
+from . import assets, course_quiz, figures, generate, math_render, pages, runtime
 from .client import client_config_module
 from .config import QuizkitConfig
 from .glossary import bank_texts, link_first_uses, load_terms, merge_terms, terms_used
@@ -146,12 +146,13 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
 
     def _add_assets(self, config) -> None:
         config.extra_css[:0] = [assets.KATEX_CSS, f"{ASSETS}/quiz.css"]
-        classic = [assets.KATEX_JS, assets.KATEX_AUTO_RENDER]
+        # No KaTeX script: the build typesets the pages' math (on_post_page), and quiz-math.js
+        # loads KaTeX only for math that appears later (feedback, the course quiz).
         modules = [f"{ASSETS}/quiz.js"]
         if (WEB_DIR / "runtime.js").is_file():
             modules.append(f"{ASSETS}/runtime.js")
-        scripts = [ExtraScriptValue(p) for p in classic + modules]
-        for script in scripts[len(classic) :]:
+        scripts = [ExtraScriptValue(p) for p in modules]
+        for script in scripts:
             script.type = "module"
         config.extra_javascript[:0] = scripts
 
@@ -361,7 +362,11 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
         return str(self.renderer.item(self.items[item_id][1], None, ctx, level=3))
 
     def on_post_page(self, output, page, config):
-        return pages.name_search_dialog(output)
+        output = pages.name_search_dialog(output)
+        # Here, not in on_page_content: the search index keeps the TeX, not KaTeX's HTML.
+        katex_dir = Path(config.config_file_path or ".").resolve().parent / self.config.katex_dir
+        where = page.file.abs_src_path or page.file.src_uri
+        return math_render.typeset_page(output, where, katex_dir)
 
     def on_post_template(self, output_content, template_name, config):
         # 404.html is rendered as a template, not a page, and has the search dialog too.
@@ -375,9 +380,11 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
 
     def on_build_error(self, error):
         self._remove_scratch()
+        math_render.close()
 
     def on_post_build(self, config):
         self._remove_scratch()
+        math_render.close()
         try:
             report = runtime.bundle(Path(config.site_dir))
         except RuntimeBundleError as exc:
