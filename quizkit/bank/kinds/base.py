@@ -1,5 +1,6 @@
 """What every kind of quiz item shares: the fields of an item, the `Kind` a module describes
-its own kind with, and the small helpers several kinds use.
+its own kind with (and `SelfAssessedKind`, for the kinds a learner rates their own answer
+to), and the small helpers several kinds use.
 
 A kind module (`quizkit/bank/kinds/<kind>.py`) holds everything about one kind: its model,
 its content checks, how its evidence confirms the key, its wrong-key mutants, its browser
@@ -73,8 +74,13 @@ class Tolerance(Strict):
     """Allowed error in absolute terms (matters for keys near zero)."""
 
 
-def within(answer: float, key: float, tolerance: Tolerance) -> bool:
-    """Whether `answer` is accepted for `key` (the rule: quizkit.backprop.worksheet.within).
+# The tolerance of every comparison for which an item sets none.
+DEFAULT_TOLERANCE = Tolerance()
+
+
+def within(answer: float, key: float, tolerance: Tolerance = DEFAULT_TOLERANCE) -> bool:
+    """Whether `answer` is accepted for `key` (the rule: quizkit.backprop.worksheet.within),
+    by the course's default tolerance unless the item gives its own.
 
     The rule itself lives in the engine's worksheet, because the browser's "New numbers"
     applies it in Python too; this is the bank model's way of calling it.
@@ -117,6 +123,14 @@ def shuffled(items: Sequence, seed: str) -> list:
     return order
 
 
+def shuffled_positions(parts: Sequence, seed: str) -> tuple[list, list[int]]:
+    """(the parts in `shuffled` order, where each part as written stands in that order):
+    what a widget shows, and the key it checks the learner's arrangement against."""
+    shown = shuffled(parts, seed)
+    position = {part.id: index for index, part in enumerate(shown)}
+    return shown, [position[part.id] for part in parts]
+
+
 @dataclass(frozen=True)
 class Mutant:
     """An altered copy of an item whose key is wrong in one described way."""
@@ -141,10 +155,6 @@ def show(value: Any) -> str:
     """A value as a problem message quotes it, cut short when long."""
     text = repr(value)
     return f"{text[:60]}... ({type(value).__name__})" if len(text) > 60 else text
-
-
-# The saved-progress fields of the kinds a learner reveals and rates (see Kind.response).
-REVEAL_RESPONSE = {"notes": "text", "revealed": "bool", "self": "self"}
 
 
 class Kind:
@@ -180,6 +190,19 @@ class Kind:
     template: ClassVar[Path | None] = None
     """The Jinja template of the question's form and fallback; None for the site's own
     quizkit/mkdocs/templates/kinds/<name>.html.j2."""
+    parts: ClassVar[str | None] = None
+    """The item's field that lists its parts with ids (options, pairs, steps), if it has one."""
+    distinct: ClassVar[dict[str, str]] = {}
+    """The fields of a part that no two parts may share, each with what a problem calls it."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # The name is the model's `kind` literal, so it is written once.
+        if "model" in cls.__dict__:
+            (literal,) = typing.get_args(cls.model.model_fields["kind"].annotation)
+            if cls.__dict__.get("name", literal) != literal:
+                raise TypeError(f"{cls.__name__}.name must be its model's kind {literal!r}")
+            cls.name = literal
 
     @property
     def self_assessed(self) -> bool:
@@ -192,12 +215,15 @@ class Kind:
     def problems(self, item: Any, reserved: frozenset[str]) -> Iterator[tuple[Loc, str]]:
         """(location inside the item, message) for each content rule the item breaks.
 
-        `reserved` holds the names the evidence namespace defines."""
-        return iter(())
+        `reserved` holds the names the evidence namespace defines. Here: each part that
+        repeats an earlier part's `distinct` field; a kind's own rules extend this."""
+        for attr, what in self.distinct.items():
+            values = [getattr(part, attr) for part in getattr(item, self.parts)]
+            yield from duplicates(values, (self.parts,), what, attr)
 
     def ids(self, item: Any) -> list[str]:
-        """The ids of the item's parts (options, pairs, steps), when it has any."""
-        return []
+        """The ids of the item's `parts`, as written, when it has any."""
+        return [part.id for part in getattr(item, self.parts)] if self.parts else []
 
     # -- evidence -------------------------------------------------------------------------
 
@@ -226,7 +252,7 @@ class Kind:
     def changed(self, item: Any, clean: Any, buggy: Any) -> bool:
         """Whether the evidence reached another verdict under a planted engine bug."""
         if isinstance(clean.answer, float) and isinstance(buggy.answer, float):
-            return not within(clean.answer, buggy.answer, Tolerance())
+            return not within(clean.answer, buggy.answer)
         return clean.answer != buggy.answer
 
     # -- mutation ------------------------------------------------------------------------
@@ -247,3 +273,16 @@ class Kind:
         `md` renders Markdown (`md.block(text)`); `ctx` is the page's
         quizkit.mkdocs.render.RenderContext."""
         return {}, {}
+
+
+class SelfAssessedKind(Kind):
+    """A kind the learner rates themselves on: they reveal a model answer and judge their own.
+
+    The evidence asserts the model answer's claims; there is no key."""
+
+    response = {"notes": "text", "revealed": "bool", "self": "self"}
+    answer_field: ClassVar[str]
+    """The item's field that holds the model answer, in Markdown."""
+
+    def payload(self, item: Any, md: Any, ctx: Any) -> tuple[dict, dict]:
+        return {}, {"model": str(md.block(getattr(item, self.answer_field)))}

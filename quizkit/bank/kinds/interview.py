@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from ..problem import Loc
-from .base import REVEAL_RESPONSE, ItemBase, Kind, Strict, Text, duplicates
+from .base import ItemBase, SelfAssessedKind, Strict, Text, duplicates
 
 
 class FollowUp(Strict):
@@ -28,15 +28,12 @@ class Interview(ItemBase):
     """Questions that probe the answer further."""
 
 
-class InterviewKind(Kind):
-    """Self-assessed: the evidence asserts the model answer's claims; there is no key."""
-
-    name = "interview"
+class InterviewKind(SelfAssessedKind):
     model = Interview
     position = 70
     label = "Interview question"
     minutes_each = 5.0
-    response = REVEAL_RESPONSE
+    answer_field = "answer"
 
     def problems(self, item: Interview, reserved: frozenset[str]) -> Iterator[tuple[Loc, str]]:
         yield from duplicates(
@@ -44,11 +41,12 @@ class InterviewKind(Kind):
         )
 
     def payload(self, item: Interview, md: Any, ctx: Any) -> tuple[dict, dict]:
-        follow = [
+        shown, key = super().payload(item, md, ctx)
+        key["followUps"] = [
             {"question": str(md.block(f.question)), "answer": str(md.block(f.answer))}
             for f in item.follow_ups
         ]
-        return {}, {"model": str(md.block(item.answer)), "followUps": follow}
+        return shown, key
 
 
 KIND = InterviewKind()

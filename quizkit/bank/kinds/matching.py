@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from ..problem import Loc
-from .base import Bad, Id, ItemBase, Kind, Mutant, Strict, Text, copy, duplicates, show, shuffled
+from .base import Bad, Id, ItemBase, Kind, Mutant, Strict, Text, copy, show, shuffled_positions
 
 
 class Pair(Strict):
@@ -31,7 +31,6 @@ class Matching(ItemBase):
 
 
 class MatchingKind(Kind):
-    name = "matching"
     model = Matching
     position = 40
     label = "Matching"
@@ -39,16 +38,8 @@ class MatchingKind(Kind):
     response = {"choices": "texts"}
     answer_rule = "a dict mapping each pair id to the id of the pair whose definition fits it"
     never_conceptual = True
-
-    def ids(self, item: Matching) -> list[str]:
-        return [pair.id for pair in item.pairs]
-
-    def problems(self, item: Matching, reserved: frozenset[str]) -> Iterator[tuple[Loc, str]]:
-        yield from duplicates([p.id for p in item.pairs], ("pairs",), "pair id", "id")
-        yield from duplicates([p.term for p in item.pairs], ("pairs",), "term", "term")
-        yield from duplicates(
-            [p.definition for p in item.pairs], ("pairs",), "definition", "definition"
-        )
+    parts = "pairs"
+    distinct = {"id": "pair id", "term": "term", "definition": "definition"}
 
     def normalise(self, item: Matching, answer: Any, names: dict[str, Any]) -> Any:
         ids = {pair.id: pair for pair in item.pairs}
@@ -88,9 +79,8 @@ class MatchingKind(Kind):
         return result
 
     def payload(self, item: Matching, md: Any, ctx: Any) -> tuple[dict, dict]:
-        definitions = shuffled(item.pairs, item.id)
-        position = {p.id: i for i, p in enumerate(definitions)}
-        return {"definitions": definitions}, {"key": [position[p.id] for p in item.pairs]}
+        definitions, key = shuffled_positions(item.pairs, item.id)
+        return {"definitions": definitions}, {"key": key}
 
 
 KIND = MatchingKind()

@@ -9,21 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from ..problem import Loc
-from .base import (
-    Bad,
-    Id,
-    ItemBase,
-    Kind,
-    Mutant,
-    Strict,
-    Text,
-    Tolerance,
-    copy,
-    duplicates,
-    show,
-    shuffled,
-    within,
-)
+from .base import Bad, Id, ItemBase, Kind, Mutant, Strict, Text, copy, show, shuffled, within
 
 
 class Option(Strict):
@@ -54,16 +40,14 @@ def _keys(item: Mcq) -> list[int]:
 
 
 class McqKind(Kind):
-    name = "mcq"
     model = Mcq
     position = 10
     label = "Multiple choice"
     minutes_each = 1.0
     response = {"choice": "text|null"}
     answer_rule = "the correct option's id, or a number compared with the options' values"
-
-    def ids(self, item: Mcq) -> list[str]:
-        return [option.id for option in item.options]
+    parts = "options"
+    distinct = {"id": "option id", "text": "option text"}
 
     def problems(self, item: Mcq, reserved: frozenset[str]) -> Iterator[tuple[Loc, str]]:
         # Here, not at the top: the balance rules read this module's Mcq.
@@ -79,8 +63,7 @@ class McqKind(Kind):
                 f"a second key (options[{keys[0]}] {first!r} is also correct: true);"
                 " exactly one option must be correct",
             )
-        yield from duplicates([o.id for o in item.options], ("options",), "option id", "id")
-        yield from duplicates([o.text for o in item.options], ("options",), "option text", "text")
+        yield from super().problems(item, reserved)
         yield from distractor_problems(item)
         key = item.options[keys[0]] if keys else None
         for index, option in enumerate(item.options):
@@ -101,7 +84,7 @@ class McqKind(Kind):
                 and key.value is not None
                 and option.value is not None
                 and math.isfinite(key.value)
-                and within(option.value, key.value, Tolerance())
+                and within(option.value, key.value)
             ):
                 yield (
                     ("options", index, "value"),
@@ -136,19 +119,18 @@ class McqKind(Kind):
                 message = f"evidence says {answer!r}, but the key is {key.id!r}"
                 yield ("options", ki, "correct"), message
             return
-        tolerance = Tolerance()
         if key.value is None:
             yield (
                 ("options", ki),
                 f"evidence computes {answer:.6g}, but the key has no value to compare it with",
             )
-        elif not within(key.value, answer, tolerance):
+        elif not within(key.value, answer):
             yield (
                 ("options", ki, "value"),
                 f"evidence computes {answer:.6g}, but the key's value is {key.value:.6g}",
             )
         for oi, option in enumerate(item.options):
-            if oi != ki and option.value is not None and within(option.value, answer, tolerance):
+            if oi != ki and option.value is not None and within(option.value, answer):
                 yield (
                     ("options", oi, "value"),
                     f"evidence computes {answer:.6g}, which this distractor's value matches:"

@@ -17,6 +17,7 @@ from pydantic import Field
 
 from ..problem import Loc
 from .base import (
+    DEFAULT_TOLERANCE,
     MAX_ABS_TOL,
     MAX_REL_TOL,
     Id,
@@ -217,7 +218,6 @@ def _tolerance(tolerance: Tolerance, at: Loc) -> Iterator[tuple[Loc, str]]:
 
 
 class NumericTraceKind(Kind):
-    name = "numeric_trace"
     model = NumericTrace
     position = 60
     label = "Trace by hand"
@@ -340,7 +340,7 @@ class NumericTraceKind(Kind):
         tolerances = {q.name: q.tolerance for q in item.quantities}
         for key, value in clean.values.items():
             other = buggy.values.get(key)
-            tolerance = tolerances.get(key.split(".")[0], Tolerance())
+            tolerance = tolerances.get(key.split(".")[0], DEFAULT_TOLERANCE)
             if other is None or not within(value, other, tolerance):
                 return True
         return False

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from ..problem import Loc
-from .base import Bad, Id, ItemBase, Kind, Mutant, Strict, Text, copy, duplicates, show, shuffled
+from .base import Bad, Id, ItemBase, Kind, Mutant, Strict, Text, copy, show, shuffled_positions
 
 
 class Step(Strict):
@@ -29,7 +29,6 @@ class Ordering(ItemBase):
 
 
 class OrderingKind(Kind):
-    name = "ordering"
     model = Ordering
     position = 50
     label = "Ordering"
@@ -37,13 +36,8 @@ class OrderingKind(Kind):
     response = {"order": "ints"}
     answer_rule = "the list of step ids in the order the evidence observed them"
     never_conceptual = True
-
-    def ids(self, item: Ordering) -> list[str]:
-        return [step.id for step in item.steps]
-
-    def problems(self, item: Ordering, reserved: frozenset[str]) -> Iterator[tuple[Loc, str]]:
-        yield from duplicates([s.id for s in item.steps], ("steps",), "step id", "id")
-        yield from duplicates([s.text for s in item.steps], ("steps",), "step text", "text")
+    parts = "steps"
+    distinct = {"id": "step id", "text": "step text"}
 
     def normalise(self, item: Ordering, answer: Any, names: dict[str, Any]) -> Any:
         ids = self.ids(item)
@@ -76,9 +70,8 @@ class OrderingKind(Kind):
         return result
 
     def payload(self, item: Ordering, md: Any, ctx: Any) -> tuple[dict, dict]:
-        shown = shuffled(item.steps, item.id)
-        position = {s.id: i for i, s in enumerate(shown)}
-        return {"steps": shown}, {"order": [position[s.id] for s in item.steps]}
+        shown, order = shuffled_positions(item.steps, item.id)
+        return {"steps": shown}, {"order": order}
 
 
 KIND = OrderingKind()

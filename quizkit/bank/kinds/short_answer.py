@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
-from .base import REVEAL_RESPONSE, ItemBase, Kind, Text
+from .base import ItemBase, SelfAssessedKind, Text
 
 
 class ShortAnswer(ItemBase):
@@ -15,18 +15,12 @@ class ShortAnswer(ItemBase):
     """A strong answer, in Markdown."""
 
 
-class ShortAnswerKind(Kind):
-    """Self-assessed: the evidence asserts the model answer's claims; there is no key."""
-
-    name = "short_answer"
+class ShortAnswerKind(SelfAssessedKind):
     model = ShortAnswer
     position = 30
     label = "Short answer"
     minutes_each = 3.0
-    response = REVEAL_RESPONSE
-
-    def payload(self, item: ShortAnswer, md: Any, ctx: Any) -> tuple[dict, dict]:
-        return {}, {"model": str(md.block(item.model_answer))}
+    answer_field = "model_answer"
 
 
 KIND = ShortAnswerKind()

@@ -20,7 +20,6 @@ class TrueFalse(ItemBase):
 
 
 class TrueFalseKind(Kind):
-    name = "true_false"
     model = TrueFalse
     position = 20
     label = "True or false"
