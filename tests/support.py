@@ -29,7 +29,7 @@ WORKED_ID = "chain-worked-two-layer"  # SYLLABUS's fixed worked exercise, the co
 def trace_request(item_id: str = WORKED_ID) -> dict:
     """A numeric_trace item of the course as `runtime.evaluate` takes it: code, the params as
     written in the bank, every quantity's and mistake's expression, and the graph's root."""
-    from quizkit.bank.evidence import expressions, fixed_params
+    from quizkit.bank.kinds.numeric_trace import expressions, fixed_params
     from quizkit.bank.load import load_bank
 
     for path in sorted((ROOT / "lessons_src").glob("*/quiz.yml")):

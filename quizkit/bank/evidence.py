@@ -35,9 +35,6 @@ import numpy as np
 
 from . import kinds
 from .kinds.base import Bad
-
-# tests/support.py (not this package's) still imports these two from here.
-from .kinds.numeric_trace import expressions, fixed_params  # noqa: F401
 from .load import LoadedBank
 from .problem import Loc, Problem
 
