@@ -7,9 +7,10 @@
 // One cache per build, named after its version. A file goes into it only when its bytes have
 // the hash this build lists, so a cache never holds a file of another build, whatever the
 // server or the HTTP cache returns. Requests are answered from this build's cache, or from
-// the network when the bytes are this build's; a file of another build is never served to a
-// page of this one (a navigation gets a page saying the course was updated, anything else a
-// 503), and the browser is told to look for the new sw.js at once.
+// the network when the bytes are this build's. When they are not, the worker looks for a new
+// sw.js at once: if there is one, the file (another build's) is never served to a page of this
+// one (a navigation gets a page saying the course was updated, anything else a 503); if there
+// is none, the host itself alters the file, which is then served as it is and not cached.
 //
 // Update: the new build's worker installs beside the old one and copies the learner's
 // offline set (every page and file the old cache holds and the new build still has) into
@@ -209,11 +210,26 @@ async function answer(event, file) {
     return result.response;
   }
   if (!result.response.ok) return result.response; // a 404 is the server's answer, as it is
-  foreign();
+  if (!(await newerBuild())) {
+    // No other sw.js: the host changes the file as it serves it (some inject scripts into
+    // pages). Nothing to mix with; shown as it is, never cached.
+    return result.response;
+  }
   return navigation ? updatedPage() : new Response("", { status: 503, statusText: "Site updated" });
 }
 
-/** The server has a build other than this one: look for its service worker now. */
+/** The server has a file this build does not list: whether it has a newer build's sw.js
+ * (fetched now, past the HTTP cache, and installing or installed beside this one). */
+async function newerBuild() {
+  try {
+    await self.registration.update();
+  } catch {
+    return false;
+  }
+  return Boolean(self.registration.installing || self.registration.waiting);
+}
+
+/** A file the server has is not this build's: look for the new build's worker. */
 function foreign() {
   self.registration.update().catch(() => {});
 }

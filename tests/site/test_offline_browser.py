@@ -284,3 +284,18 @@ def test_an_update_whose_files_do_not_match_is_not_installed(course, profile):
     with page.expect_navigation():
         notice.get_by_role("button", name="Reload").click()
     expect(page.locator("article")).to_contain_text("MARKER-TWO")
+
+
+def test_a_page_the_host_alters_is_shown_but_not_saved(course, profile):
+    """Bytes that match no build (a host injecting a script, with no new sw.js) are no deploy:
+    the page is shown as the host sends it, and never saved as this build's."""
+    page = page_of(profile())
+    page.goto(course.url + LESSON)
+    page.wait_for_selector(".qk-toolbar.qk-ready")
+    controlled(page)
+    home = course.site / "index.html"
+    home.write_text(home.read_text("utf-8") + "<!-- HOST-INJECTED -->\n", "utf-8")
+    response = page.goto(course.url)
+    assert response.ok and response.from_service_worker
+    assert "HOST-INJECTED" in response.text()
+    assert page.evaluate(CACHED, ["index.html"]) == {"index.html": False}
