@@ -15,16 +15,13 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.toc import AnchorLink
 from mkdocs.utils import get_relative_url
 
-from quizkit.bank import lesson_code
-from quizkit.bank.check import content_problems
-from quizkit.bank.load import load_bank
+from quizkit.course import Course
 
 from . import assets, course_quiz, figures, generate, math_render, pages, runtime
 from .client import client_config_module
 from .config import QuizkitConfig
-from .glossary import bank_texts, link_first_uses, load_terms, merge_terms, terms_used
-from .lessons import ContentError, discover
-from .numeric_trace_page import evaluate
+from .glossary import link_first_uses
+from .lessons import ContentError
 from .render import MarkdownRenderer, RenderContext, Renderer
 from .runtime_files import RuntimeBundleError
 
@@ -39,7 +36,7 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
     def on_config(self, config):
         root = Path(config.config_file_path or ".").resolve().parent
         try:
-            self._load(root)
+            self.course = Course.load(root, self.config.lessons_dir, self.config.lessons_url)
         except ContentError as exc:
             # Paths relative to mkdocs.yml read better and match what the CLI prints.
             message = str(exc).replace(f"{root}/", "")
@@ -51,89 +48,14 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
         self.toolbar = str(self.renderer.toolbar())
         return config
 
-    def _load(self, root: Path) -> None:
-        """Read every lesson, bank and glossary file; report all their problems at once."""
-        self.lessons = discover(root / self.config.lessons_dir)
-        errors: list[str] = []
-
-        def attempt(load, *args):
-            try:
-                return load(*args)
-            except ContentError as exc:
-                errors.extend(exc.messages)
-                return None
-
-        # The content checks of `quizkit check --no-evidence`, every problem on its line.
-        loaded = {lesson: load_bank(lesson.bank_path)
-                  for lesson in self.lessons if lesson.bank_path}  # fmt: skip
-        errors += map(str, content_problems(list(loaded.values())))
-        loaded = {lesson: bank.bank for lesson, bank in loaded.items() if bank.bank is not None}
-        self.banks = {lesson.name: bank for lesson, bank in loaded.items()}
-        term_groups = [
-            attempt(load_terms, lesson.terms_path, lesson.title, self._lesson_uri(lesson.topic))
-            for lesson in self.lessons
-            if lesson.terms_path
-        ]
-        self.terms = attempt(merge_terms, [g for g in term_groups if g is not None]) or []
-        # Ids used twice are among the content problems above; the first use is embedded.
-        self.items = {}
-        for lesson, bank in loaded.items():
-            for item in bank.items:
-                self.items.setdefault(item.id, (lesson.bank_path, item))
-        for lesson in self.lessons:
-            text = lesson.source.read_text(encoding="utf-8")
-            attempt(pages.check_embeds, lesson.source, text, set(self.items))
-        errors += self._lesson_code_errors()
-        self.trace_results = {
-            item_id: attempt(evaluate, item, path)
-            for item_id, (path, item) in self.items.items()
-            if item.kind == "numeric_trace"
-        }
-        if errors:
-            raise ContentError(errors)
-        self.bank_terms = {
-            name: terms_used(self.terms, bank_texts(bank)) for name, bank in self.banks.items()
-        }
-
-    def _lesson_code_errors(self) -> list[str]:
-        """Markdown lessons' cells run and figures judged; notebooks' markers read.
-
-        A notebook's cells and figures are judged when mkdocs-jupyter has run it (see
-        quizkit/mkdocs/figures.py), and reported by `on_env`.
-        """
-        errors: list[str] = []
-        self.notebooks: dict[str, lesson_code.Lesson] = {}
-        for lesson in self.lessons:
-            if lesson.is_notebook:
-                notebook = lesson_code.read_lesson(lesson.source)
-                self.notebooks[lesson.name] = notebook
-                errors += map(str, notebook.problems)
-            else:
-                errors += map(str, figures.markdown_problems(lesson.source))
-                # The page on_page_markdown will write: its links to lessons that do not exist.
-                try:
-                    generate.lesson_markdown(lesson, self.lessons)
-                except ContentError as exc:
-                    errors += exc.messages
-        return errors
-
     # -- where things go -------------------------------------------------------------------
 
-    def _lesson_uri(self, topic: str) -> str:
-        """Site URL (relative to the root) of a lesson."""
-        return f"{self.config.lessons_url}/{topic}/"
-
-    def _lesson_src(self, lesson) -> str:
-        return f"{self.config.lessons_url}/{lesson.topic}/index{lesson.source.suffix}"
-
-    def _quiz_src(self, lesson) -> str:
-        return f"{self.config.lessons_url}/{lesson.topic}/quiz/index.md"
-
     def _set_nav(self, config) -> None:
+        course = self.course
         section = [
-            {lesson.title: [self._lesson_src(lesson)]
-             + ([{"Quiz": self._quiz_src(lesson)}] if lesson.name in self.banks else [])}
-            for lesson in self.lessons
+            {lesson.title: [course.lesson_src(lesson)]
+             + ([{"Quiz": course.quiz_src(lesson)}] if lesson.name in course.banks else [])}
+            for lesson in course.lessons
         ]  # fmt: skip
         nav = config.nav if config.nav is not None else []
         for entry in nav:
@@ -159,22 +81,24 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
     @event_priority(50)  # before mkdocs-jupyter wraps notebook files
     def _add_files(self, files: Files, config) -> Files:
         root = Path(config.config_file_path or ".").resolve().parent
-        for lesson in self.lessons:
+        for lesson in self.course.lessons:
             files.append(
-                File.generated(config, self._lesson_src(lesson), abs_src_path=str(lesson.source))
+                File.generated(
+                    config, self.course.lesson_src(lesson), abs_src_path=str(lesson.source)
+                )
             )
-            bank = self.banks.get(lesson.name)
+            bank = self.course.banks.get(lesson.name)
             if bank is not None:
                 title = bank.title.replace("\n", " ")
-                files.append(File.generated(config, self._quiz_src(lesson),
+                files.append(File.generated(config, self.course.quiz_src(lesson),
                                             content=f"# Quiz: {title}\n"))  # fmt: skip
         for uri, path in assets.web_files(WEB_DIR, ASSETS):
             files.append(File.generated(config, uri, abs_src_path=str(path)))
         # The course's item ids and kinds: an import naming any other id is refused.
-        course_items = {it.id: it.kind for bank in self.banks.values() for it in bank.items}
+        course_items = {it.id: it.kind for bank in self.course.banks.values() for it in bank.items}
         files.append(File.generated(config, f"{ASSETS}/quiz-config.js",
                                     content=client_config_module(course_items)))  # fmt: skip
-        if self.banks:
+        if self.course.banks:
             files.append(File.generated(config, course_quiz.PAGE_SRC,
                                         content=course_quiz.page_markdown()))  # fmt: skip
             files.append(File.generated(config, course_quiz.POOL_URI,
@@ -193,20 +117,20 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
         glossary = files.get_file_from_path(self.config.glossary_page)
         sources = [
             course_quiz.Source(
-                bank=self.banks[lesson.name],
+                bank=self.course.banks[lesson.name],
                 path=lesson.bank_path,
                 lesson_title=lesson.title,
-                lesson_url=get_relative_url(self._lesson_uri(lesson.topic), here),
+                lesson_url=get_relative_url(self.course.lesson_uri(lesson.topic), here),
             )
-            for lesson in self.lessons
-            if lesson.name in self.banks
+            for lesson in self.course.lessons
+            if lesson.name in self.course.banks
         ]
         data = course_quiz.pool(
             sources,
             self.renderer,
-            self.terms,
+            self.course.terms,
             get_relative_url(glossary.url, here) if glossary else "",
-            self.trace_results,
+            self.course.trace_results,
         )
         return course_quiz.pool_json(data)
 
@@ -229,15 +153,15 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
         self._scratch = Path(tempfile.mkdtemp(prefix="quizkit-notebooks-"))
         self._notebook_errors: list[str] = []
         copies = {}
-        for lesson in self.lessons:
-            notebook = self.notebooks.get(lesson.name)
+        for lesson in self.course.lessons:
+            notebook = self.course.notebooks.get(lesson.name)
             if notebook is None:
                 continue
             # Named as in lessons_src/, so that mkdocs-jupyter's include patterns match it.
             copy = self._scratch / lesson.source.parent.parent.name / lesson.name / "lesson.py"
             copy.parent.mkdir(parents=True)
             copy.write_text(figures.kernel_notebook(notebook), encoding="utf-8")
-            copies[self._lesson_src(lesson)] = str(copy)
+            copies[self.course.lesson_src(lesson)] = str(copy)
         return copies
 
     def _results_path(self, lesson) -> Path:
@@ -255,10 +179,10 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
 
     def _role(self, page):
         src = page.file.src_uri
-        for lesson in self.lessons:
-            if src == self._lesson_src(lesson):
+        for lesson in self.course.lessons:
+            if src == self.course.lesson_src(lesson):
                 return "lesson", lesson
-            if src == self._quiz_src(lesson):
+            if src == self.course.quiz_src(lesson):
                 return "quiz", lesson
         if src == self.config.glossary_page:
             return "glossary", None
@@ -268,34 +192,31 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
 
     def on_page_markdown(self, markdown, page, config, files):
         role, lesson = self._role(page)
-        if role == "lesson" and lesson.is_notebook and lesson.name in self.notebooks:
+        if role == "lesson" and lesson.is_notebook and lesson.name in self.course.notebooks:
             # mkdocs-jupyter renders the page next; its kernel writes what it saw here.
             results = self._results_path(lesson)
             results.unlink(missing_ok=True)
             os.environ[figures.RESULTS_ENV] = str(results)
         if role == "lesson" and not lesson.is_notebook:
             # Its runnable cells are made by the quizkit.markdown_ext.cells extension.
-            markdown = generate.lesson_markdown(lesson, self.lessons)
+            markdown = generate.lesson_markdown(lesson, self.course.lessons)
         return markdown
 
     def on_page_content(self, html, page, config, files):
         role, lesson = self._role(page)
         glossary = files.get_file_from_path(self.config.glossary_page)
         glossary_url = get_relative_url(glossary.url, page.url) if glossary else ""
-        bank = self.banks.get(lesson.name) if lesson else None
-        ctx = RenderContext(
-            source=lesson.bank_path if lesson and lesson.bank_path else Path("-"),
-            terms=self.bank_terms.get(lesson.name, []) if lesson else [],
-            glossary_url=glossary_url,
-            trace_results=self.trace_results,
-        )
+        bank = self.course.banks.get(lesson.name) if lesson else None
+        ctx = self.course.render_context(lesson, glossary_url)
         toolbar = self.toolbar
         if role == "lesson":
             if lesson.is_notebook:
                 self._judge_notebook(lesson)
                 html = pages.clean_notebook(figures.hide_cells(html))
             if self.config.link_terms and glossary:
-                html = link_first_uses(html, self.terms, lambda t: f"{glossary_url}#{t.slug}")
+                html = link_first_uses(
+                    html, self.course.terms, lambda t: f"{glossary_url}#{t.slug}"
+                )
             embedded = pages.embedded_ids(html)
             html = pages.replace_embeds(html, lambda item_id: self._embed(item_id, ctx))
             if bank is not None:
@@ -312,28 +233,28 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
             pool_url = get_relative_url(course_quiz.POOL_URI, page.url)
             quizzes = [
                 (lesson.title, get_relative_url(quiz.url, page.url))
-                for lesson in self.lessons
-                if lesson.name in self.banks
-                and (quiz := files.get_file_from_path(self._quiz_src(lesson)))
+                for lesson in self.course.lessons
+                if lesson.name in self.course.banks
+                and (quiz := files.get_file_from_path(self.course.quiz_src(lesson)))
             ]
             html += str(course_quiz.page_html(pool_url, quizzes))
         elif role == "glossary":
-            glossary_html = str(self.renderer.glossary(self.terms, page.url))
+            glossary_html = str(self.renderer.glossary(self.course.terms, page.url))
             html = pages.replace_marker(html, "glossary", glossary_html)
         if pages.MARKER.format(name="lessons") in html:
             html = pages.replace_marker(
                 html,
                 "lessons",
                 pages.lesson_list(
-                    self.lessons,
-                    self.banks,
-                    lambda topic: get_relative_url(self._lesson_uri(topic), page.url),
+                    self.course.lessons,
+                    self.course.banks,
+                    lambda topic: get_relative_url(self.course.lesson_uri(topic), page.url),
                 ),
             )
         if pages.MARKER.format(name="timing") in html:
             html = pages.replace_marker(html, "timing", pages.timing_table())
         if pages.MARKER.format(name="interview") in html:
-            interview = [item for _, item in self.items.values() if item.kind == "interview"]
+            interview = [item for _, item in self.course.items.values() if item.kind == "interview"]
             body = "".join(
                 str(self.renderer.item(item, n, ctx, level=2))
                 for n, item in enumerate(interview, start=1)
@@ -342,7 +263,7 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
         return html
 
     def _judge_notebook(self, lesson) -> None:
-        notebook = self.notebooks.get(lesson.name)
+        notebook = self.course.notebooks.get(lesson.name)
         if notebook is None:
             return
         os.environ.pop(figures.RESULTS_ENV, None)
@@ -359,7 +280,7 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
         return env
 
     def _embed(self, item_id: str, ctx: RenderContext) -> str:
-        return str(self.renderer.item(self.items[item_id][1], None, ctx, level=3))
+        return str(self.renderer.item(self.course.items[item_id][1], None, ctx, level=3))
 
     def on_post_page(self, output, page, config):
         output = pages.name_search_dialog(output)
