@@ -34,7 +34,6 @@ class Sign(ItemBase):
 
 
 class SignKind(Kind):
-    name = "sign"
     model = Sign
     position = 65  # after numeric_trace, before interview
     label = "Sign"
