@@ -17,7 +17,7 @@ from mkdocs.utils import get_relative_url
 
 from quizkit.course import Course
 
-from . import assets, course_quiz, figures, generate, math_render, pages, runtime
+from . import assets, course_quiz, figures, generate, math_render, offline, pages, runtime
 from .client import client_config_module
 from .config import QuizkitConfig
 from .glossary import link_first_uses
@@ -73,6 +73,7 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
         modules = [f"{ASSETS}/quiz.js"]
         if (WEB_DIR / "runtime.js").is_file():
             modules.append(f"{ASSETS}/runtime.js")
+        modules.append(f"{ASSETS}/offline.js")
         scripts = [ExtraScriptValue(p) for p in modules]
         for script in scripts:
             script.type = "module"
@@ -312,6 +313,11 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
             # One line saying what is missing and how to fix it, not a traceback.
             raise PluginError(f"quizkit runtime: {exc}") from None
         log.info("quizkit runtime: %s", report)
+        # Last: the worker lists every file of the site as built, the runtime's included.
+        try:
+            log.info("quizkit %s", offline.write_service_worker(Path(config.site_dir), ASSETS))
+        except ValueError as exc:
+            raise PluginError(f"quizkit offline: {exc}") from None
 
 
 def _add_to_toc(toc, link: AnchorLink) -> None:
