@@ -136,15 +136,20 @@ function speakGlyphs(el) {
 // A display equation wider than the column scrolls sideways; keyboard users must be able to
 // focus it to scroll it. Its width is known only after layout, changes when KaTeX's fonts
 // load and with the window: a ResizeObserver is told after each such layout, when reading
-// widths costs nothing.
+// widths costs nothing. Every width is read before any tabindex is written, and only a
+// change is written: a write between two reads would lay the whole page out again, once per
+// formula (seconds on a lesson whose formulas all arrive typeset).
 let resized = null;
 
 function watchWidth(el) {
   resized ??= new ResizeObserver((entries) => {
-    for (const { target } of entries) {
-      const box = target.closest(".arithmatex");
-      if (box.scrollWidth > box.clientWidth) box.tabIndex = 0;
-      else box.removeAttribute("tabindex");
+    const boxes = new Set(entries.map(({ target }) => target.closest(".arithmatex")));
+    const changed = [...boxes].filter(
+      (box) => box.scrollWidth > box.clientWidth !== box.hasAttribute("tabindex"),
+    );
+    for (const box of changed) {
+      if (box.hasAttribute("tabindex")) box.removeAttribute("tabindex");
+      else box.tabIndex = 0;
     }
   });
   // The box keeps the column's width; the formula inside grows when its fonts arrive.
