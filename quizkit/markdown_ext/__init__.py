@@ -4,5 +4,7 @@ MkDocs, ProperDocs and Zensical all render pages with Python-Markdown and load e
 named under `markdown_extensions:` in mkdocs.yml, whereas only the first two run MkDocs
 plugins. What a page needs in order to work therefore lives here, one feature per module:
 
-- `quizkit.markdown_ext.cells`: `python runnable` fences become runnable cells.
+- `quizkit.markdown_ext.cells`: `python runnable` fences become runnable cells;
+- `quizkit.markdown_ext.quiz`: quiz embeds and glossary links in the lesson pages that
+  quizkit.mkdocs.generate writes.
 """

@@ -16,18 +16,19 @@ from mkdocs.structure.toc import AnchorLink
 from mkdocs.utils import get_relative_url
 
 from quizkit.course import Course
+from quizkit.markdown_ext import quiz as quiz_ext
 
 from . import assets, course_quiz, figures, generate, math_render, offline, pages, runtime
 from .client import client_config_module
 from .config import QuizkitConfig
-from .glossary import link_first_uses
 from .lessons import ContentError
-from .render import MarkdownRenderer, RenderContext, Renderer
+from .render import MarkdownRenderer, Renderer
 from .runtime_files import RuntimeBundleError
 
 log = logging.getLogger("mkdocs.plugins.quizkit")
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 ASSETS = "assets/quizkit"
+QUIZ_EXTENSION = "quizkit.markdown_ext.quiz"
 
 
 class QuizkitPlugin(BasePlugin[QuizkitConfig]):
@@ -46,6 +47,11 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
         md = MarkdownRenderer(config.markdown_extensions, config.mdx_configs)
         self.renderer = Renderer(md)
         self.toolbar = str(self.renderer.toolbar())
+        # Lesson pages' quiz embeds and glossary links come from this extension; it is given
+        # the course read above instead of reading it again.
+        if QUIZ_EXTENSION not in config.markdown_extensions:
+            config.markdown_extensions.append(QUIZ_EXTENSION)
+        config.mdx_configs[QUIZ_EXTENSION] = {"course": self.course, "renderer": self.renderer}
         return config
 
     # -- where things go -------------------------------------------------------------------
@@ -199,14 +205,22 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
             results.unlink(missing_ok=True)
             os.environ[figures.RESULTS_ENV] = str(results)
         if role == "lesson" and not lesson.is_notebook:
-            # Its runnable cells are made by the quizkit.markdown_ext.cells extension.
-            markdown = generate.lesson_markdown(lesson, self.course.lessons)
+            # Its runnable cells, quiz embeds and glossary links are made by the
+            # quizkit.markdown_ext extensions.
+            glossary_url = self._glossary_url(page, files)
+            markdown = generate.lesson_markdown(
+                lesson, self.course.lessons, glossary_url, self.config.link_terms
+            )
         return markdown
+
+    def _glossary_url(self, page, files) -> str:
+        """The glossary page's address from `page`, or "" when the site has none."""
+        glossary = files.get_file_from_path(self.config.glossary_page)
+        return get_relative_url(glossary.url, page.url) if glossary else ""
 
     def on_page_content(self, html, page, config, files):
         role, lesson = self._role(page)
-        glossary = files.get_file_from_path(self.config.glossary_page)
-        glossary_url = get_relative_url(glossary.url, page.url) if glossary else ""
+        glossary_url = self._glossary_url(page, files)
         bank = self.course.banks.get(lesson.name) if lesson else None
         ctx = self.course.render_context(lesson, glossary_url)
         toolbar = self.toolbar
@@ -214,12 +228,13 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
             if lesson.is_notebook:
                 self._judge_notebook(lesson)
                 html = pages.clean_notebook(figures.hide_cells(html))
-            if self.config.link_terms and glossary:
-                html = link_first_uses(
-                    html, self.course.terms, lambda t: f"{glossary_url}#{t.slug}"
-                )
-            embedded = pages.embedded_ids(html)
-            html = pages.replace_embeds(html, lambda item_id: self._embed(item_id, ctx))
+                embedded = pages.embedded_ids(html)
+                # Python-Markdown does not render a notebook: the quiz extension's work, here.
+                html = quiz_ext.lesson_html(html, self.course, self.renderer, lesson,
+                                            glossary_url, self.config.link_terms)  # fmt: skip
+            else:
+                # Put in place by the quiz extension (see on_page_markdown).
+                embedded = pages.embedded_ids(lesson.source.read_text(encoding="utf-8"))
             if bank is not None:
                 html += str(self.renderer.bank(
                     bank, ctx, skip=embedded, level=2, title="Quiz", intro=True,
@@ -279,9 +294,6 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
             message = "\n".join(self._notebook_errors).replace(root, "")
             raise PluginError("quizkit: content errors:\n" + message)
         return env
-
-    def _embed(self, item_id: str, ctx: RenderContext) -> str:
-        return str(self.renderer.item(self.course.items[item_id][1], None, ctx, level=3))
 
     def on_post_page(self, output, page, config):
         output = pages.name_search_dialog(output)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import markdown
 import pytest
 
+from quizkit.course import Course
 from quizkit.mkdocs.generate import lesson_markdown
-from quizkit.mkdocs.lessons import ContentError, discover
+from quizkit.mkdocs.lessons import ContentError, Lesson, discover
+from quizkit.mkdocs.render import MarkdownRenderer, Renderer
 from quizkit.mkdocs.runnable import transform
 
 EXTENSIONS = ["md_in_html", "pymdownx.superfences"]
@@ -67,4 +71,76 @@ def test_lesson_markdown_names_the_line_of_a_link_to_no_lesson(tmp_path):
     assert caught.value.messages == [
         f"{lessons[1].source}:3: link: ../07-gone/ is not a lesson folder "
         "(lessons: 01-first, 02-second)"
+    ]
+
+
+# -- quiz embeds and glossary links (quizkit.markdown_ext.quiz) --------------------------------
+
+FIXTURE_LESSONS = Path(__file__).resolve().parent / "fixtures" / "lessons_src"
+PAGE_EXTENSIONS = [*EXTENSIONS, "quizkit.markdown_ext.cells", "quizkit.markdown_ext.quiz"]
+
+
+@pytest.fixture(scope="module")
+def fixture_course() -> Course:
+    return Course.load(FIXTURE_LESSONS.parent)
+
+
+def _page(lesson: Lesson, lessons, configs: dict, **marker) -> str:
+    text = lesson_markdown(lesson, lessons, **marker)
+    return markdown.markdown(text, extensions=PAGE_EXTENSIONS, extension_configs=configs)
+
+
+def test_quiz_extension_embeds_items_where_their_comments_stand(fixture_course):
+    basics = fixture_course.lessons[0]
+    given = {"course": fixture_course, "renderer": Renderer(MarkdownRenderer())}
+    html = _page(basics, fixture_course.lessons, {"quizkit.markdown_ext.quiz": given},
+                 glossary_url="../../glossary/")  # fmt: skip
+    assert "<!-- quiz:" not in html and "quizkit: page" not in html
+    widget = html.index('data-qk-id="fx-trace"')
+    assert html.index(">A trace</h2>") < widget < html.index(">Runnable code</h2>")
+    # Only the first use of a term is linked, in the prose (not inside the widget).
+    assert html.count('href="../../glossary/#chain-rule"') == 1
+    assert html.index('href="../../glossary/#chain-rule"') < widget
+    # With no course handed over, the extension reads the one under lessons_dir itself.
+    loaded = {"quizkit.markdown_ext.quiz": {"lessons_dir": str(FIXTURE_LESSONS)}}
+    assert _page(basics, fixture_course.lessons, loaded, glossary_url="../../glossary/") == html
+
+
+def test_quiz_extension_links_no_term_when_told_not_to(fixture_course):
+    basics = fixture_course.lessons[0]
+    given = {"course": fixture_course, "renderer": Renderer(MarkdownRenderer())}
+    html = _page(basics, fixture_course.lessons, {"quizkit.markdown_ext.quiz": given},
+                 glossary_url="../../glossary/", link_terms=False)  # fmt: skip
+    assert "glossary/#chain-rule" not in html
+    assert 'data-qk-id="fx-trace"' in html
+
+
+def test_quiz_extension_leaves_pages_without_the_marker_alone():
+    # No course is read for them (lessons_dir names no folder).
+    configs = {"quizkit.markdown_ext.quiz": {"lessons_dir": "/nonexistent"}}
+    page = PAGE + "\n<!-- quiz: fx-trace -->\n"
+    got = markdown.markdown(page, extensions=PAGE_EXTENSIONS, extension_configs=configs)
+    assert got == markdown.markdown(page, extensions=PAGE_EXTENSIONS[:-1])
+    assert "<!-- quiz: fx-trace -->" in got
+
+
+def test_the_page_marker_leaves_no_trace_in_the_page(tmp_path):
+    lessons = _course(tmp_path, "# Second\n\nNo quiz here.\n")
+    given = {"course": Course.load(tmp_path, "."), "renderer": Renderer(MarkdownRenderer())}
+    with_marker = markdown.markdown(
+        lesson_markdown(lessons[1], lessons),
+        extensions=PAGE_EXTENSIONS,
+        extension_configs={"quizkit.markdown_ext.quiz": given},
+    )
+    assert with_marker == "<h1>Second</h1>\n<p>No quiz here.</p>"
+
+
+def test_course_load_reports_every_problem_with_its_line(tmp_path):
+    lessons = _course(tmp_path, "# Second\n\n<!-- quiz: no-such-item -->\n\nSee [x](../09-x/).\n")
+    with pytest.raises(ContentError) as caught:
+        Course.load(tmp_path, lessons_dir=".")
+    source = lessons[1].source
+    assert caught.value.messages == [
+        f"{source}:3: no-such-item: quiz: no item has this id",
+        f"{source}:5: link: ../09-x/ is not a lesson folder (lessons: 01-first, 02-second)",
     ]
