@@ -10,7 +10,10 @@ The same reading serves every YAML file of the course (banks here, glossaries in
 quizkit.mkdocs.glossary): `read_yaml` refuses, before anything is built from the text, what
 only hostile or mistaken files hold: anchors and aliases (nine lines of nested aliases expand
 to a billion strings), nesting deeper than any bank needs (which would exhaust Python's
-recursion) and files far larger than a lesson's.
+recursion), files far larger than a lesson's, every type but text, numbers, true/false,
+null, lists and mappings (`!!binary` would build bytes that no text check reads, a date
+would build a datetime) and integers longer than any bank's (Python refuses to build one of
+over 4,300 digits).
 
 Nothing in here raises for bad input: every problem is collected and returned.
 """
@@ -35,6 +38,14 @@ from .problem import BANK, Loc, Problem
 # a quantity, its mistakes, ...); the largest bank is about 50 kB. These leave ample room.
 MAX_DEPTH = 24
 MAX_BYTES = 500_000
+# The longest whole number in the course has 4 digits.
+MAX_DIGITS = 30
+# The types a bank or glossary is written in: whatever YAML infers or is told (a `!!tag`)
+# must be one of these.
+_CORE = "tag:yaml.org,2002:"
+ALLOWED_TAGS = frozenset(
+    _CORE + name for name in ("str", "int", "float", "bool", "null", "seq", "map")
+)
 
 
 @dataclass
@@ -151,7 +162,8 @@ _NO_ALIASES = (
 
 
 class _Loader(yaml.SafeLoader):
-    """PyYAML's safe loader, refusing anchors, aliases and deep nesting as it composes.
+    """PyYAML's safe loader, refusing anchors, aliases, deep nesting, other types than
+    `ALLOWED_TAGS` and overlong integers as it composes.
 
     Each refusal is noted at the event that would have caused it, before any node is built
     for it: an alias is never looked up (so nothing expands) and nesting stops at MAX_DEPTH
@@ -182,14 +194,32 @@ class _Loader(yaml.SafeLoader):
             self.refused.setdefault(line, _NO_ALIASES)
             event.anchor = None  # never registered, so no alias can reach it
         if not isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
-            return super().compose_node(parent, index)
+            return self._allowed(super().compose_node(parent, index), line)
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise _TooDeep(line)
         try:
-            return super().compose_node(parent, index)
+            return self._allowed(super().compose_node(parent, index), line)
         finally:
             self.depth -= 1
+
+    def _allowed(self, node: yaml.Node, line: int) -> yaml.Node:
+        """`node`, or a null in its place (with the refusal noted) when no bank may hold it."""
+        message = None
+        if node.tag not in ALLOWED_TAGS:
+            name = node.tag.removeprefix(_CORE)
+            shown = f"!!{name}" if name != node.tag else node.tag
+            message = (
+                f"the YAML type {shown} is not allowed: a bank or glossary holds only text,"
+                " numbers, true/false, lists and mappings (put text that looks like a date or"
+                " starts with '!' in quotes)"
+            )
+        elif node.tag == _CORE + "int" and sum(c.isdigit() for c in node.value) > MAX_DIGITS:
+            message = f"a whole number of more than {MAX_DIGITS} digits, which no bank needs"
+        if message is None:
+            return node
+        self.refused.setdefault(line, message)
+        return yaml.ScalarNode(_CORE + "null", "", node.start_mark, node.end_mark)
 
 
 def read_yaml(path: str | Path, loaded: LoadedYaml) -> bool:
