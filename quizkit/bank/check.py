@@ -1,5 +1,6 @@
 """Checking a whole course: load every bank, validate it, run its evidence, count it; run
-every lesson's code and judge the figures its prose quotes (quizkit.bank.lesson_code).
+every lesson's code and judge the figures its prose quotes (quizkit.bank.lesson_code); read
+every glossary (terms.yml) as the build reads it.
 
 `check_paths` is what `quizkit check`, the tests and bench/validate.py all call, so the
 three can never disagree about what "valid" means.
@@ -13,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from quizkit.mkdocs.glossary import duplicate_terms, read_terms
+
 from . import evidence
 from .balance import Balance, balance
 from .engine_mutants import EngineState
@@ -24,6 +27,7 @@ from .problem import BANK, Problem
 from .validate import check_bank, duplicate_ids
 
 BANK_FILE = "quiz.yml"
+TERMS_FILE = "terms.yml"
 
 
 @dataclass
@@ -113,7 +117,7 @@ def find_banks(paths: Iterable[str | Path]) -> tuple[list[Path], list[Problem]]:
                 problems.append(Problem(str(path), 1, BANK, "-", f"no {BANK_FILE} found here"))
             found += banks
         elif path.is_file():
-            if not is_lesson_file(path):
+            if not is_lesson_file(path) and path.name != TERMS_FILE:
                 found.append(path)
         else:
             problems.append(Problem(str(path), 1, BANK, "-", "no such file or directory"))
@@ -131,6 +135,25 @@ def find_lessons(paths: Iterable[str | Path], banks: Iterable[Path]) -> list[Pat
         elif path.is_file() and is_lesson_file(path):
             found.append(path)
     return list(dict.fromkeys(found))
+
+
+def find_terms(paths: Iterable[str | Path], folders: Iterable[Path]) -> list[Path]:
+    """The terms.yml of every lesson folder in `folders`, and every terms.yml in `paths`."""
+    found = [folder / TERMS_FILE for folder in folders if (folder / TERMS_FILE).is_file()]
+    found += [Path(p) for p in paths if Path(p).name == TERMS_FILE and Path(p).is_file()]
+    return list(dict.fromkeys(found))
+
+
+def terms_problems(files: Iterable[Path]) -> list[Problem]:
+    """Every problem of these glossaries, as the build finds them (quizkit.mkdocs.glossary):
+    each file's own, then spellings defined twice among them."""
+    problems: list[Problem] = []
+    groups = []
+    for path in files:
+        terms, found = read_terms(path)
+        groups.append(terms)
+        problems += found
+    return problems + duplicate_terms(groups)
 
 
 def _lessons_under(folder: Path) -> list[Path]:
@@ -172,10 +195,13 @@ def check_paths(
                     outcome.problems.append(loaded.problem(("items", index, "evidence"), message))
                 report.outcomes[(loaded.path, index)] = outcome
                 report.problems += outcome.problems
-    for path in find_lessons(paths, files):
+    lessons = find_lessons(paths, files)
+    for path in lessons:
         lesson = check_lesson(path, run=run_evidence, time_limit=time_limit)
         report.lessons.append(lesson)
         report.problems += lesson.problems
+    folders = dict.fromkeys(p.parent for p in [*files, *lessons])
+    report.problems += terms_problems(find_terms(paths, folders))
     # Files in the order they were checked: missing paths, then banks, then the rest.
     order = [*(p.path for p in problems), *(b.path for b in report.banks)]
     report.problems = _sorted_unique(report.problems, order)

@@ -14,7 +14,10 @@ import ast
 import functools
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from . import kinds, safe_html
 from .kinds.base import duplicates
@@ -35,7 +38,9 @@ def check_bank(loaded: LoadedBank, reserved: frozenset[str] = frozenset()) -> li
     `reserved` holds the names the evidence namespace defines (np, Tensor, ...); a
     numeric_trace parameter must not hide one of them.
     """
-    problems = list(unsafe_html(loaded)) + list(_control_characters(loaded))
+    problems = list(unsafe_html(loaded)) + list(control_characters(loaded))
+    if isinstance(loaded.raw, dict) and isinstance(loaded.raw.get("title"), str):
+        problems += title_problems(loaded, ("title",), loaded.raw["title"])
     for index, item in loaded.items:
         at = ("items", index)
         problems += [loaded.problem(at + loc, msg) for loc, msg in item_problems(item, reserved)]
@@ -149,10 +154,19 @@ def item_problems(item: Any, reserved: frozenset[str] = frozenset()) -> Iterator
 # Control characters (other than tab and line breaks) never belong in learner-facing text;
 # they almost always come from a backslash escape in a double-quoted YAML string: "\approx"
 # is a bell character followed by "pprox".
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A carriage return counts: YAML turns every line break in a file into "\n", so a "\r" can
+# only come from an escape, and Markdown would start a new line (or block) there.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-def _control_characters(loaded: LoadedBank) -> Iterator[Problem]:
+def title_problems(loaded: LoadedYaml, loc: Loc, text: str) -> list[Problem]:
+    """A problem if `text`, at `loc`, cannot be a title (safe_html.title_problem)."""
+    message = safe_html.title_problem(text)
+    return [] if message is None else [loaded.problem(loc, message)]
+
+
+def control_characters(loaded: LoadedYaml) -> Iterator[Problem]:
+    """A problem for each control character in a text field of `loaded`."""
     for loc, text in _strings(loaded.raw, ()):
         for match in _CONTROL.finditer(text):
             lineno = text.count("\n", 0, match.start()) + 1
@@ -167,8 +181,15 @@ def _control_characters(loaded: LoadedBank) -> Iterator[Problem]:
 
 def unsafe_html(loaded: LoadedYaml) -> Iterator[Problem]:
     """The lint's findings in each text field and, for a field it passes, what the site's
-    sanitiser would remove from its rendered HTML (quizkit.bank.safe_html)."""
+    sanitiser would remove from its rendered HTML (quizkit.bank.safe_html), or why the field
+    cannot be rendered (`markdown_problems`)."""
+    markdown = site_markdown(Path(loaded.path))
     for loc, text in _strings(loaded.raw, ()):
+        too_costly = costly_markdown(text)
+        if too_costly:
+            lineno, message = too_costly
+            yield loaded.problem(loc, message, line=loaded.locator.text_line(loc, lineno))
+            continue  # rendering it is what must not happen
         linted = False
         for pattern, describe in (
             (_SCRIPT, lambda m: f"raw HTML <{m.group(1).lower()}> is not allowed"),
@@ -182,9 +203,77 @@ def unsafe_html(loaded: LoadedYaml) -> Iterator[Problem]:
                 yield loaded.problem(loc, describe(match), line=line)
         if linted:
             continue  # the lint names the line; the sanitiser would only say it again
-        for removed in safe_html.removals(_markdown().unsanitised(text)):
-            line = loaded.locator.text_line(loc, _line_of(text, removed))
-            yield loaded.problem(loc, removed.message, line=line)
+        for lineno, message in markdown_problems(text, markdown, checked_cost=True):
+            yield loaded.problem(loc, message, line=loaded.locator.text_line(loc, lineno))
+
+
+# The longest text field of the course has about 2,100 characters; Markdown is rendered in
+# time that can grow with the square of a paragraph's length, so a field is bounded.
+MAX_TEXT = 10_000
+# Python-Markdown looks for the end of each `[` and `<` over the rest of the paragraph: a few
+# thousand of them take minutes. The course's busiest paragraph has 13 `[`; 32 of either
+# renders in milliseconds.
+MAX_OPENERS = 32
+_PARAGRAPH = re.compile(r"\n[ \t]*\n")
+# Each list or quote marker opening a line nests one level deeper, and Python-Markdown
+# recurses once per level: 600 of them exhaust Python's stack. The course nests 2 deep.
+MAX_NESTING = 16
+_NESTED = re.compile(
+    rf"^(?:[ \t]*(?:[-*+>]|[0-9]{{1,9}}[.)])[ \t]+){{{MAX_NESTING + 1}}}", re.MULTILINE
+)
+
+
+def costly_markdown(text: str, *, max_length: int | None = MAX_TEXT) -> tuple[int, str] | None:
+    """(line in `text`, why) when rendering `text` could take long, else None.
+
+    Checked before rendering: the site's renderer must never be handed such text.
+    """
+    if max_length is not None and len(text) > max_length:
+        return 1, (
+            f"{len(text):,} characters, more than the {max_length:,} a text field may hold:"
+            " shorten it or split the item"
+        )
+    nested = _NESTED.search(text)
+    if nested:
+        return text.count("\n", 0, nested.start()) + 1, (
+            f"lists or quotes nested more than {MAX_NESTING} deep on one line, more than the"
+            " site's Markdown renderer can follow: flatten them"
+        )
+    start = 0
+    for gap in [*_PARAGRAPH.finditer(text), None]:
+        end = gap.start() if gap else len(text)
+        for opener in "[<":
+            count = text.count(opener, start, end)
+            if count > MAX_OPENERS:
+                return text.count("\n", 0, start) + 1, (
+                    f"a paragraph with {count} '{opener}', more than the {MAX_OPENERS} the"
+                    " site renders in reasonable time: write fewer, or split the paragraph"
+                )
+        start = gap.end() if gap else end
+    return None
+
+
+def markdown_problems(
+    text: str, markdown: Any, *, lesson: bool = False, checked_cost: bool = False
+) -> list[tuple[int, str]]:
+    """(line in `text`, message) for each problem of Markdown `text` as `markdown` (the
+    site's renderer) renders it: too costly to render (`costly_markdown`, unless the caller
+    `checked_cost`), nested too deeply for the renderer, or HTML the sanitiser would remove
+    (quizkit.bank.safe_html.removals; `lesson` selects the lesson page's list)."""
+    if not checked_cost:
+        too_costly = costly_markdown(text, max_length=None if lesson else MAX_TEXT)
+        if too_costly:
+            return [too_costly]
+    try:
+        html = markdown.unsanitised(text)
+    except RecursionError:
+        # Python-Markdown recurses once per nested list, quote or HTML block.
+        message = (
+            "nested too deeply for the Markdown renderer (lists, quotes or HTML blocks inside"
+            " one another): flatten it"
+        )
+        return [(1, message)]
+    return [(_line_of(text, r), r.message) for r in safe_html.removals(html, lesson=lesson)]
 
 
 def _line_of(text: str, removed: safe_html.Removal) -> int:
@@ -197,20 +286,68 @@ def _line_of(text: str, removed: safe_html.Removal) -> int:
     return 1
 
 
+SITE_CONFIG = "mkdocs.yml"
+
+
+def site_markdown(path: Path):
+    """The Markdown renderer of the site `path` belongs to: the extensions listed in the
+    nearest mkdocs.yml above it (the build renders with that list), else the renderer's
+    defaults. Made once per site."""
+    for folder in Path(path).resolve().parents:
+        if (folder / SITE_CONFIG).is_file():
+            return _renderer(folder / SITE_CONFIG)
+    return _renderer(None)
+
+
 @functools.cache
-def _markdown():
-    """The site's Markdown renderer with its default extensions, made once."""
+def _renderer(config: Path | None):
     # Imported here: Markdown is needed only once a bank is checked, not for the model.
     from quizkit.mkdocs.render import MarkdownRenderer
 
-    return MarkdownRenderer()
+    if config is None:
+        return MarkdownRenderer()
+    return MarkdownRenderer(*markdown_extensions(config))
+
+
+class _ConfigLoader(yaml.SafeLoader):
+    """Reads mkdocs.yml, whose `!ENV` and `!!python/name:` values no extension list needs."""
+
+
+_ConfigLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
+_ConfigLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, s, n: None)
+
+
+def markdown_extensions(config: Path) -> tuple[list[str], dict[str, dict]]:
+    """The `markdown_extensions` of an mkdocs.yml: their names, and each one's settings."""
+    data = yaml.load(config.read_text(encoding="utf-8"), Loader=_ConfigLoader) or {}
+    names: list[str] = []
+    settings: dict[str, dict] = {}
+    for entry in data.get("markdown_extensions") or []:
+        if isinstance(entry, dict):
+            for name, options in entry.items():
+                names.append(name)
+                settings[name] = options or {}
+        else:
+            names.append(entry)
+    return names, settings
+
+
+# A mapping key that is a plain name holds no markup; any other is text like the rest.
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
 def _strings(node: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
+    """Every text value under `node` (keys that are not plain names too), with its path.
+
+    After the loader (which builds only text, numbers, true/false, null, lists and
+    mappings), nothing else can hold text.
+    """
     if isinstance(node, str):
         yield loc, node
     elif isinstance(node, dict):
         for key, value in node.items():
+            if isinstance(key, str) and not _PLAIN_KEY.fullmatch(key):
+                yield loc + (key,), key
             if key in PYTHON_FIELDS and isinstance(value, str):
                 continue
             yield from _strings(value, loc + (key,))

@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from quizkit.bank.load import LoadedYaml, Loc, read_yaml
 from quizkit.bank.model import Bank
-from quizkit.bank.validate import unsafe_html
+from quizkit.bank.problem import Problem
+from quizkit.bank.validate import control_characters, title_problems, unsafe_html
 
 from .lessons import ContentError
 
@@ -65,12 +66,23 @@ class _LoadedTerms(LoadedYaml):
 def load_terms(path: Path, lesson_title: str, lesson_url: str) -> list[Term]:
     """Read one terms.yml (a list of {term, definition, aliases}); every problem is raised
     at once as a ContentError of `path:line: term: field: message` lines."""
-    loaded = _LoadedTerms(str(path))
+    terms, problems = read_terms(path, lesson_title, lesson_url)
+    if problems:
+        raise ContentError([str(p) for p in problems])
+    return terms
+
+
+def read_terms(
+    path: Path, lesson_title: str = "", lesson_url: str = "", shown: str | None = None
+) -> tuple[list[Term], list[Problem]]:
+    """The terms of one terms.yml and every problem with it (the build's and
+    `quizkit check`'s, so the two agree); problems name the file as `shown` (default: path)."""
+    loaded = _LoadedTerms(str(path) if shown is None else shown)
     if read_yaml(path, loaded) and not isinstance(loaded.raw, list):
         message = "expected a list of {term, definition, aliases}"
         loaded.problems.append(loaded.file_problem(1, "-", message))
     if loaded.problems:
-        raise ContentError([str(p) for p in loaded.problems])
+        return [], sorted(loaded.problems)
     terms = []
     for index, raw in enumerate(loaded.raw):
         try:
@@ -79,6 +91,10 @@ def load_terms(path: Path, lesson_title: str, lesson_url: str) -> list[Term]:
             for err in exc.errors():
                 loaded.problems.append(loaded.problem((index, *err["loc"]), err["msg"]))
             continue
+        # A term is the heading of its glossary entry; every spelling is shown as written.
+        loaded.problems += title_problems(loaded, (index, "term"), entry.term)
+        for k, alias in enumerate(entry.aliases):
+            loaded.problems += title_problems(loaded, (index, "aliases", k), alias)
         terms.append(
             Term(
                 term=entry.term,
@@ -91,32 +107,41 @@ def load_terms(path: Path, lesson_title: str, lesson_url: str) -> list[Term]:
                 line=loaded.locator.line((index,)),
             )
         )
-    # Definitions are rendered like bank text, so they are held to the same HTML rules.
+    # Definitions are rendered like bank text, so they are held to the same rules.
     loaded.problems += unsafe_html(loaded)
-    if loaded.problems:
-        raise ContentError([str(p) for p in sorted(loaded.problems)])
-    return terms
+    loaded.problems += control_characters(loaded)
+    return terms, sorted(loaded.problems)
 
 
 def merge_terms(groups: Iterable[list[Term]]) -> list[Term]:
     """All terms in alphabetical order; a spelling defined twice is an error naming both files."""
+    groups = list(groups)
+    problems = duplicate_terms(groups)
+    if problems:
+        raise ContentError([str(p) for p in problems])
+    unique = {id(t): t for group in groups for t in group}.values()
+    return sorted(unique, key=lambda t: t.term.casefold())
+
+
+def duplicate_terms(groups: Iterable[list[Term]]) -> list[Problem]:
+    """A problem for each spelling (term or alias) that an earlier entry already defines."""
     seen: dict[str, Term] = {}
-    errors = []
+    problems = []
     for group in groups:
         for term in group:
             for name in term.names:
                 key = slugify(name)
                 if key in seen and seen[key] is not term:
                     first = seen[key]
-                    errors.append(
-                        f"{term.source}:{term.line}: {term.term}: term: '{name}' is already"
-                        f" defined in {first.source}:{first.line} ('{first.term}')"
+                    message = (
+                        f"'{name}' is already defined in {first.source}:{first.line}"
+                        f" ('{first.term}')"
+                    )
+                    problems.append(
+                        Problem(str(term.source), term.line, term.term, "term", message)
                     )
                 seen.setdefault(key, term)
-    if errors:
-        raise ContentError(errors)
-    unique = {id(t): t for t in seen.values()}.values()
-    return sorted(unique, key=lambda t: t.term.casefold())
+    return problems
 
 
 def _name_pattern(name: str) -> str:

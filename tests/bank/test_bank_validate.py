@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 import math
+import time
+from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
-from bankhelp import MCQ_ITEM, TF_ITEM, TRACE_ITEM
+import yaml
+from bankhelp import MCQ_ITEM, TF_ITEM, TRACE_ITEM, bank_text
 
+from quizkit.bank import safe_html
 from quizkit.bank.check import check_paths
 from quizkit.bank.kinds.base import tolerance_width, within
+from quizkit.bank.load import load_bank
 from quizkit.bank.model import Tolerance
+from quizkit.bank.validate import (
+    MAX_TEXT,
+    _renderer,
+    _strings,
+    costly_markdown,
+    markdown_extensions,
+    markdown_problems,
+    site_markdown,
+)
 
 
 def problems(path) -> list[tuple[int, str, str]]:
@@ -316,3 +331,169 @@ def test_a_typed_key_behind_a_name_is_found(evidence, flagged_lines):
 
     item = type("Item", (), {"conceptual": None, "evidence": evidence})()
     assert [line for line, _ in typed_answers(item)] == flagged_lines
+
+
+# -- titles, remote sources, classes, costly Markdown (the attacker's review, issue 11) ------
+
+ATTACK_TITLE = "Attack {: tabindex=0 autofocus onfocus=\"document.title='PWNED'\" }"
+
+
+class _Heading(HTMLParser):
+    """The attributes of the first <h1> and the text it shows."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.attrs: list | None = None
+        self.text = ""
+        self._inside = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "h1" and self.attrs is None:
+            self.attrs, self._inside = attrs, True
+        elif self._inside:
+            self.text += f"<{tag}>"  # any element inside the heading is markup
+
+    def handle_endtag(self, tag):
+        if tag == "h1":
+            self._inside = False
+
+    def handle_data(self, data):
+        if self._inside:
+            self.text += data
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        ATTACK_TITLE,
+        "Attack\r# A second heading <img src=x onerror=alert(1)>",
+        "[click](javascript:alert(1)) *em* `code` $x$ C# a&amp;b \\{: .x}",
+        'Xavier/Glorot: log_softmax (x) – it\'s "fine"',
+    ],
+)
+def test_heading_markdown_shows_the_title_and_adds_no_markup(title):
+    markdown = site_markdown(Path(__file__))  # the site's own extensions, attr_list included
+    heading = _Heading()
+    heading.feed(markdown.unsanitised(f"# Quiz: {safe_html.heading_markdown(title)}\n"))
+    assert heading.attrs == []
+    assert heading.text == "Quiz: " + " ".join(title.replace("\r", " ").split())
+
+
+def test_heading_markdown_is_needed_raw_titles_do_get_attributes():
+    heading = _Heading()
+    heading.feed(site_markdown(Path(__file__)).unsanitised(f"# Quiz: {ATTACK_TITLE}\n"))
+    assert ("onfocus", "document.title='PWNED'") in heading.attrs
+
+
+@pytest.mark.parametrize(
+    ("title", "bad"),
+    [
+        ("The chain rule", None),
+        ("Xavier/Glorot initialisation: log_softmax", None),
+        (ATTACK_TITLE, "'{'"),
+        ("A <b>bold</b> title", "'<'"),
+        ("Two\nlines", "U+000A"),
+        ("Line\u2028separator", "U+2028"),
+        ("[link](https://example.org/)", "'['"),
+    ],
+)
+def test_title_problem(title, bad):
+    message = safe_html.title_problem(title)
+    assert (message is None) if bad is None else (bad in message)
+
+
+@pytest.mark.parametrize(
+    ("url", "remote"),
+    [
+        ("https://img.example/x.png", True),
+        ("HTTP://img.example/x.png", True),
+        ("//img.example/x.png", True),
+        ("/\\img.example/x.png", True),
+        (" \t//img.example/x.png", True),
+        ("/\t/img.example/x.png", True),
+        ("figure.png", False),
+        ("../02-chain-rule/figure.png", False),
+        ("/assets/figure.png", False),
+        ("#section", False),
+    ],
+)
+def test_is_remote(url, remote):
+    assert safe_html.is_remote(url) is remote
+
+
+def test_remote_images_are_cleaned_away_but_links_to_other_sites_stay():
+    html = (
+        '<p><img src="https://img.example/x.png" alt="x"><a href="https://example.org/">a</a></p>'
+    )
+    assert safe_html.clean(html) == '<p><img alt="x"><a href="https://example.org/">a</a></p>'
+
+
+def test_only_content_classes_survive():
+    html = '<p class="arithmatex md-consent__overlay">x</p><span class="language-python k">y</span>'
+    assert safe_html.clean(html) == (
+        '<p class="arithmatex">x</p><span class="language-python k">y</span>'
+    )
+    assert [r.message.split(" on ")[0] for r in safe_html.removals(html)] == [
+        "class 'md-consent__overlay'"
+    ]
+
+
+def test_every_class_the_real_course_writes_is_allowed():
+    # Rendered with the site's extensions: quiz text, definitions and lesson prose are clean.
+    report = check_paths([Path(__file__).parents[2] / "lessons_src"], run_evidence=False)
+    assert [p for p in report.problems if "class" in p.message] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[" * 10_000, "<a " * 3_000, "[`" * 5_000, "- " * 600 + "x", "x" * 100_000],
+)
+def test_costly_markdown_is_refused_before_rendering_and_quickly(text):
+    started = time.perf_counter()
+    assert costly_markdown(text) is not None
+    assert markdown_problems(text, site_markdown(Path(__file__)))
+    assert time.perf_counter() - started < 0.1
+
+
+def test_the_course_is_far_below_the_markdown_bounds():
+    texts = []
+    for path in (Path(__file__).parents[2] / "lessons_src").glob("*/*.yml"):
+        loaded = load_bank(path) if path.name == "quiz.yml" else None
+        raw = loaded.raw if loaded else yaml.safe_load(path.read_text(encoding="utf-8"))
+        texts += [text for _, text in _strings(raw, ())]
+    assert max(map(len, texts)) * 3 < MAX_TEXT
+    assert all(costly_markdown(text) is None for text in texts)
+
+
+def test_a_bank_is_checked_with_the_site_markdown_extensions(tmp_path):
+    # Footnotes are in mkdocs.yml's list only: with it, the check sees their ids go.
+    (tmp_path / "mkdocs.yml").write_text("markdown_extensions:\n  - footnotes\n")
+    bank = tmp_path / "quiz.yml"
+    prompt = 'prompt: "What is $2 \\\\times 3$?[^1]\\n\\n[^1]: A note."'
+    bank.write_text(bank_text(MCQ_ITEM.replace('prompt: "What is $2 \\\\times 3$?"', prompt)))
+    assert any("attribute id= on <sup>" in m for _, _, m in problems(bank))
+    (tmp_path / "mkdocs.yml").write_text("markdown_extensions:\n  - attr_list\n")
+    _renderer.cache_clear()
+    assert not any("attribute id=" in m for _, _, m in problems(bank))
+
+
+def test_markdown_extensions_reads_names_and_settings(tmp_path):
+    config = tmp_path / "mkdocs.yml"
+    config.write_text(
+        "site_url: !ENV [SITE_URL, 'x']\nmarkdown_extensions:\n  - abbr\n"
+        "  - toc:\n      permalink: true\n  - pymdownx.arithmatex:\n      generic: true\n"
+    )
+    assert markdown_extensions(config) == (
+        ["abbr", "toc", "pymdownx.arithmatex"],
+        {"toc": {"permalink": True}, "pymdownx.arithmatex": {"generic": True}},
+    )
+
+
+def test_a_recursion_error_in_the_renderer_is_a_problem_not_a_traceback():
+    class Deep:
+        def unsanitised(self, text):
+            raise RecursionError
+
+    [(line, message)] = markdown_problems("x", Deep())
+    assert line == 1
+    assert "nested too deeply" in message
