@@ -47,6 +47,23 @@ _BASE_NAMES = ("np", "math", "nn", "dense", "diagnostics", "checkpoint")
 class EvidenceTimeout(BaseException):
     """Raised inside runaway evidence; a BaseException so `except Exception` can't eat it."""
 
+    def message(self, time_limit: float) -> str:
+        """What to tell the author, for a problem on the line where the code was stopped."""
+        return f"did not finish within {time_limit:g} s (stopped here)"
+
+
+class TimeLimitDisabled(EvidenceTimeout):
+    """Raised when code that ran under `stop_after` changed or cleared its timer or its signal
+    handler. The time limit is not a sandbox: code can switch it off and then run until
+    the CI job's own timeout (review is the guard against that); this at least reports code
+    that switched it off and still finished."""
+
+    def message(self, time_limit: float) -> str:
+        return (
+            "switched off its time limit (changed the SIGALRM timer or handler): contributed"
+            " code must leave signal and setitimer alone"
+        )
+
 
 class UserInterrupt(KeyboardInterrupt):
     """Ctrl-C while contributed code runs: stops the check. A `KeyboardInterrupt` that the
@@ -136,7 +153,7 @@ def run(
             loc = ("items", index, field_name)
             lineno = traceback_line(exc.__traceback__, f"<{field_name}>")
             line = loaded.locator.text_line(loc, lineno) if lineno else None
-            message = f"did not finish within {time_limit:g} s (stopped here)"
+            message = exc.message(time_limit)
             outcome.timed_out = True
             outcome.problems.append(loaded.problem(loc, message, line=line))
             outcome.answer = None
@@ -290,9 +307,18 @@ def stop_after(seconds: float | None) -> Iterator[None]:
     previous = signal.signal(signal.SIGALRM, stop)
     previous_interrupt = signal.signal(signal.SIGINT, interrupt)
     signal.setitimer(signal.ITIMER_REAL, seconds)
+    finished = False
     try:
         yield
+        finished = True
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        # Still counting down, not past the limit, no repeat, and our handler: anything else
+        # means the code inside rearranged its own time limit.
+        remaining, interval = signal.setitimer(signal.ITIMER_REAL, 0)
+        intact = (
+            signal.getsignal(signal.SIGALRM) is stop and 0 < remaining <= seconds and interval == 0
+        )
         signal.signal(signal.SIGALRM, previous)
         signal.signal(signal.SIGINT, previous_interrupt)
+    if finished and not intact:
+        raise TimeLimitDisabled

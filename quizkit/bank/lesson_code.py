@@ -9,6 +9,13 @@ Prose quotes a figure as a marker, `{{ EXPR = SHOWN }}`: EXPR is evaluated in th
 namespace once every cell has run, and SHOWN (what the reader sees, the build puts it in the
 marker's place) must state its value to the precision written (see `judge`).
 
+A lesson's prose (its Markdown, or a notebook's Markdown cells) is held to the rules of
+quiz text as the site renders it (`prose_problems`): no HTML the sanitiser's lesson list
+would remove (scripts, frames, forms, event handlers, javascript: URLs, the theme's classes),
+nothing fetched from another host, no Markdown too costly or too deeply nested to render,
+and a title that is plain text. The site does not sanitise a lesson page; this check and
+review are what keep it safe.
+
 Problems are `Problem`s on lines of the lesson file, printed like a bank's:
 ``lessons_src/02-chain-rule/lesson.md:35: cell 1: code: raised RuntimeError: boom at `...```.
 Nothing here knows about MkDocs or Jupyter; the build's notebook kernel reports what it saw
@@ -36,18 +43,23 @@ from typing import Any
 
 import numpy as np
 
+from quizkit.mkdocs.lessons import MARKDOWN_TITLE, NOTEBOOK_TITLE
+
+from . import safe_html
 from .engine_mutants import EngineState
 
 # The evidence runner's time limit, so that a runaway cell is stopped the same way.
 from .evidence import (
     TIME_LIMIT,
     EvidenceTimeout,
+    TimeLimitDisabled,
     UserInterrupt,
     as_number,
     stop_after,
     traceback_line,
 )
 from .problem import Problem
+from .validate import markdown_problems, site_markdown
 
 LESSON_FILES = ("lesson.md", "lesson.py")
 # The item-id column of a problem that belongs to a figure marker or to the whole lesson.
@@ -136,7 +148,29 @@ def parse_lesson(text: str, path: Path, shown_path: str | None = None) -> Lesson
     lines = text.splitlines(keepends=True)
     prose = _notebook_cells(lesson, lines) if notebook else _markdown_cells(lesson, lines)
     _find_markers(lesson, prose)
+    lesson.problems += prose_problems(lesson, prose)
     return lesson
+
+
+def prose_problems(lesson: Lesson, prose: str) -> list[Problem]:
+    """What is wrong with the lesson's prose as the site renders it (see the module's doc).
+
+    `prose` keeps every character at its offset in the file, so its lines are the file's.
+    """
+    problems = []
+    # Read where quizkit.mkdocs.lessons.read_title reads it: the file (a notebook), or the
+    # prose (which has its fenced code blanked).
+    text, pattern = (lesson.text, NOTEBOOK_TITLE) if lesson.notebook else (prose, MARKDOWN_TITLE)
+    title = pattern.search(text)
+    if title is not None:
+        message = safe_html.title_problem(title.group("title"))
+        if message:
+            line = text.count("\n", 0, title.start()) + 1
+            problems.append(lesson.problem(line, LESSON, "title", message))
+    markdown = site_markdown(lesson.path)
+    for lineno, message in markdown_problems(prose, markdown, lesson=True):
+        problems.append(lesson.problem(lineno, LESSON, "markdown", message))
+    return problems
 
 
 def _raises(lesson: Lesson, line: int, options: str) -> str | None:
@@ -522,8 +556,7 @@ def _run_cell(
             exec(compile(tree, filename, "exec"), names)
     except EvidenceTimeout as exc:
         line = traceback_line(exc.__traceback__, filename) or cell.first
-        message = f"did not finish within {time_limit:g} s (stopped here)"
-        return [lesson.problem(line, cell.label, "code", message)]
+        return [lesson.problem(line, cell.label, "code", exc.message(time_limit))]
     except UserInterrupt:
         raise
     except BaseException as exc:  # SystemExit too: a lesson must not end the check
@@ -559,6 +592,8 @@ def evaluate_figure(expr: str, names: dict[str, Any], time_limit: float = TIME_L
     try:
         with stop_after(time_limit):
             value = eval(compile(expr, "<figure>", "eval"), names)
+    except TimeLimitDisabled as exc:
+        return {"error": f"`{expr}` {exc.message(time_limit)}"}
     except EvidenceTimeout:
         return {"error": f"`{expr}` did not finish within {time_limit:g} s"}
     except UserInterrupt:
@@ -594,14 +629,20 @@ def _no_input(prompt: Any = "") -> str:
 
 @contextlib.contextmanager
 def _isolated() -> Iterator[None]:
-    """Run lesson code without letting it touch the checker.
+    """Run lesson code so that an honest mistake in it cannot disturb the checker.
 
     Output is captured, warnings are silenced (a demo may overflow on purpose), `input()`
     and `os._exit()` fail at once (the latter would end the check with the cell's exit
-    status, hiding every later problem), files a cell writes land in a temporary folder
-    that is then removed, matplotlib draws off-screen (Agg), and numpy's global random
-    state, error and print settings are restored afterwards, so one lesson cannot change
-    the numbers of the next. (Changes to the engine itself: see `_engine_changed`.)
+    status, hiding every later problem), the working folder is a temporary one that is then
+    removed (so files a cell writes by a *relative* path vanish), matplotlib draws
+    off-screen (Agg), and numpy's global random state, error and print settings are restored
+    afterwards, so one lesson cannot change the numbers of the next. (Changes to the engine
+    itself: see `_engine_changed`.)
+
+    This is no sandbox: the code runs in this process with the contributor's rights. It can
+    write absolute paths, read the environment, open sockets, import anything, patch the
+    checker, and switch off its time limit (`stop_after` reports that when the code still
+    finishes). Reviewing a lesson's code is the guard (docs/contributing.md).
     """
     cwd = os.getcwd()
     random_state = np.random.get_state()
