@@ -3,8 +3,9 @@
 Zensical reads mkdocs.yml and runs Python-Markdown with every extension it lists, but runs
 no MkDocs plugin, so it sees only what exists as files. The lessons written in Markdown are
 given to it as the plain pages `quizkit.mkdocs.generate` writes, with runnable cells made by
-the `quizkit.markdown_ext.cells` extension; quiz pages, quiz embeds, the glossary's terms,
-notebook lessons and the Python runtime still need the MkDocs plugin (see issue 11's notes).
+the `quizkit.markdown_ext.cells` extension and quiz embeds and glossary links by
+`quizkit.markdown_ext.quiz`; quiz pages, the glossary page's terms, notebook lessons, the
+quiz scripts and the Python runtime still need the MkDocs plugin (see issue 11's notes).
 Outside CI a machine without Zensical skips these tests; under CI (`CI` set) they fail.
 """
 
@@ -27,11 +28,14 @@ from mkdocs.utils.yaml import yaml_load
 from quizkit.bank.lesson_code import MARKER, read_lesson
 from quizkit.mkdocs.generate import page_path, write_lesson_pages
 from quizkit.mkdocs.lessons import discover
+from quizkit.mkdocs.pages import EMBED, embedded_ids
 from tests.site.conftest import ROOT, Build
 
 ZENSICAL = Path(sys.executable).with_name("zensical")
 CELL = re.compile(r'data-qk-cell="" data-qk-code="(?P<code>[A-Za-z0-9+/=]*)"')
 PRE = re.compile(r"<pre\b.*?</pre>", re.S)
+QUIZ = "quizkit.markdown_ext.quiz"
+GLOSSARY = "../../glossary/"  # from a lesson page, with directory URLs
 
 
 def require_zensical() -> Path:
@@ -59,7 +63,11 @@ def zensical_config(lessons) -> dict:
         if not (isinstance(entry, dict) and "Course quiz" in entry)
     ]
     config["plugins"] = ["search"]
-    config["markdown_extensions"].append("quizkit.markdown_ext.cells")
+    # The quiz extension reads the course itself, from where the build runs (a copy's folder).
+    config["markdown_extensions"] = [
+        {QUIZ: {"lessons_dir": str(ROOT / "lessons_src")}} if name == QUIZ else name
+        for name in config["markdown_extensions"]
+    ]
     config["site_url"] = "http://127.0.0.1:8000/"
     return config
 
@@ -70,7 +78,7 @@ def zensical_build(tmp_path_factory) -> Build:
     project = tmp_path_factory.mktemp("zensical-project")
     shutil.copytree(ROOT / "docs", project / "docs")
     lessons = discover(ROOT / "lessons_src")
-    write_lesson_pages(lessons, project / "docs")
+    write_lesson_pages(lessons, project / "docs", glossary_url=GLOSSARY)
     config = project / "mkdocs.yml"
     config.write_text(yaml.safe_dump(zensical_config(lessons), sort_keys=False), encoding="utf-8")
     proc = subprocess.run(
@@ -117,3 +125,19 @@ def test_search_and_nav_list_the_markdown_lessons_in_order(zensical_build):
         assert f"lessons/{lesson.topic}/" in located, lesson.name
         positions.append(home.index(f'href="./lessons/{lesson.topic}/"'))
     assert positions == sorted(positions)
+
+
+def test_quiz_embeds_and_glossary_links_reach_markdown_lessons(zensical_build):
+    assert zensical_build.returncode == 0, zensical_build.output
+    lessons = [lesson for lesson in discover(ROOT / "lessons_src") if not lesson.is_notebook]
+    embeds = linked = 0
+    for lesson in lessons:
+        text = (zensical_build.site / "lessons" / lesson.topic / "index.html").read_text()
+        ids = embedded_ids(lesson.source.read_text(encoding="utf-8"))
+        shown = re.findall(r'<section[^>]*data-qk-id="([^"]+)"', text)
+        assert shown == ids, lesson.name
+        assert not EMBED.search(text) and "quizkit: page" not in text, lesson.name
+        embeds += len(ids)
+        linked += f'href="{GLOSSARY}#' in text
+    assert embeds > 0, "no lesson embeds an item"
+    assert linked > 0, "no lesson links a term to the glossary"
