@@ -15,6 +15,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.toc import AnchorLink
 from mkdocs.utils import get_relative_url
 
+from quizkit.bank.safe_html import heading_markdown
 from quizkit.course import Course
 from quizkit.markdown_ext import quiz as quiz_ext
 
@@ -96,9 +97,10 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
             )
             bank = self.course.banks.get(lesson.name)
             if bank is not None:
-                title = bank.title.replace("\n", " ")
+                # Escaped as well as checked: a title never adds markup to the heading.
+                heading = f"# Quiz: {heading_markdown(bank.title)}\n"
                 files.append(File.generated(config, self.course.quiz_src(lesson),
-                                            content=f"# Quiz: {title}\n"))  # fmt: skip
+                                            content=heading))  # fmt: skip
         for uri, path in assets.web_files(WEB_DIR, ASSETS):
             files.append(File.generated(config, uri, abs_src_path=str(path)))
         # The course's item ids and kinds: an import naming any other id is refused.
