@@ -1,6 +1,9 @@
 """The engine (`quizkit.backprop`, nothing else of quizkit) as a pure-Python wheel for Pyodide.
 
 Built from the sources at each site build, byte for byte the same for the same sources.
+The site's wheel also ships each module's .pyc, compiled by Pyodide's own Python at build
+(pyodide_stdlib), so the page does not compile the engine at every load; the .py stay for
+tracebacks.
 """
 
 from __future__ import annotations
@@ -84,9 +87,15 @@ def wheel_bytes(files: dict[str, bytes], version: str) -> tuple[str, bytes]:
     return f"{dist}-py3-none-any.whl", buffer.getvalue()
 
 
-def build_wheel(out_dir: Path, engine_dir: Path = ENGINE_DIR) -> Path:
-    """Write the engine wheel into `out_dir` (unless an identical one is there) and return it."""
-    name, data = wheel_bytes(engine_files(engine_dir), base_version())
+def build_wheel(
+    out_dir: Path, engine_dir: Path = ENGINE_DIR, pycs: dict[str, bytes] | None = None
+) -> Path:
+    """Write the engine wheel into `out_dir` (unless an identical one is there) and return it.
+
+    `pycs` (archive path -> bytes) are compiled modules to ship beside their sources.
+    """
+    files = {**engine_files(engine_dir), **(pycs or {})}
+    name, data = wheel_bytes(dict(sorted(files.items())), base_version())
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / name
     if not (path.is_file() and path.read_bytes() == data):

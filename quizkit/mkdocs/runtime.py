@@ -4,8 +4,8 @@
 `site/pyodide/`:
 
 * the Pyodide core files copied from the npm package (`node_modules/pyodide`);
-* the engine wheel (engine_wheel.py) and NumPy's WebAssembly wheel, when one can be had
-  (numpy_wheel.py);
+* the engine wheel (engine_wheel.py), its modules precompiled, and NumPy's WebAssembly
+  wheel, when one can be had (numpy_wheel.py);
 * `pyodide-lock.json`, listing just those two packages, so the browser's
   `loadPackage("quizkit-backprop")` fetches the engine and NumPy from the site itself;
 * the worker's Python half (quizkit/runtime_py/worker.py, as quizkit_worker.py);
@@ -20,7 +20,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from .engine_wheel import DIST_NAME, ENGINE_DIR, build_wheel
+from .engine_wheel import DIST_NAME, ENGINE_DIR, build_wheel, engine_files
 from .numpy_wheel import NumpySource, vendor_numpy
 from .pyodide_stdlib import STDLIB, WORKER_PY, precompile_stdlib
 from .runtime_files import RuntimeBundleError, copy_if_changed
@@ -103,7 +103,14 @@ def bundle(
     numpy = vendor_numpy(official, dest, version, local_dir=local_wheels, fetch=fetch)
     lock = write_lock(pyodide_dir / LOCK, dest, numpy, wheel)
     copy_if_changed(WORKER_PY, dest / WORKER_FILE)
-    stdlib = precompile_stdlib(pyodide_dir, dest, lock, stdlib_cache, node)
+    stdlib, pycs = precompile_stdlib(
+        pyodide_dir, dest, lock, stdlib_cache, node, engine_sources=engine_files(engine_dir)
+    )
+    if pycs:
+        # Compiled by the interpreter booted with the sources-only wheel; the site ships
+        # (and its lock names) the wheel with the .pyc files in it.
+        wheel = build_wheel(dest, engine_dir, pycs)
+        write_lock(pyodide_dir / LOCK, dest, numpy, wheel)
     stale = [p for p in dest.glob(f"{DIST_NAME.replace('-', '_')}-*.whl") if p.name != wheel.name]
     for path in stale:
         path.unlink()

@@ -7,7 +7,8 @@ build (quizkit.mkdocs.runtime) copies them into site/pyodide/, where the browser
 * `worker`: what the page's Python worker does for each request (run a cell, evaluate a
   numeric-trace exercise, draw new numbers), and the modules it imports at start-up;
 * `compile_stdlib`: compiles, once per build, the standard-library modules that starting
-  the worker imports, so the page does not compile them on every load.
+  the worker imports, and the engine wheel's modules, so the page does not compile them on
+  every load.
 
 Nothing here imports quizkit.backprop at import time: a cell of plain Python still runs
 when NumPy or the engine failed to load.

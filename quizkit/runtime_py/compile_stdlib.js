@@ -1,7 +1,9 @@
 // Runs in Node (quizkit.mkdocs.runtime's stdlib step, as an ES module): boots Pyodide from
-// the site being built, imports what the page's worker imports at start-up (worker.py and
-// its STARTUP_MODULES, with the engine wheel when NumPy is self-hosted), then writes the
-// stdlib zip with those modules compiled (compile_stdlib.py) and prints how many.
+// the site being built, imports what the page's worker imports (worker.py, its
+// STARTUP_MODULES and LATER_MODULES, with the engine wheel when NumPy is self-hosted), then
+// writes the stdlib zip with those modules compiled (compile_stdlib.py) and prints how many.
+// When the build put the engine wheel's sources in <out dir>/engine, it compiles them too,
+// in place (compile_tree), and prints how many on a second line.
 //   node --input-type=module -e <this file> -- <pyodide.mjs URL> <indexURL> <stdlib zip>
 //        <out dir> <withPackages 0|1> <worker.py> <compile_stdlib.py>
 import { readFileSync } from "node:fs";
@@ -30,3 +32,7 @@ try {
 }
 const compiler = load(compilePy, "quizkit_compile_stdlib");
 console.log(compiler.compile_stdlib("/out/python_stdlib.zip"));
+if (pyodide.FS.analyzePath("/out/engine").exists) {
+  const sitePackages = pyodide.runPython('import sysconfig; sysconfig.get_path("purelib")');
+  console.log(compiler.compile_tree("/out/engine", sitePackages));
+}

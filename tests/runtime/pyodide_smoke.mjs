@@ -1,7 +1,8 @@
 // Runs the engine under Pyodide in Node, from a built site's pyodide/ folder:
 //   node pyodide_smoke.mjs <site>/pyodide/ <pure-python libs dir> <root dir> <request.json>
 // installs the site's NumPy and engine wheels the way the browser does (loadPackage by name),
-// checks what loadPackage reports, then runs pytest (from the libs dir) on <root>/tests/engine
+// checks what loadPackage reports, imports every engine module noting which Python compiled
+// from source (none should be: the wheel ships their .pyc), then runs pytest (from the libs dir) on <root>/tests/engine
 // (importable as tests.engine, as in the repository) and the worked-exercise and draw checks
 // of request.json. Prints one JSON line starting with "RESULT ", holding each test file's
 // outcomes (passed, failed, skipped counts and collection errors): the caller judges them,
@@ -30,12 +31,33 @@ for (const [dir, mount] of [[libs, "/host/libs"], [root, "/host/root"]]) {
 }
 pyodide.globals.set("REQUEST", request);
 const result = await pyodide.runPythonAsync(`
-import json, sys
+import importlib, json, pkgutil, sys
+from importlib import _bootstrap_external
+
+# Every module Python compiles from its source passes here; one with a usable .pyc does not.
+compiled = []
+_source_to_code = _bootstrap_external.SourceLoader.source_to_code
+
+
+def _spy(self, data, path, *args, **kwargs):
+    compiled.append(str(path))
+    return _source_to_code(self, data, path, *args, **kwargs)
+
+
+_bootstrap_external.SourceLoader.source_to_code = _spy
 sys.path.append("/host/libs")
 sys.path.append("/host/root")
 import numpy
 import quizkit.backprop
 from quizkit.backprop import worksheet
+
+engine_modules = sorted(
+    m.name for m in pkgutil.iter_modules(quizkit.backprop.__path__, "quizkit.backprop.")
+)
+for name in engine_modules:
+    importlib.import_module(name)
+engine_compiled = [p for p in compiled if "/quizkit/" in p]
+_bootstrap_external.SourceLoader.source_to_code = _source_to_code
 
 spec = json.loads(REQUEST)
 engine_file = quizkit.backprop.__file__
@@ -74,6 +96,8 @@ json.dumps({
     "files": outcomes.files,
     "numpy": numpy.__version__,
     "engine_file": engine_file,
+    "engine_modules": engine_modules,
+    "engine_compiled_from_source": engine_compiled,
     "platform": sys.platform,
     "values": evaluated["values"],
     "graph_nodes": len(evaluated["graph"]["nodes"]),

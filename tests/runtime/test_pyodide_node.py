@@ -112,6 +112,14 @@ def test_site_wheels_install_by_name_under_pyodide(pyodide_run):
     assert "/site-packages/quizkit/backprop/" in result["engine_file"]
 
 
+def test_engine_modules_load_from_the_wheels_pyc_files_not_their_sources(pyodide_run):
+    # Node is there (pyodide_run needs it), so the build compiled the engine with it.
+    _, result, _ = pyodide_run
+    assert "quizkit.backprop.tensor" in result["engine_modules"]
+    assert "quizkit.backprop.worksheet" in result["engine_modules"]
+    assert result["engine_compiled_from_source"] == []
+
+
 def test_every_engine_test_file_passes_under_pyodide_or_is_listed_with_its_reason(pyodide_run):
     proc, result, files = pyodide_run
     outcomes = result["files"]

@@ -269,7 +269,7 @@ def precompiled(tmp_path_factory):
 
 def test_start_up_modules_of_the_stdlib_are_precompiled(precompiled):
     tmp, report = precompiled
-    assert "start-up stdlib modules precompiled" in report and "cached" not in report
+    assert "start-up stdlib and " in report and "cached" not in report
     with zipfile.ZipFile(runtime.PYODIDE_DIR / runtime.STDLIB) as original:
         sources = {n for n in original.namelist() if n.endswith(".py")}
     with zipfile.ZipFile(tmp / "site" / "pyodide" / runtime.STDLIB) as built:
@@ -288,8 +288,48 @@ def test_precompiled_stdlib_is_cached_and_rebuilds_identically(precompiled):
     tmp, _ = precompiled
     first = (tmp / "site" / "pyodide" / runtime.STDLIB).read_bytes()
     report = runtime.bundle(tmp / "again", stdlib_cache=tmp / "cache", fetch=no_network)
-    assert "start-up stdlib modules precompiled (cached)" in report
+    assert "engine modules precompiled (cached)" in report
     assert (tmp / "again" / "pyodide" / runtime.STDLIB).read_bytes() == first
+    assert site_wheel(tmp / "again").read_bytes() == site_wheel(tmp / "site").read_bytes()
+
+
+def test_engine_wheel_ships_an_unchecked_pyc_beside_every_module(precompiled):
+    tmp, report = precompiled
+    sources = engine_wheel.engine_files()
+    assert f"{len(sources)} engine modules precompiled" in report
+    with zipfile.ZipFile(site_wheel(tmp / "site")) as wheel:
+        names = wheel.namelist()
+        pycs = {n: wheel.read(n) for n in names if n.endswith(".pyc")}
+        assert {n for n in names if n.endswith(".py")} == set(sources)  # sources kept
+    for path in sources:
+        folder, _, name = path.rpartition("/")
+        (pyc,) = [n for n in pycs if n.startswith(f"{folder}/__pycache__/{name[:-3]}.cpython-")]
+        assert pycs[pyc][4:8] == (0b01).to_bytes(4, "little"), pyc  # hash-based, unchecked
+    # The lock names the wheel with the .pyc files, and only that wheel is in the site.
+    assert (
+        lock(tmp / "site")["packages"]["quizkit-backprop"]["file_name"]
+        == site_wheel(tmp / "site").name
+    )
+
+
+def test_engine_pycs_compile_to_the_same_bytes_without_the_cache(precompiled):
+    tmp, _ = precompiled
+    runtime.bundle(tmp / "fresh", stdlib_cache=tmp / "fresh-cache", fetch=no_network)
+    assert site_wheel(tmp / "fresh").read_bytes() == site_wheel(tmp / "site").read_bytes()
+
+
+def test_a_pyc_compiled_from_other_bytes_than_the_wheels_source_is_left_out(tmp_path):
+    archive = tmp_path / "pycs.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("pkg/__pycache__/a.cpython-313.pyc", b"pyc of a")
+        zipped.writestr("pkg/__pycache__/b.cpython-313.pyc", b"pyc of an older b")
+        compiled_from = {"pkg/a.py": b"a = 1\n", "pkg/b.py": b"b = 1\n"}
+        digests = {p: hashlib.sha256(d).hexdigest() for p, d in compiled_from.items()}
+        zipped.writestr(pyodide_stdlib.PYC_SOURCES, json.dumps(digests))
+    sources = {"pkg/a.py": b"a = 1\n", "pkg/b.py": b"b = 2\n"}
+    assert pyodide_stdlib.engine_pycs(archive, sources) == {
+        "pkg/__pycache__/a.cpython-313.pyc": b"pyc of a"
+    }
 
 
 def test_without_node_the_original_stdlib_is_used(tmp_path, no_node):
