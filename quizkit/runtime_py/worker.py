@@ -25,12 +25,13 @@ NO_INPUT = (
     "input() is not available in the page: code here cannot wait for you to type. "
     'Set the value in the code instead, for example name = "Ada" in place of name = input().'
 )
-# Imported once the engine is installed, so that the learner's first run does not pay for
-# them; the stdlib precompile step imports the same ones (compile_stdlib.py).
-STARTUP_MODULES = (
-    "numpy",
-    "quizkit.backprop",
-    "quizkit.backprop.tracing",
+# Imported once the engine is installed, before the worker says it is ready: what a cell's
+# first run needs (the engine's package imports tracing, which collects show_graph calls).
+STARTUP_MODULES = ("numpy", "quizkit.backprop")
+# Imported one at a time once the worker is ready, between requests, so that neither the first
+# run nor a later trace check or cell waits for them; the stdlib precompile step imports
+# these too (compile_stdlib.py).
+LATER_MODULES = (
     "quizkit.backprop.worksheet",
     "quizkit.backprop.nn",
     "quizkit.backprop.dense",
@@ -52,10 +53,20 @@ def install() -> None:
     builtins.input = no_input
 
 
-def warm_up() -> None:
-    """Import STARTUP_MODULES (raises ImportError when NumPy or the engine is missing)."""
-    for name in STARTUP_MODULES:
+def warm_up(later: bool = True) -> None:
+    """Import STARTUP_MODULES, and LATER_MODULES unless `later` is false (raises ImportError
+    when NumPy or the engine is missing)."""
+    for name in STARTUP_MODULES + (LATER_MODULES if later else ()):
         importlib.import_module(name)
+
+
+def warm_up_next() -> bool:
+    """Import the first of LATER_MODULES not yet imported; whether one was left to import."""
+    name = next((n for n in LATER_MODULES if n not in sys.modules), None)
+    if name is None:
+        return False
+    importlib.import_module(name)
+    return True
 
 
 def _site_packages() -> str | None:

@@ -231,8 +231,9 @@ async function boot() {
     status("loading-engine", "Loading the course's engine…");
     await loadPackage(ENGINE, "The course's engine (quizkit.backprop)");
     mark("engine");
-    // Import now, so the learner's first run does not pay for it.
-    helpers.warm_up();
+    // Import now what a first run needs, so the learner's first run does not pay for it;
+    // the rest follows once the worker is ready (warmUpLater).
+    helpers.warm_up(false);
     mark("imported");
   } catch (error) {
     engineError = error.message || String(error);
@@ -240,6 +241,20 @@ async function boot() {
     return;
   }
   status("ready", "Python is ready.", { python: true, ms: mark("ready"), timings });
+  warmUpLater();
+}
+
+// The engine's modules a first run does not need (worksheet for trace checks, nn, ...), one
+// per task: a request that arrives meanwhile waits for one import at most, not all of them.
+function warmUpLater(delayMs = 0) {
+  setTimeout(() => {
+    if (current) return warmUpLater(50); // a cell awaiting something: not in the middle of it
+    try {
+      if (helpers.warm_up_next()) warmUpLater();
+    } catch {
+      // The request that needs the module imports it again and reports the error itself.
+    }
+  }, delayMs);
 }
 
 const booted = boot();

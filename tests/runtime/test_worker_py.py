@@ -76,3 +76,18 @@ def test_evaluate_and_new_numbers_answer_as_the_worksheet_does():
 def test_warm_up_imports_the_startup_modules():
     worker.warm_up()
     assert set(worker.STARTUP_MODULES) <= set(sys.modules)
+    assert set(worker.LATER_MODULES) <= set(sys.modules)
+
+
+def test_later_modules_are_imported_one_per_call_until_none_is_left(monkeypatch):
+    worker.warm_up()
+    for name in worker.LATER_MODULES:
+        # Re-importing rebinds the package's attribute too: both come back after the test.
+        package, _, child = name.rpartition(".")
+        monkeypatch.setattr(sys.modules[package], child, sys.modules[name])
+        monkeypatch.delitem(sys.modules, name)
+    imported = []
+    while worker.warm_up_next():
+        imported.append([n for n in worker.LATER_MODULES if n in sys.modules])
+    later = worker.LATER_MODULES
+    assert imported == [list(later[: i + 1]) for i in range(len(later))]
