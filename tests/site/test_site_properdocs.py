@@ -26,6 +26,9 @@ PROPERDOCS = Path(sys.executable).with_name("properdocs")
 GENERATOR = re.compile(rb'<meta name="generator" content="[^"]*">')
 # The sitemap's dates are the build's day, which two builds may not share.
 LASTMOD = re.compile(rb"<lastmod>[^<]*</lastmod>")
+# The service worker lists every file's sha256 and a version made from them, so the HTML's
+# generator tag changes them all; the files themselves are compared one by one.
+SW_DIGESTS = re.compile(rb'"version":"[0-9a-f]+"|"[0-9a-f]{64}"')
 
 
 def require_properdocs() -> Path:
@@ -88,6 +91,8 @@ def _normalised(path: Path) -> bytes:
         data = GENERATOR.sub(b"", data)
     elif path.name == "sitemap.xml":
         data = LASTMOD.sub(b"", data)
+    elif path.name == "sw.js":
+        data = SW_DIGESTS.sub(b"", data)
     return data
 
 
