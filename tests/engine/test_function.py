@@ -153,19 +153,22 @@ def test_only_inputs_that_need_a_gradient_get_one_and_ctx_says_which():
     assert c.grad is None and w.grad == pytest.approx(2 / np.sqrt(29))
 
 
+class Leaky(Function):
+    """Leaky ReLU whose slope is an option, meant to be passed by keyword."""
+
+    @staticmethod
+    def forward(ctx, x, slope=0.01):
+        ctx.save(x)
+        ctx.slope = slope
+        return np.where(x > 0, x, slope * x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        return grad * np.where(x > 0, 1.0, ctx.slope)
+
+
 def test_keyword_arguments_reach_forward_and_get_no_gradient():
-    class Leaky(Function):
-        @staticmethod
-        def forward(ctx, x, slope=0.01):
-            ctx.save(x)
-            ctx.slope = slope
-            return np.where(x > 0, x, slope * x)
-
-        @staticmethod
-        def backward(ctx, grad):
-            (x,) = ctx.saved
-            return grad * np.where(x > 0, 1.0, ctx.slope)
-
     x = Tensor([-2.0, 3.0], requires_grad=True)
     Leaky.apply(x, slope=0.5).sum().backward()
     np.testing.assert_allclose(x.grad, [0.5, 1.0])
@@ -381,18 +384,6 @@ def test_a_tensor_passed_as_a_keyword_is_refused():
 
 
 def test_an_option_passed_positionally_gets_a_hint_to_pass_it_by_keyword():
-    class Leaky(Function):
-        @staticmethod
-        def forward(ctx, x, slope):
-            ctx.save(x)
-            ctx.slope = slope
-            return np.where(x > 0, x, slope * x)
-
-        @staticmethod
-        def backward(ctx, grad):
-            (x,) = ctx.saved
-            return grad * np.where(x > 0, 1.0, ctx.slope)
-
     x = Tensor([-1.0, 2.0], requires_grad=True)
     out = Leaky.apply(x, 0.1)  # the PyTorch habit: the slope becomes a second input
     with pytest.raises(ValueError, match=r"input 1 \(slope\) was a plain number.*slope=0\.1"):
