@@ -163,13 +163,43 @@ def test_pooling_gradients_match_finite_differences(k, stride):
     check(lambda t: avg_pool2d(t, k, stride), [x], rng)
 
 
-def test_max_pool_routes_each_gradient_to_its_arg_max():
-    x = np.array([[1, 3, 2, 0], [4, 2, 1, 5], [0, 6, 7, 1], [2, 1, 3, 3]], dtype=float)
-    t = Tensor(x[None, None], requires_grad=True)
-    out = max_pool2d(t, 2)
-    np.testing.assert_array_equal(out.data[0, 0], [[4, 5], [6, 7]])
-    out.backward(np.array([[[[10.0, 20.0], [30.0, 40.0]]]]))
-    expected = [[0, 0, 0, 0], [10, 0, 0, 20], [0, 30, 40, 0], [0, 0, 0, 0]]
+@pytest.mark.parametrize(
+    ("pool", "stride", "image", "pooled", "upstream", "expected"),
+    [
+        pytest.param(
+            max_pool2d,
+            None,
+            [[1, 3, 2, 0], [4, 2, 1, 5], [0, 6, 7, 1], [2, 1, 3, 3]],
+            [[4, 5], [6, 7]],
+            [[10, 20], [30, 40]],
+            [[0, 0, 0, 0], [10, 0, 0, 20], [0, 30, 40, 0], [0, 0, 0, 0]],
+            id="max_pool_routes_each_gradient_to_its_arg_max",
+        ),
+        pytest.param(
+            max_pool2d,
+            1,
+            [[1, 2, 1], [2, 9, 2], [1, 2, 1]],
+            [[9, 9], [9, 9]],
+            [[1, 2], [3, 4]],
+            [[0, 0, 0], [0, 10, 0], [0, 0, 0]],
+            id="max_pool_overlapping_windows_add_at_a_shared_maximum",
+        ),
+        pytest.param(
+            avg_pool2d,
+            None,
+            np.arange(16).reshape(4, 4),
+            [[2.5, 4.5], [10.5, 12.5]],
+            [[4, 8], [12, 16]],
+            [[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]],
+            id="avg_pool_spreads_a_quarter_to_each_element",
+        ),
+    ],
+)
+def test_two_by_two_pooling_worked_by_hand(pool, stride, image, pooled, upstream, expected):
+    t = Tensor(np.array(image, dtype=float)[None, None], requires_grad=True)
+    out = pool(t, 2, stride=stride)
+    np.testing.assert_array_equal(out.data[0, 0], pooled)
+    out.backward(np.array(upstream, dtype=float)[None, None])
     np.testing.assert_array_equal(t.grad[0, 0], expected)
 
 
@@ -194,25 +224,6 @@ def test_max_pool_tie_goes_to_the_first_maximum_in_reading_order():
     t = Tensor(x[None, None], requires_grad=True)
     max_pool2d(t, 2).sum().backward()
     np.testing.assert_array_equal(t.grad[0, 0], [[1, 0, 0, 1], [0, 0, 0, 0]])
-
-
-def test_max_pool_overlapping_windows_add_at_a_shared_maximum():
-    x = np.array([[1, 2, 1], [2, 9, 2], [1, 2, 1]], dtype=float)
-    t = Tensor(x[None, None], requires_grad=True)
-    out = max_pool2d(t, 2, stride=1)
-    np.testing.assert_array_equal(out.data[0, 0], [[9, 9], [9, 9]])
-    out.backward(np.array([[[[1.0, 2.0], [3.0, 4.0]]]]))
-    np.testing.assert_array_equal(t.grad[0, 0], [[0, 0, 0], [0, 10, 0], [0, 0, 0]])
-
-
-def test_avg_pool_spreads_a_quarter_to_each_element():
-    x = np.arange(16.0).reshape(1, 1, 4, 4)
-    t = Tensor(x, requires_grad=True)
-    out = avg_pool2d(t, 2)
-    np.testing.assert_array_equal(out.data[0, 0], [[2.5, 4.5], [10.5, 12.5]])
-    out.backward(np.array([[[[4.0, 8.0], [12.0, 16.0]]]]))
-    expected = [[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]]
-    np.testing.assert_array_equal(t.grad[0, 0], expected)
 
 
 def test_avg_pool_overlapping_windows_add_their_shares():
