@@ -42,3 +42,32 @@ def trace_request(item_id: str = WORKED_ID) -> dict:
                     "root": item.root,
                 }
     raise LookupError(f"no item {item_id!r} in lessons_src/*/quiz.yml")
+
+
+def open_quiz_modules(page, origin: str, sources: dict[str, str] | None = None) -> None:
+    """Open `origin` in a Playwright page as a blank page that answers, from memory,
+    quiz-config.js as client.py generates it and every other name with quizkit/web's file
+    as it is, or with the text `sources` gives for that name (a module changed on purpose).
+
+    No site build is needed to run the quiz scripts' own modules in a browser this way.
+    """
+    from quizkit.mkdocs.client import client_config_module
+
+    web = ROOT / "quizkit" / "web"
+    sources = sources or {}
+
+    def answer(route) -> None:
+        name = route.request.url.removeprefix(origin)
+        if name == "":
+            route.fulfill(content_type="text/html", body="<!doctype html><title>quiz</title>")
+        elif name == "quiz-config.js":
+            route.fulfill(content_type="text/javascript", body=client_config_module())
+        elif name in sources:
+            route.fulfill(content_type="text/javascript", body=sources[name])
+        elif (web / name).is_file():
+            route.fulfill(content_type="text/javascript", body=(web / name).read_text("utf-8"))
+        else:
+            route.fulfill(status=404)
+
+    page.route(f"{origin}**", answer)
+    page.goto(origin)

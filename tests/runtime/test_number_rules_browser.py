@@ -11,29 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, Route
+from playwright.sync_api import Page
 
-from quizkit.mkdocs.client import client_config, client_config_module
+from quizkit.mkdocs.client import client_config
+from tests.support import open_quiz_modules
 
 WEB = Path(__file__).resolve().parents[2] / "quizkit" / "web"
 ORIGIN = "http://number-rules.test/"
 RULE = "Math.max(tol.abs, tol.rel * Math.abs(exact))"
-
-
-def open_page(page: Page, check_js: str) -> None:
-    def serve(route: Route) -> None:
-        name = route.request.url.removeprefix(ORIGIN)
-        if name == "":
-            route.fulfill(content_type="text/html", body="<!doctype html><title>rules</title>")
-        elif name == "quiz-config.js":
-            route.fulfill(content_type="text/javascript", body=client_config_module())
-        elif name == "quiz-check.js":
-            route.fulfill(content_type="text/javascript", body=check_js)
-        else:
-            route.fulfill(status=404)
-
-    page.route(f"{ORIGIN}**", serve)
-    page.goto(ORIGIN)
 
 
 def judged(page: Page) -> list[dict]:
@@ -61,7 +46,7 @@ def test_the_examples_hold_ties_and_both_notations():
 
 
 def test_numbers_are_written_as_python_writes_them(page: Page):
-    open_page(page, (WEB / "quiz-check.js").read_text("utf-8"))
+    open_quiz_modules(page, ORIGIN)
     written = page.evaluate(
         """async () => {
             const { formatNumber } = await import("./quiz-check.js");
@@ -74,7 +59,7 @@ def test_numbers_are_written_as_python_writes_them(page: Page):
 
 
 def test_answers_are_accepted_as_python_accepts_them(page: Page):
-    open_page(page, (WEB / "quiz-check.js").read_text("utf-8"))
+    open_quiz_modules(page, ORIGIN)
     assert judged(page) == client_config()["acceptance"]["examples"]
 
 
@@ -82,5 +67,5 @@ def test_answers_are_accepted_as_python_accepts_them(page: Page):
 def test_the_examples_catch_a_wider_or_narrower_tolerance(page: Page, factor: float):
     source = (WEB / "quiz-check.js").read_text("utf-8")
     assert source.count(RULE) == 1, "withinTolerance's rule moved: update RULE here"
-    open_page(page, source.replace(RULE, f"{factor} * {RULE}"))
+    open_quiz_modules(page, ORIGIN, {"quiz-check.js": source.replace(RULE, f"{factor} * {RULE}")})
     assert judged(page) != client_config()["acceptance"]["examples"]

@@ -7,33 +7,20 @@ Python unit tests check the rules with (test_site_units.py), so both sides meet 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from playwright.sync_api import Page, Route
+from playwright.sync_api import Page
 from test_site_units import ACCEPTED, REFUSED, REJECTED
 
-from quizkit.mkdocs.client import NUMBER_HELP, client_config_module
+from quizkit.mkdocs.client import NUMBER_HELP
+from tests.support import open_quiz_modules
 
-WEB = Path(__file__).resolve().parents[2] / "quizkit" / "web"
 ORIGIN = "http://numbers.test/"
-
-
-def serve(route: Route) -> None:
-    name = route.request.url.removeprefix(ORIGIN)
-    if name == "":
-        route.fulfill(content_type="text/html", body="<!doctype html><title>numbers</title>")
-    elif name == "quiz-config.js":
-        route.fulfill(content_type="text/javascript", body=client_config_module())
-    else:
-        route.fulfill(content_type="text/javascript", body=(WEB / name).read_text("utf-8"))
 
 
 @pytest.fixture
 def parsed(page: Page):
     """parseNumber(text) for each text, evaluated in the page."""
-    page.route(f"{ORIGIN}**", serve)
-    page.goto(ORIGIN)
+    open_quiz_modules(page, ORIGIN)
 
     def parse(texts: list[str]) -> list[dict]:
         return page.evaluate(
