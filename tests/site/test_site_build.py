@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from quizkit.mkdocs.lessons import discover
+from tests.site.conftest import FIXTURE_CONFIG, ROOT, Build, build_site
 
-ROOT = Path(__file__).resolve().parents[2]
 # Attributes that make a browser fetch something (or navigate somewhere).
 URL_ATTRS = {"src", "href", "srcset", "action", "data", "poster", "formaction"}
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
@@ -134,19 +135,15 @@ def test_search_index_holds_questions_but_no_answers(fixture_build):
         assert secret not in index
 
 
-def test_content_errors_stop_the_build_with_located_messages(tmp_path):
-    import shutil
-
-    from tests.site.conftest import FIXTURE_CONFIG, build_site
-
+def copy_fixture_lessons(tmp_path: Path) -> Path:
+    """The fixture course's lessons copied into tmp_path, for a test to break."""
     lessons = tmp_path / "lessons_src"
     shutil.copytree(FIXTURE_CONFIG.parent / "lessons_src", lessons)
-    lesson = lessons / "01-basics" / "lesson.md"
-    lesson.write_text(
-        lesson.read_text() + "\n<!-- quiz: no-such-item -->\n\nSee [lesson 7](../07-absent/).\n"
-    )
-    bank = lessons / "02-notebook" / "quiz.yml"
-    bank.write_text(bank.read_text().replace("difficulty: easy", "difficulty: trivial"))
+    return lessons
+
+
+def build_copied_lessons(tmp_path: Path) -> Build:
+    """The real course's settings and docs built strictly with the lessons in tmp_path."""
     config = tmp_path / "mkdocs.yml"
     config.write_text(
         f"INHERIT: {ROOT / 'mkdocs.yml'}\n"
@@ -155,7 +152,18 @@ def test_content_errors_stop_the_build_with_located_messages(tmp_path):
         "  - quizkit:\n"
         f"      katex_dir: {ROOT / 'node_modules/katex/dist'}\n"
     )
-    build = build_site(config, tmp_path / "site")
+    return build_site(config, tmp_path / "site")
+
+
+def test_content_errors_stop_the_build_with_located_messages(tmp_path):
+    lessons = copy_fixture_lessons(tmp_path)
+    lesson = lessons / "01-basics" / "lesson.md"
+    lesson.write_text(
+        lesson.read_text() + "\n<!-- quiz: no-such-item -->\n\nSee [lesson 7](../07-absent/).\n"
+    )
+    bank = lessons / "02-notebook" / "quiz.yml"
+    bank.write_text(bank.read_text().replace("difficulty: easy", "difficulty: trivial"))
+    build = build_copied_lessons(tmp_path)
     assert build.returncode != 0
     assert "quizkit: content errors:" in build.output
     # Every problem is reported in one run, each with its file and line.
@@ -175,13 +183,9 @@ def test_content_errors_stop_the_build_with_located_messages(tmp_path):
 def test_the_build_runs_the_content_checks_of_quizkit_check(tmp_path, monkeypatch):
     """What `quizkit check --no-evidence` reports about a bank (two keys, a disguised script
     link) stops the strict build with the same lines; a hostile terms.yml does too."""
-    import shutil
-
     from quizkit.bank.check import check_paths
-    from tests.site.conftest import FIXTURE_CONFIG, build_site
 
-    lessons = tmp_path / "lessons_src"
-    shutil.copytree(FIXTURE_CONFIG.parent / "lessons_src", lessons)
+    lessons = copy_fixture_lessons(tmp_path)
     bank = lessons / "01-basics" / "quiz.yml"
     text = bank.read_text()
     text = text.replace("value: 5, feedback:", "value: 5, correct: true, feedback:")
@@ -190,15 +194,7 @@ def test_the_build_runs_the_content_checks_of_quizkit_check(tmp_path, monkeypatc
     bank.write_text(text)
     terms = lessons / "02-notebook" / "terms.yml"
     terms.write_text('- &t {term: "kernel", definition: "Runs the cells."}\n- *t\n')
-    config = tmp_path / "mkdocs.yml"
-    config.write_text(
-        f"INHERIT: {ROOT / 'mkdocs.yml'}\n"
-        f"docs_dir: {ROOT / 'docs'}\n"
-        "plugins:\n"
-        "  - quizkit:\n"
-        f"      katex_dir: {ROOT / 'node_modules/katex/dist'}\n"
-    )
-    build = build_site(config, tmp_path / "site")
+    build = build_copied_lessons(tmp_path)
     assert build.returncode != 0
     assert "Traceback" not in build.output
     lines = text.splitlines()
@@ -233,8 +229,6 @@ def test_links_to_lesson_folders_point_at_their_pages(fixture_build):
 
 
 def test_a_runtime_that_cannot_be_bundled_stops_the_build_in_one_line(tmp_path):
-    from tests.site.conftest import FIXTURE_CONFIG, build_site
-
     build = build_site(FIXTURE_CONFIG, tmp_path / "site", extra_env={"PYODIDE_NUMPY": "whatever"})
     assert build.returncode != 0
     assert "quizkit runtime: " in build.output
