@@ -327,23 +327,18 @@ def test_a_passed_through_gradient_leaves_a_writable_grad_as_built_in_ops_do():
 
 
 def test_a_gradient_of_incompatible_shape_names_the_op_not_numpy():
-    class MatVec(Function):
-        @staticmethod
-        def forward(ctx, m, v):
-            ctx.save(m, v)
-            return m @ v
-
+    class MatVec(RowDot):
         @staticmethod
         def backward(ctx, grad):
-            m, v = ctx.saved
-            return np.outer(grad, v), grad  # BUG: v's gradient is m.T @ grad
+            x, w = ctx.saved
+            return np.outer(grad, w), grad  # BUG: w's gradient is x.T @ grad
 
-    m = Tensor(np.ones((2, 3)), requires_grad=True)
-    v = Tensor(np.ones(3), requires_grad=True)
+    x = Tensor(np.ones((2, 3)), requires_grad=True)
+    w = Tensor(np.ones(3), requires_grad=True)
     with pytest.raises(
-        ValueError, match=r"MatVec\.backward: the gradient for input 1 \(v\) has shape \(2,\)"
+        ValueError, match=r"MatVec\.backward: the gradient for input 1 \(w\) has shape \(2,\)"
     ):
-        MatVec.apply(m, v).sum().backward()
+        MatVec.apply(x, w).sum().backward()
 
 
 class SumOver(Function):
