@@ -20,31 +20,60 @@ FIXTURE_CONFIG = Path(__file__).resolve().parent / "fixtures" / "mkdocs.yml"
 
 @dataclass
 class Build:
-    """A finished `mkdocs build --strict`: where the site is and what MkDocs printed."""
+    """A finished strict build: where the site is and what the generator printed."""
 
     site: Path
     output: str
     returncode: int
 
+    def warnings(self) -> list[str]:
+        """The generator's own warning lines. The notebook kernel's start-up notice about its
+        local TCP transport ("[IPKernelApp] WARNING | ...") is not a build warning."""
+        return [line for line in self.output.splitlines() if line.startswith("WARNING")]
+
+
+def generator_command(name: str) -> Path:
+    """The command of a site generator installed beside this Python (mkdocs, properdocs,
+    zensical)."""
+    return Path(sys.executable).with_name(name)
+
+
+def require_generator(name: str) -> Path:
+    """A generator installed only for the tests that compare it with MkDocs: outside CI a
+    machine without it skips them; under CI (`CI` set) its absence fails them, as a missing
+    test tool must not pass for a passing test."""
+    command = generator_command(name)
+    if command.is_file():
+        return command
+    message = (
+        f"{name} is not installed ({command} not found): install the test "
+        f"dependencies from requirements/test.lock ({name})"
+    )
+    if os.environ.get("CI"):
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
 
 def build_site(
-    config: Path, site_dir: Path, site_url: str | None = None, *, extra_env: dict | None = None
+    config: Path,
+    site_dir: Path,
+    site_url: str | None = None,
+    *,
+    extra_env: dict | None = None,
+    generator: str = "mkdocs",
+    cwd: Path = ROOT,
 ) -> Build:
-    """Run `mkdocs build --strict` as a learner's machine would (from the repository root)."""
+    """Run `<generator> build --strict` as a learner's machine would (from the repository root
+    unless `cwd` says otherwise). Zensical takes no site folder on its command line: it
+    writes to its config's site_dir, which must be `site_dir`, and is told to drop its cache."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **(extra_env or {})}
     if site_url:
         # Material's instant navigation only follows links whose host and port match the
         # sitemap's, so the site is built for the address it is served at.
         env["SITE_URL"] = site_url
-    mkdocs = Path(sys.executable).with_name("mkdocs")
-    proc = subprocess.run(
-        [str(mkdocs), "build", "--strict", "-f", str(config), "-d", str(site_dir)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    command = [str(generator_command(generator)), "build", "--strict", "-f", str(config)]
+    command += ["--clean"] if generator == "zensical" else ["-d", str(site_dir)]
+    proc = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
     return Build(site=site_dir, output=proc.stdout + proc.stderr, returncode=proc.returncode)
 
 

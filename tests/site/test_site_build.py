@@ -58,10 +58,7 @@ def test_foreign_reference_finder_sees_what_it_should():
 
 def test_strict_build_succeeds_without_warnings(project_build):
     assert project_build.returncode == 0, project_build.output
-    # MkDocs' own log lines; the notebook kernel's start-up notice about its local TCP
-    # transport ("[IPKernelApp] WARNING | ...") is not a build warning.
-    warnings = [line for line in project_build.output.splitlines() if line.startswith("WARNING")]
-    assert warnings == []
+    assert project_build.warnings() == []
 
 
 def test_no_page_references_another_host(project_build):

@@ -10,18 +10,14 @@ tool must not pass for a passing test.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from quizkit.mkdocs.lessons import discover
-from tests.site.conftest import ROOT, Build
+from tests.site.conftest import ROOT, Build, build_site, require_generator
 
-PROPERDOCS = Path(sys.executable).with_name("properdocs")
 # The one line ProperDocs writes differently: Material names the generator in a meta tag.
 GENERATOR = re.compile(rb'<meta name="generator" content="[^"]*">')
 # The sitemap's dates are the build's day, which two builds may not share.
@@ -35,40 +31,19 @@ HEADINGS = re.compile(r'<h[1-6][^>]* id="([^"]+)"|"location":\s*"([^"]*)"')
 NOTEBOOK_LESSONS = [lesson for lesson in discover(ROOT / "lessons_src") if lesson.is_notebook]
 
 
-def require_properdocs() -> Path:
-    if PROPERDOCS.is_file():
-        return PROPERDOCS
-    message = (
-        f"ProperDocs is not installed ({PROPERDOCS} not found): install the test "
-        "dependencies from requirements/test.lock (properdocs)"
-    )
-    if os.environ.get("CI"):
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
-
-
 @pytest.fixture(scope="module")
 def properdocs_build(tmp_path_factory, project_port) -> Build:
-    """The real course built by `properdocs build --strict` for the address MkDocs' build uses."""
-    properdocs = require_properdocs()
+    """The real course built by `properdocs build --strict` for the address MkDocs' build uses,
+    so that canonical links and the sitemap agree."""
+    require_generator("properdocs")
+    url = f"http://127.0.0.1:{project_port}/"
     site = tmp_path_factory.mktemp("properdocs-site")
-    # The same address as the MkDocs build's, so that canonical links and the sitemap agree.
-    env = {**os.environ, "SITE_URL": f"http://127.0.0.1:{project_port}/"}
-    proc = subprocess.run(
-        [str(properdocs), "build", "--strict", "-f", str(ROOT / "mkdocs.yml"), "-d", str(site)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    return Build(site=site, output=proc.stdout + proc.stderr, returncode=proc.returncode)
+    return build_site(ROOT / "mkdocs.yml", site, url, generator="properdocs")
 
 
 def test_properdocs_builds_the_course_strictly(properdocs_build):
     assert properdocs_build.returncode == 0, properdocs_build.output
-    warnings = [line for line in properdocs_build.output.splitlines() if line.startswith("WARNING")]
-    assert warnings == []
+    assert properdocs_build.warnings() == []
 
 
 def test_properdocs_builds_every_lesson_quiz_and_search_entry(properdocs_build):

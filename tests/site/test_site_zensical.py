@@ -14,12 +14,8 @@ from __future__ import annotations
 import base64
 import html
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import yaml
@@ -29,25 +25,12 @@ from quizkit.bank.lesson_code import MARKER, read_lesson
 from quizkit.mkdocs.generate import page_path, write_lesson_pages
 from quizkit.mkdocs.lessons import discover
 from quizkit.mkdocs.pages import EMBED, embedded_ids
-from tests.site.conftest import ROOT, Build
+from tests.site.conftest import ROOT, Build, build_site, require_generator
 
-ZENSICAL = Path(sys.executable).with_name("zensical")
 CELL = re.compile(r'data-qk-cell="" data-qk-code="(?P<code>[A-Za-z0-9+/=]*)"')
 PRE = re.compile(r"<pre\b.*?</pre>", re.S)
 QUIZ = "quizkit.markdown_ext.quiz"
 GLOSSARY = "../../glossary/"  # from a lesson page, with directory URLs
-
-
-def require_zensical() -> Path:
-    if ZENSICAL.is_file():
-        return ZENSICAL
-    message = (
-        f"Zensical is not installed ({ZENSICAL} not found): install the test "
-        "dependencies from requirements/test.lock (zensical)"
-    )
-    if os.environ.get("CI"):
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
 
 
 def zensical_config(lessons) -> dict:
@@ -74,23 +57,15 @@ def zensical_config(lessons) -> dict:
 
 @pytest.fixture(scope="module")
 def zensical_build(tmp_path_factory) -> Build:
-    zensical = require_zensical()
+    require_generator("zensical")
     project = tmp_path_factory.mktemp("zensical-project")
     shutil.copytree(ROOT / "docs", project / "docs")
     lessons = discover(ROOT / "lessons_src")
     write_lesson_pages(lessons, project / "docs", glossary_url=GLOSSARY)
     config = project / "mkdocs.yml"
-    config.write_text(yaml.safe_dump(zensical_config(lessons), sort_keys=False), encoding="utf-8")
-    proc = subprocess.run(
-        [str(zensical), "build", "--strict", "--clean", "-f", str(config)],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    return Build(
-        site=project / "site", output=proc.stdout + proc.stderr, returncode=proc.returncode
-    )
+    settings = {**zensical_config(lessons), "site_dir": str(project / "site")}
+    config.write_text(yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
+    return build_site(config, project / "site", generator="zensical", cwd=project)
 
 
 def test_zensical_builds_strictly(zensical_build):
