@@ -29,6 +29,20 @@ def with_styles(page: Page, site) -> None:
     page.add_style_tag(content=".md-button { display: inline-block; }")
 
 
+PHONE_WIDTH = 360
+
+
+def open_graph_page(page: Page, site, *, phone: bool = False, styles: bool = False) -> None:
+    """The test page with NumPy ready (the test is skipped where its wheel is not self-hosted),
+    at a phone's width and with the course's styles when asked."""
+    site.require_numpy()
+    if phone:
+        page.set_viewport_size({"width": PHONE_WIDTH, "height": 780})
+    open_site(page, site)
+    if styles:
+        with_styles(page, site)
+
+
 def run_code(page: Page, code: str):
     """Run `code` in the "graph" cell (typed into its editor) and return the cell."""
     cell(page, "graph").locator("textarea").fill(code)
@@ -55,8 +69,7 @@ def steps_through(view, page: Page) -> list[str]:
 
 
 def test_show_graph_draws_the_cells_own_graph_below_unchanged_output(page, served_site):
-    served_site.require_numpy()
-    open_site(page, served_site)
+    open_graph_page(page, served_site)
     target = run(page, "graph")
     # The text output is the cell's prints alone: the last line's dict is not echoed.
     assert output(target) == "loss 4.0\n"
@@ -125,8 +138,7 @@ def test_show_graph_draws_the_cells_own_graph_below_unchanged_output(page, serve
 
 
 def test_a_graph_over_the_limit_shows_its_size_and_the_limit(page, served_site):
-    served_site.require_numpy()
-    open_site(page, served_site)
+    open_graph_page(page, served_site)
     target = run(page, "big-graph")
     assert output(target) == "done\n"
     message = target.locator(".qk-cell-graph-message")
@@ -138,9 +150,7 @@ def test_a_graph_over_the_limit_shows_its_size_and_the_limit(page, served_site):
 
 
 def test_on_a_360_px_phone_the_graph_keeps_its_size_and_scrolls(page, served_site):
-    served_site.require_numpy()
-    page.set_viewport_size({"width": 360, "height": 780})
-    open_site(page, served_site)
+    open_graph_page(page, served_site, phone=True)
     target = run(page, "graph")
     view = target.locator(".qk-cell-graph").nth(1)
     view.get_by_role("button", name="Show all").click()
@@ -159,7 +169,7 @@ def test_on_a_360_px_phone_the_graph_keeps_its_size_and_scrolls(page, served_sit
         }"""
     )
     assert sizes["drawn"] == sizes["width"]  # never scaled down to the column
-    assert sizes["scrolls"] and sizes["page"] <= 360  # the graph scrolls, not the page
+    assert sizes["scrolls"] and sizes["page"] <= PHONE_WIDTH  # the graph scrolls, not the page
     assert sizes["label"] >= 13 and sizes["grad"] >= 11.5
     view.get_by_role("button", name="Previous step").click()  # a gradient "so far" shows
     target.screenshot(path=str(SCREENSHOTS / "show-graph-360.png"))
@@ -180,8 +190,7 @@ LAYER = HEADER + (
 
 
 def test_a_layer_on_small_arrays_shows_its_numbers_and_each_operations_rule(page, served_site):
-    served_site.require_numpy()
-    open_site(page, served_site)
+    open_graph_page(page, served_site)
     view = run_code(page, LAYER).locator(".qk-cell-graph")
     texts = steps_through(view, page)
     # Values written out (6 entries), not "array 2×3"; the rule of each operation is named.
@@ -200,9 +209,7 @@ def test_a_layer_on_small_arrays_shows_its_numbers_and_each_operations_rule(page
 
 
 def test_repeated_inputs_long_names_and_repeated_operations_are_told_apart(page, served_site):
-    served_site.require_numpy()
-    open_site(page, served_site)
-    with_styles(page, served_site)
+    open_graph_page(page, served_site, styles=True)
     code = HEADER + (
         "learning_rate_schedule = Tensor(3.0, requires_grad=True)\n"
         "square = learning_rate_schedule * learning_rate_schedule\n"
@@ -229,8 +236,7 @@ def test_repeated_inputs_long_names_and_repeated_operations_are_told_apart(page,
 
 
 def test_show_graph_in_a_loop_numbers_the_calls_and_folds_the_middle(page, served_site):
-    served_site.require_numpy()
-    open_site(page, served_site)
+    open_graph_page(page, served_site)
     code = HEADER + (
         "w = Tensor(0.5, requires_grad=True)\n"
         "for step in range(15):\n"
@@ -257,10 +263,7 @@ DRAWING_TOP = (
 
 
 def test_on_a_phone_the_graph_stays_put_and_shows_what_each_step_is_about(page, served_site):
-    served_site.require_numpy()
-    page.set_viewport_size({"width": 360, "height": 780})
-    open_site(page, served_site)
-    with_styles(page, served_site)
+    open_graph_page(page, served_site, phone=True, styles=True)
     # Undo reset is hidden until a reset, whatever display Material gives its buttons.
     expect(cell(page, "graph").get_by_role("button", name="Undo reset")).to_be_hidden()
     target = run(page, "graph")
