@@ -4,7 +4,9 @@ Every operation below has the same shape. It computes its result with NumPy (the
 pass) and, right beside it, defines a small `_backward(g)` function: given `g`, the gradient
 of the final output with respect to this result, it adds each input's share of `g` to that
 input's `.grad` (the local derivative times `g`, the chain rule). Reading one operation
-tells you both halves of its story.
+tells you both halves of its story. The element-wise functions (`relu`, `sigmoid`, `tanh`,
+`exp`, `log`, `abs`, negation) share one `_backward`, in `_elementwise`: each writes only
+its derivative, as a `lambda:` beside its forward computation.
 
 `backward()` visits the recorded operations in reverse topological order, so a tensor's
 gradient is complete (summed over every place it was used) before it is passed further back.
@@ -307,14 +309,7 @@ class Tensor:
         return out
 
     def __neg__(self) -> Tensor:
-        a = self
-        out = self._result(-a.data, (a,), "neg")
-
-        def _backward(g):
-            a._accumulate(-g)
-
-        out._backward = _backward
-        return out
+        return self._elementwise("neg", -self.data, lambda: -1.0)
 
     # The reflected forms (2 * t, 1 - t, ...) lift the number and reuse the ops above.
     def __radd__(self, other) -> Tensor:
@@ -449,90 +444,66 @@ class Tensor:
         return out
 
     # -- element-wise functions ----------------------------------------------------------
+    #
+    # Each output element depends on its own input element only, so the chain rule is one
+    # product: the input's gradient is g · f′(x). Each function gives `_elementwise` its
+    # value f(x) and, beside it, its derivative f′(x) as a `lambda:`: the backward pass calls
+    # it, so the derivative costs nothing until a gradient is wanted, and the graph keeps
+    # only the arrays the lambda reads.
+
+    def _elementwise(self, op: str, value: np.ndarray, derivative) -> Tensor:
+        """The result f(x) of the element-wise function `op`; `derivative()` gives f′(x)."""
+        a = self
+        out = self._result(value, (a,), op)
+
+        def _backward(g):
+            a._accumulate(g * derivative())
+
+        out._backward = _backward
+        return out
 
     def relu(self) -> Tensor:
         """max(0, x). Its derivative is 1 where x > 0 and 0 elsewhere (0 is used at x = 0).
 
         Computed with `np.maximum`, which propagates NaN: a NaN input gives a NaN output
         (a version written with `np.where(x > 0, x, 0)` would turn it into 0)."""
-        a = self
-        out = self._result(np.maximum(a.data, 0), (a,), "relu")
-
-        def _backward(g):
-            a._accumulate(g * (a.data > 0))
-
-        out._backward = _backward
-        return out
+        x = self.data
+        return self._elementwise("relu", np.maximum(x, 0), lambda: x > 0)
 
     def leaky_relu(self, slope: float = 0.01) -> Tensor:
         """x for x > 0, slope·x otherwise: negative inputs still pass a small gradient."""
-        a = self
-        positive = a.data > 0
-        out = self._result(np.where(positive, a.data, slope * a.data), (a,), "leaky_relu")
-
-        def _backward(g):
-            a._accumulate(g * np.where(positive, 1.0, slope).astype(a.dtype, copy=False))
-
-        out._backward = _backward
-        return out
+        x = self.data
+        positive = x > 0
+        return self._elementwise(
+            "leaky_relu",
+            np.where(positive, x, slope * x),
+            lambda: np.where(positive, 1.0, slope).astype(x.dtype, copy=False),
+        )
 
     def sigmoid(self) -> Tensor:
         """σ(x) = 1 / (1 + e⁻ˣ), with derivative σ(x)(1 − σ(x)) (at most 0.25)."""
-        a = self
-        s = stable_sigmoid(a.data)
-        out = self._result(s, (a,), "sigmoid")
-
-        def _backward(g):
-            a._accumulate(g * s * (1.0 - s))
-
-        out._backward = _backward
-        return out
+        s = stable_sigmoid(self.data)
+        return self._elementwise("sigmoid", s, lambda: s * (1.0 - s))
 
     def tanh(self) -> Tensor:
         """tanh(x), with derivative 1 − tanh²(x)."""
-        a = self
-        t = np.tanh(a.data)
-        out = self._result(t, (a,), "tanh")
-
-        def _backward(g):
-            a._accumulate(g * (1.0 - t * t))
-
-        out._backward = _backward
-        return out
+        t = np.tanh(self.data)
+        return self._elementwise("tanh", t, lambda: 1.0 - t * t)
 
     def exp(self) -> Tensor:
         """eˣ, which is its own derivative."""
-        a = self
-        e = np.exp(a.data)
-        out = self._result(e, (a,), "exp")
-
-        def _backward(g):
-            a._accumulate(g * e)
-
-        out._backward = _backward
-        return out
+        e = np.exp(self.data)
+        return self._elementwise("exp", e, lambda: e)
 
     def log(self) -> Tensor:
         """Natural logarithm, with derivative 1/x."""
-        a = self
-        out = self._result(np.log(a.data), (a,), "log")
-
-        def _backward(g):
-            a._accumulate(g / a.data)
-
-        out._backward = _backward
-        return out
+        x = self.data
+        return self._elementwise("log", np.log(x), lambda: 1.0 / x)
 
     def abs(self) -> Tensor:
         """|x|, with derivative sign(x): −1, +1, and 0 at x = 0 (a subgradient, as NumPy's sign)."""
-        a = self
-        out = self._result(np.abs(a.data), (a,), "abs")
-
-        def _backward(g):
-            a._accumulate(g * np.sign(a.data))
-
-        out._backward = _backward
-        return out
+        x = self.data
+        return self._elementwise("abs", np.abs(x), lambda: np.sign(x))
 
     def __abs__(self) -> Tensor:  # abs(t), as for NumPy arrays
         return self.abs()

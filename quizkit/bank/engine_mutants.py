@@ -289,8 +289,8 @@ BUGS: tuple[EngineBug, ...] = (
     EngineBug(
         "relu-slope-one",
         _TENSOR,
-        "a._accumulate(g * (a.data > 0))",
-        "a._accumulate(g * (a.data > -np.inf))",
+        "lambda: x > 0)",
+        "lambda: x > -np.inf)",
         "ReLU passes the gradient everywhere, as if its slope were 1",
     ),
     EngineBug(
@@ -303,29 +303,29 @@ BUGS: tuple[EngineBug, ...] = (
     EngineBug(
         "sigmoid-value-not-slope",
         _TENSOR,
-        "a._accumulate(g * s * (1.0 - s))",
-        "a._accumulate(g * s)",
+        "lambda: s * (1.0 - s)",
+        "lambda: s",
         "sigmoid's backward multiplies by σ instead of σ(1 − σ)",
     ),
     EngineBug(
         "tanh-slope",
         _TENSOR,
-        "a._accumulate(g * (1.0 - t * t))",
-        "a._accumulate(g * (1.0 - t))",
+        "lambda: 1.0 - t * t",
+        "lambda: 1.0 - t",
         "tanh's backward uses 1 − t instead of 1 − t²",
     ),
     EngineBug(
         "exp-slope-one",
         _TENSOR,
-        "a._accumulate(g * e)",
-        "a._accumulate(g * 1)",
+        'self._elementwise("exp", e, lambda: e)',
+        'self._elementwise("exp", e, lambda: 1)',
         "exp's backward forgets that eˣ is its own derivative",
     ),
     EngineBug(
         "log-slope",
         _TENSOR,
-        "a._accumulate(g / a.data)",
-        "a._accumulate(g * a.data)",
+        "lambda: 1.0 / x",
+        "lambda: x",
         "log's backward multiplies by x instead of dividing",
     ),
     EngineBug(
@@ -422,8 +422,8 @@ BUGS: tuple[EngineBug, ...] = (
     EngineBug(
         "abs-no-sign",
         _TENSOR,
-        "a._accumulate(g * np.sign(a.data))",
-        "a._accumulate(g * 1)",
+        "lambda: np.sign(x)",
+        "lambda: 1",
         "|x|'s backward passes g unchanged, forgetting the slope −1 for negative x",
     ),
     EngineBug(
