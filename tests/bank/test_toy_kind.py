@@ -33,11 +33,8 @@ class Sign(ItemBase):
     answer: Literal["negative", "zero", "positive"]
 
 
-class SignKind(Kind):
-    model = Sign
-    position = 65  # after numeric_trace, before interview
-    label = "Sign"
-    minutes_each = 0.75
+# position 65: after numeric_trace, before interview
+class SignKind(Kind, model=Sign, position=65, label="Sign", minutes_each=0.75):
     response = {"choice": "text|null"}
     answer_rule = "the number whose sign is asked for"
 
@@ -165,3 +162,15 @@ def test_unregistered_it_is_an_unknown_kind(bank_path):
 def test_a_name_cannot_be_registered_twice():
     with pytest.raises(ValueError, match="already exists"):
         kinds.register(kinds.get("mcq"))
+
+
+def test_a_class_statement_missing_part_of_the_kinds_identity_is_refused_there():
+    with pytest.raises(TypeError, match="UnlabelledKind: give label in its class statement"):
+
+        class UnlabelledKind(Kind, model=Sign, position=66, minutes_each=1.0):
+            pass
+
+    with pytest.raises(TypeError, match="ColourKind: unknown keywords colour"):
+
+        class ColourKind(Kind, model=Sign, position=66, label="S", minutes_each=1, colour="r"):
+            pass

@@ -65,6 +65,14 @@ class ItemBase(Strict):
     engine-dependence rule of `quizkit check --mutation`, which lists it with this reason."""
 
 
+class Part(Strict):
+    """One of the parts an item lists (an option, a pair, a step): the evidence's `answer`,
+    the page's key and a learner's saved answer name a part by its id."""
+
+    id: Id
+    """Kebab-case name of the part, unique within the item."""
+
+
 class Tolerance(Strict):
     """How close a typed number must be: |typed - key| <= max(abs, rel * |key|)."""
 
@@ -161,7 +169,9 @@ class Kind:
     """One kind of quiz item. A kind module defines a subclass and binds `KIND` to an
     instance; quizkit.bank.kinds finds it there (or takes it from `register`).
 
-    Set the class attributes; override the methods whose default does not fit.
+    The class statement names what identifies the kind (`model`, `position`, `label`,
+    `minutes_each`, and `minutes_per` when it is not "question"); the body sets the other
+    class attributes and overrides the methods whose default does not fit.
     """
 
     name: ClassVar[str]
@@ -191,18 +201,33 @@ class Kind:
     """The Jinja template of the question's form and fallback; None for the site's own
     quizkit/mkdocs/templates/kinds/<name>.html.j2."""
     parts: ClassVar[str | None] = None
-    """The item's field that lists its parts with ids (options, pairs, steps), if it has one."""
+    """The model's field that lists `Part`s (options, pairs, steps), if it has one; read from
+    the model. No two of its parts may share an id."""
     distinct: ClassVar[dict[str, str]] = {}
-    """The fields of a part that no two parts may share, each with what a problem calls it."""
+    """The other fields of a part that no two parts may share, each with what a problem
+    calls it."""
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        # The name is the model's `kind` literal, so it is written once.
-        if "model" in cls.__dict__:
-            (literal,) = typing.get_args(cls.model.model_fields["kind"].annotation)
-            if cls.__dict__.get("name", literal) != literal:
-                raise TypeError(f"{cls.__name__}.name must be its model's kind {literal!r}")
-            cls.name = literal
+    def __init_subclass__(cls, **identity: Any) -> None:
+        """Takes what identifies a kind, as keywords of the class statement:
+        `class MatchingKind(Kind, model=Matching, position=40, label="Matching",
+        minutes_each=2.0)`. The body holds the rest: its answer rule and checks."""
+        unknown = set(identity) - set(_IDENTITY)
+        if unknown:
+            raise TypeError(f"{cls.__name__}: unknown keywords {', '.join(sorted(unknown))}")
+        super().__init_subclass__()
+        for attribute, value in identity.items():
+            setattr(cls, attribute, value)
+        if "model" not in cls.__dict__:
+            return  # a base for kinds (SelfAssessedKind), not a kind
+        missing = [a for a in _IDENTITY if not hasattr(cls, a)]
+        if missing:
+            raise TypeError(f"{cls.__name__}: give {', '.join(missing)} in its class statement")
+        # The name is the model's `kind` literal, so it is written once; so is the parts field.
+        (literal,) = typing.get_args(cls.model.model_fields["kind"].annotation)
+        if cls.__dict__.get("name", literal) != literal:
+            raise TypeError(f"{cls.__name__}.name must be its model's kind {literal!r}")
+        cls.name = literal
+        cls.parts = next(iter(_parts_of(cls.model)), None)
 
     @property
     def self_assessed(self) -> bool:
@@ -216,8 +241,12 @@ class Kind:
         """(location inside the item, message) for each content rule the item breaks.
 
         `reserved` holds the names the evidence namespace defines. Here: each part that
-        repeats an earlier part's `distinct` field; a kind's own rules extend this."""
-        for attr, what in self.distinct.items():
+        repeats an earlier part's id or `distinct` field; a kind's own rules extend this."""
+        if not self.parts:
+            return
+        part_model = _parts_of(self.model)[self.parts]
+        named = {"id": f"{part_model.__name__.lower()} id", **self.distinct}
+        for attr, what in named.items():
             values = [getattr(part, attr) for part in getattr(item, self.parts)]
             yield from duplicates(values, (self.parts,), what, attr)
 
@@ -273,6 +302,21 @@ class Kind:
         `md` renders Markdown (`md.block(text)`); `ctx` is the page's
         quizkit.mkdocs.render.RenderContext."""
         return {}, {}
+
+
+# What a kind's class statement names (see `Kind.__init_subclass__`).
+_IDENTITY = ("model", "position", "label", "minutes_each", "minutes_per")
+
+
+def _parts_of(model: type[ItemBase]) -> dict[str, type[Part]]:
+    """The model's fields that list `Part`s, with the part model of each."""
+    found = {}
+    for field, info in model.model_fields.items():
+        if typing.get_origin(info.annotation) is list:
+            (member,) = typing.get_args(info.annotation)
+            if isinstance(member, type) and issubclass(member, Part):
+                found[field] = member
+    return found
 
 
 class SelfAssessedKind(Kind):

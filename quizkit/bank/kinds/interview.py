@@ -28,11 +28,9 @@ class Interview(ItemBase):
     """Questions that probe the answer further."""
 
 
-class InterviewKind(SelfAssessedKind):
-    model = Interview
-    position = 70
-    label = "Interview question"
-    minutes_each = 5.0
+class InterviewKind(
+    SelfAssessedKind, model=Interview, position=70, label="Interview question", minutes_each=5.0
+):
     answer_field = "answer"
 
     def problems(self, item: Interview, reserved: frozenset[str]) -> Iterator[tuple[Loc, str]]:

@@ -8,14 +8,12 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from ..problem import Loc
-from .base import Bad, Id, ItemBase, Kind, Mutant, Strict, Text, copy, show, shuffled_positions
+from .base import Bad, ItemBase, Kind, Mutant, Part, Text, copy, show, shuffled_positions
 
 
-class Pair(Strict):
+class Pair(Part):
     """A term and the definition that belongs to it."""
 
-    id: Id
-    """Kebab-case name of the pair, unique within the item."""
     term: Text
     """Shown in a fixed column."""
     definition: Text
@@ -30,16 +28,11 @@ class Matching(ItemBase):
     """Each term written with its own definition."""
 
 
-class MatchingKind(Kind):
-    model = Matching
-    position = 40
-    label = "Matching"
-    minutes_each = 2.0
+class MatchingKind(Kind, model=Matching, position=40, label="Matching", minutes_each=2.0):
     response = {"choices": "texts"}
     answer_rule = "a dict mapping each pair id to the id of the pair whose definition fits it"
     never_conceptual = True
-    parts = "pairs"
-    distinct = {"id": "pair id", "term": "term", "definition": "definition"}
+    distinct = {"term": "term", "definition": "definition"}
 
     def normalise(self, item: Matching, answer: Any, names: dict[str, Any]) -> Any:
         ids = {pair.id: pair for pair in item.pairs}

@@ -9,14 +9,12 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from ..problem import Loc
-from .base import Bad, Id, ItemBase, Kind, Mutant, Strict, Text, copy, show, shuffled, within
+from .base import Bad, ItemBase, Kind, Mutant, Part, Text, copy, show, shuffled, within
 
 
-class Option(Strict):
+class Option(Part):
     """One choice of a multiple-choice question."""
 
-    id: Id
-    """Kebab-case name of the option, unique within the question."""
     text: Text
     """What the learner sees (quote numbers: text: "54")."""
     correct: bool = False
@@ -39,15 +37,10 @@ def _keys(item: Mcq) -> list[int]:
     return [i for i, option in enumerate(item.options) if option.correct]
 
 
-class McqKind(Kind):
-    model = Mcq
-    position = 10
-    label = "Multiple choice"
-    minutes_each = 1.0
+class McqKind(Kind, model=Mcq, position=10, label="Multiple choice", minutes_each=1.0):
     response = {"choice": "text|null"}
     answer_rule = "the correct option's id, or a number compared with the options' values"
-    parts = "options"
-    distinct = {"id": "option id", "text": "option text"}
+    distinct = {"text": "option text"}
 
     def problems(self, item: Mcq, reserved: frozenset[str]) -> Iterator[tuple[Loc, str]]:
         # Here, not at the top: the balance rules read this module's Mcq.

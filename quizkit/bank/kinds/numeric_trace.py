@@ -217,13 +217,15 @@ def _tolerance(tolerance: Tolerance, at: Loc) -> Iterator[tuple[Loc, str]]:
         yield at + ("abs",), f"abs {abs_:g} is too loose (at most {MAX_ABS_TOL:g})"
 
 
-class NumericTraceKind(Kind):
-    model = NumericTrace
-    position = 60
-    label = "Trace by hand"
-    # Timed per quantity: each one is a small hand computation.
-    minutes_each = 1.5
-    minutes_per = "quantity"
+# Timed per quantity: each one is a small hand computation.
+class NumericTraceKind(
+    Kind,
+    model=NumericTrace,
+    position=60,
+    label="Trace by hand",
+    minutes_each=1.5,
+    minutes_per="quantity",
+):
     # `params` and `numbers` are the drawn parameters and the engine's values for them
     # (absent for the printed numbers); `seed` is the draw they came from.
     response = {

@@ -8,14 +8,12 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from ..problem import Loc
-from .base import Bad, Id, ItemBase, Kind, Mutant, Strict, Text, copy, show, shuffled_positions
+from .base import Bad, ItemBase, Kind, Mutant, Part, Text, copy, show, shuffled_positions
 
 
-class Step(Strict):
+class Step(Part):
     """One step of a sequence."""
 
-    id: Id
-    """Kebab-case name of the step, unique within the item."""
     text: Text
     """What the learner sees."""
 
@@ -28,16 +26,11 @@ class Ordering(ItemBase):
     """Written in the correct order; shuffled for display."""
 
 
-class OrderingKind(Kind):
-    model = Ordering
-    position = 50
-    label = "Ordering"
-    minutes_each = 2.0
+class OrderingKind(Kind, model=Ordering, position=50, label="Ordering", minutes_each=2.0):
     response = {"order": "ints"}
     answer_rule = "the list of step ids in the order the evidence observed them"
     never_conceptual = True
-    parts = "steps"
-    distinct = {"id": "step id", "text": "step text"}
+    distinct = {"text": "step text"}
 
     def normalise(self, item: Ordering, answer: Any, names: dict[str, Any]) -> Any:
         ids = self.ids(item)

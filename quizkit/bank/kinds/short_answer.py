@@ -15,11 +15,9 @@ class ShortAnswer(ItemBase):
     """A strong answer, in Markdown."""
 
 
-class ShortAnswerKind(SelfAssessedKind):
-    model = ShortAnswer
-    position = 30
-    label = "Short answer"
-    minutes_each = 3.0
+class ShortAnswerKind(
+    SelfAssessedKind, model=ShortAnswer, position=30, label="Short answer", minutes_each=3.0
+):
     answer_field = "model_answer"
 
 

@@ -19,11 +19,7 @@ class TrueFalse(ItemBase):
     """Whether the prompt's statement is true."""
 
 
-class TrueFalseKind(Kind):
-    model = TrueFalse
-    position = 20
-    label = "True or false"
-    minutes_each = 0.5
+class TrueFalseKind(Kind, model=TrueFalse, position=20, label="True or false", minutes_each=0.5):
     response = {"choice": "text|null"}
     answer_rule = "True or False, as measured"
 
