@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -103,3 +104,48 @@ TRACE_ITEM = """
   evidence: |
     assert dy_dw == x
 """
+
+MATCHING_ITEM = """
+- id: gates
+  kind: matching
+  difficulty: easy
+  topics: [gates]
+  prompt: "Match."
+  pairs:
+    - {id: add, term: "Add gate", definition: "passes it on"}
+    - {id: mul, term: "Multiply gate", definition: "swaps and scales"}
+    - {id: relu, term: "ReLU", definition: "routes it by sign"}
+  explanation: "e"
+  evidence: "answer = {'add': 'add', 'mul': 'mul', 'relu': 'relu'}"
+"""
+
+ORDERING_ITEM = """
+- id: steps
+  kind: ordering
+  difficulty: easy
+  topics: [training]
+  prompt: "Order."
+  steps:
+    - {id: forward, text: "Forward"}
+    - {id: loss, text: "Loss"}
+    - {id: backward, text: "Backward"}
+    - {id: update, text: "Update"}
+  explanation: "e"
+  evidence: "answer = ['forward', 'loss', 'backward', 'update']"
+"""
+
+SHORT_ANSWER_ITEM = """
+- id: why
+  kind: short_answer
+  difficulty: easy
+  topics: [t]
+  prompt: "Why?"
+  model_answer: "Because."
+  explanation: "e"
+  evidence: "assert True"
+"""
+
+
+def with_evidence(item: str, evidence: str) -> str:
+    """The item's YAML with its one-line evidence replaced by `evidence`."""
+    return re.sub(r'evidence: ".*"', lambda _: f'evidence: "{evidence}"', item, count=1)

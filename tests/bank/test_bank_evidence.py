@@ -7,7 +7,15 @@ import time
 
 import numpy as np
 import pytest
-from bankhelp import MCQ_ITEM, TF_ITEM, TRACE_ITEM
+from bankhelp import (
+    MATCHING_ITEM,
+    MCQ_ITEM,
+    ORDERING_ITEM,
+    SHORT_ANSWER_ITEM,
+    TF_ITEM,
+    TRACE_ITEM,
+    with_evidence,
+)
 
 from quizkit.bank import evidence
 from quizkit.bank.check import check_paths
@@ -169,83 +177,45 @@ def test_true_false_mismatch_and_numpy_bool(write_bank):
     assert run(write_bank(numpy_bool)) == []
 
 
-MATCHING = """
-- id: gates
-  kind: matching
-  difficulty: easy
-  topics: [gates]
-  prompt: "Match."
-  pairs:
-    - {id: add, term: "Add gate", definition: "passes it on"}
-    - {id: mul, term: "Multiply gate", definition: "swaps and scales"}
-  explanation: "e"
-  evidence: "answer = ANSWER"
-"""
-
-
 @pytest.mark.parametrize(
     ("answer", "expected"),
     [
-        ("{'add': 'add', 'mul': 'mul'}", []),
-        ("{'add': 'mul', 'mul': 'add'}", [
+        ("{'add': 'add', 'mul': 'mul', 'relu': 'relu'}", []),
+        ("{'add': 'mul', 'mul': 'add', 'relu': 'relu'}", [
             "10: gates: pairs[0].definition: evidence matches 'Add gate' with 'swaps and scales',"
             " not with this definition",
             "11: gates: pairs[1].definition: evidence matches 'Multiply gate' with 'passes it on',"
             " not with this definition",
         ]),
-        ("{'add': 'add'}", ["13: gates: evidence: answer {'add': 'add'} must use exactly the pair"
-                            " ids add, mul (a dict mapping each pair id to the id of the pair"
-                            " whose definition fits it)"]),
+        ("{'add': 'add'}", ["14: gates: evidence: answer {'add': 'add'} must use exactly the pair"
+                            " ids add, mul, relu (a dict mapping each pair id to the id of the"
+                            " pair whose definition fits it)"]),
     ],
 )  # fmt: skip
 def test_matching_answers(write_bank, answer, expected):
-    assert run_evidence(write_bank(MATCHING.replace("ANSWER", answer))) == expected
-
-
-ORDERING = """
-- id: steps
-  kind: ordering
-  difficulty: easy
-  topics: [training]
-  prompt: "Order."
-  steps:
-    - {id: forward, text: "Forward"}
-    - {id: backward, text: "Backward"}
-    - {id: update, text: "Update"}
-  explanation: "e"
-  evidence: "answer = ANSWER"
-"""
+    assert run_evidence(write_bank(with_evidence(MATCHING_ITEM, f"answer = {answer}"))) == expected
 
 
 @pytest.mark.parametrize(
     ("answer", "expected"),
     [
-        ("['forward', 'backward', 'update']", []),
-        ("('forward', 'update', 'backward')", [
-            "11: steps: steps[1].id: evidence observed the order forward, update, backward; step 2"
-            " should be 'update', not 'backward'"
+        ("['forward', 'loss', 'backward', 'update']", []),
+        ("('forward', 'loss', 'update', 'backward')", [
+            "12: steps: steps[2].id: evidence observed the order forward, loss, update, backward;"
+            " step 3 should be 'update', not 'backward'"
         ]),
-        ("['forward', 'backward']", ["14: steps: evidence: answer ['forward', 'backward'] must"
-                                     " list each step id (forward, backward, update) once (the"
-                                     " list of step ids in the order the evidence observed"
+        ("['forward', 'backward']", ["15: steps: evidence: answer ['forward', 'backward'] must"
+                                     " list each step id (forward, loss, backward, update) once"
+                                     " (the list of step ids in the order the evidence observed"
                                      " them)"]),
     ],
 )  # fmt: skip
 def test_ordering_answers(write_bank, answer, expected):
-    assert run_evidence(write_bank(ORDERING.replace("ANSWER", answer))) == expected
+    assert run_evidence(write_bank(with_evidence(ORDERING_ITEM, f"answer = {answer}"))) == expected
 
 
 def test_short_answer_evidence_must_assert(write_bank):
-    item = """
-    - id: why
-      kind: short_answer
-      difficulty: easy
-      topics: [t]
-      prompt: "Why?"
-      model_answer: "Because."
-      explanation: "e"
-      evidence: "x = 1"
-    """
+    item = with_evidence(SHORT_ANSWER_ITEM, "x = 1")
     assert run(write_bank(item)) == [
         "11: why: evidence: evidence asserts nothing; assert the claims the model answer makes"
     ]

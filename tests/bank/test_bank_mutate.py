@@ -2,41 +2,19 @@
 
 from __future__ import annotations
 
-from bankhelp import MCQ_ITEM, TF_ITEM, TRACE_ITEM
+from bankhelp import (
+    MATCHING_ITEM,
+    MCQ_ITEM,
+    ORDERING_ITEM,
+    SHORT_ANSWER_ITEM,
+    TF_ITEM,
+    TRACE_ITEM,
+)
 
 from quizkit.bank import evidence
 from quizkit.bank.kinds.base import within
 from quizkit.bank.load import load_bank
 from quizkit.bank.mutate import mutants, score_item
-
-MATCHING = """
-- id: gates
-  kind: matching
-  difficulty: easy
-  topics: [gates]
-  prompt: "Match."
-  pairs:
-    - {id: add, term: "Add gate", definition: "passes it on"}
-    - {id: mul, term: "Multiply gate", definition: "swaps and scales"}
-    - {id: relu, term: "ReLU", definition: "routes it by sign"}
-  explanation: "e"
-  evidence: "answer = {'add': 'add', 'mul': 'mul', 'relu': 'relu'}"
-"""
-
-ORDERING = """
-- id: steps
-  kind: ordering
-  difficulty: easy
-  topics: [training]
-  prompt: "Order."
-  steps:
-    - {id: forward, text: "Forward"}
-    - {id: loss, text: "Loss"}
-    - {id: backward, text: "Backward"}
-    - {id: update, text: "Update"}
-  explanation: "e"
-  evidence: "answer = ['forward', 'loss', 'backward', 'update']"
-"""
 
 
 def scored(path):
@@ -50,7 +28,7 @@ def scored(path):
 
 
 def test_each_kind_has_its_mutants(write_bank):
-    results = scored(write_bank(TF_ITEM + MCQ_ITEM + TRACE_ITEM + MATCHING + ORDERING))
+    results = scored(write_bank(TF_ITEM + MCQ_ITEM + TRACE_ITEM + MATCHING_ITEM + ORDERING_ITEM))
     counts = {item.kind: score.total for item, _, score in results}
     assert counts == {
         "true_false": 1,
@@ -82,7 +60,7 @@ def test_mutants_do_not_change_the_original(write_bank):
 def test_a_key_the_evidence_cannot_tell_apart_survives(write_bank):
     # Two pairs share a definition, so swapping them changes nothing the evidence could
     # notice; the score must show the survivor (validate reports the duplicate as well).
-    path = write_bank(MATCHING.replace('"swaps and scales"', '"passes it on"'))
+    path = write_bank(MATCHING_ITEM.replace('"swaps and scales"', '"passes it on"'))
     loaded = load_bank(path)
     index, item = loaded.items[0]
     outcome = evidence.check(loaded, index, item)
@@ -93,15 +71,5 @@ def test_a_key_the_evidence_cannot_tell_apart_survives(write_bank):
 
 
 def test_self_assessed_kinds_have_no_mutants(write_bank):
-    item = """
-    - id: why
-      kind: short_answer
-      difficulty: easy
-      topics: [t]
-      prompt: "Why?"
-      model_answer: "Because."
-      explanation: "e"
-      evidence: "assert True"
-    """
-    [(_, _, score)] = scored(write_bank(item))
+    [(_, _, score)] = scored(write_bank(SHORT_ANSWER_ITEM))
     assert (score.total, score.ratio) == (0, 1.0)

@@ -9,7 +9,15 @@ from pathlib import Path
 
 import pytest
 import yaml
-from bankhelp import MCQ_ITEM, TF_ITEM, TRACE_ITEM, bank_text
+from bankhelp import (
+    MATCHING_ITEM,
+    MCQ_ITEM,
+    ORDERING_ITEM,
+    TF_ITEM,
+    TRACE_ITEM,
+    bank_text,
+    with_evidence,
+)
 
 from quizkit.bank import safe_html
 from quizkit.bank.check import check_paths
@@ -110,18 +118,10 @@ def test_duplicate_ids_are_reported_at_every_use(tmp_path, write_bank):
 
 
 def test_matching_duplicates(write_bank):
-    item = """
-    - id: gates
-      kind: matching
-      difficulty: easy
-      topics: [gates]
-      prompt: "Match."
-      pairs:
-        - {id: add, term: "Add", definition: "passes it on"}
-        - {id: add, term: "Add", definition: "passes it on"}
-      explanation: "e"
-      evidence: "answer = observed_pairing()"
-    """
+    item = with_evidence(MATCHING_ITEM, "answer = observed_pairing()").replace(
+        '{id: mul, term: "Multiply gate", definition: "swaps and scales"}',
+        '{id: add, term: "Add gate", definition: "passes it on"}',
+    )
     assert [field for _, field, _ in problems(write_bank(item))] == [
         "pairs[1].id",
         "pairs[1].term",
@@ -130,52 +130,40 @@ def test_matching_duplicates(write_bank):
 
 
 def test_ordering_needs_distinct_steps(write_bank):
-    item = """
-    - id: steps
-      kind: ordering
-      difficulty: easy
-      topics: [training]
-      prompt: "Order."
-      steps:
-        - {id: a, text: "Forward"}
-        - {id: b, text: " Forward"}
-      explanation: "e"
-      evidence: "answer = observed_order()"
-    """
+    item = with_evidence(ORDERING_ITEM, "answer = observed_order()").replace(
+        '{id: loss, text: "Loss"}', '{id: loss, text: " Forward"}'
+    )
     [(line, field, message)] = problems(write_bank(item))
     assert (line, field) == (11, "steps[1].text")
     assert "duplicate step text" in message
 
 
-@pytest.mark.parametrize(
-    ("tolerance", "field", "fragment"),
-    [
-        ("{rel: 0, abs: 0}", "quantities[0].tolerance", "tolerance is zero"),
-        ("{rel: 0.2}", "quantities[0].tolerance.rel", "too loose"),
-        ("{abs: 1.0}", "quantities[0].tolerance.abs", "too loose"),
-        ("{rel: .inf}", "quantities[0].tolerance", "must be finite"),
-    ],
-)
-def test_tolerance_sanity(write_bank, tolerance, field, fragment):
-    item = TRACE_ITEM.replace("expect: 3.0", f"expect: 3.0\n      tolerance: {tolerance}")
-    [(_, got_field, message)] = problems(write_bank(item))
-    assert got_field == field
-    assert fragment in message
+TOLERANCE = "expect: 3.0"
+PARAM = "{value: 1.5, range: [1.0, 2.0], step: 0.5}"
 
 
 @pytest.mark.parametrize(
-    ("param", "field", "fragment"),
+    ("written", "instead", "field", "fragment"),
     [
-        ("{value: 1.5, range: [2.0, 3.0], step: 0.5}", "params.x.range", "excludes the value"),
-        ("{value: 1.5, range: [2.0, 1.0], step: 0.5}", "params.x.range", "is empty"),
-        ("{value: 1.5, range: [1.1, 1.9], step: 1.0}", "params.x.step", "no multiple of step"),
-        ("{value: 1.5, step: 0.5}", "params.x.step", "no effect without a range"),
-        ("{value: .nan}", "params.x.value", "finite"),
+        (TOLERANCE, f"{TOLERANCE}\n      tolerance: {{rel: 0, abs: 0}}", "quantities[0].tolerance",
+         "tolerance is zero"),
+        (TOLERANCE, f"{TOLERANCE}\n      tolerance: {{rel: 0.2}}", "quantities[0].tolerance.rel",
+         "too loose"),
+        (TOLERANCE, f"{TOLERANCE}\n      tolerance: {{abs: 1.0}}", "quantities[0].tolerance.abs",
+         "too loose"),
+        (TOLERANCE, f"{TOLERANCE}\n      tolerance: {{rel: .inf}}", "quantities[0].tolerance",
+         "must be finite"),
+        (PARAM, "{value: 1.5, range: [2.0, 3.0], step: 0.5}", "params.x.range",
+         "excludes the value"),
+        (PARAM, "{value: 1.5, range: [2.0, 1.0], step: 0.5}", "params.x.range", "is empty"),
+        (PARAM, "{value: 1.5, range: [1.1, 1.9], step: 1.0}", "params.x.step",
+         "no multiple of step"),
+        (PARAM, "{value: 1.5, step: 0.5}", "params.x.step", "no effect without a range"),
+        (PARAM, "{value: .nan}", "params.x.value", "finite"),
     ],
-)
-def test_param_ranges(write_bank, param, field, fragment):
-    item = TRACE_ITEM.replace("{value: 1.5, range: [1.0, 2.0], step: 0.5}", param)
-    [(_, got_field, message)] = problems(write_bank(item))
+)  # fmt: skip
+def test_trace_tolerances_and_param_ranges(write_bank, written, instead, field, fragment):
+    [(_, got_field, message)] = problems(write_bank(TRACE_ITEM.replace(written, instead)))
     assert got_field == field
     assert fragment in message
 
