@@ -122,6 +122,10 @@ class Course:
         """The lesson's quiz page's path in the docs tree (lessons/<topic>/quiz/index.md)."""
         return f"{self.lessons_url}/{lesson.topic}/quiz/index.md"
 
+    def quiz_uri(self, lesson: Lesson) -> str:
+        """The lesson's quiz page's URL relative to the site root (lessons/<topic>/quiz/)."""
+        return f"{self.lesson_uri(lesson.topic)}quiz/"
+
     def render_context(self, lesson: Lesson | None, glossary_url: str) -> RenderContext:
         """What rendering items on a page of `lesson` (None: a page of no lesson) needs."""
         return RenderContext(

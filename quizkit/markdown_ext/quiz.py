@@ -1,36 +1,53 @@
-"""Quiz embeds and glossary links in lesson pages, as a Python-Markdown extension.
+"""Every quizkit marker expanded into HTML, as a Python-Markdown extension.
 
-`- quizkit.markdown_ext.quiz` in mkdocs.yml. A lesson page written by
-quizkit.mkdocs.generate ends with a page marker naming its lesson and the glossary page's
-address relative to it (an extension is not told which page it renders, nor where others
-are). On such a page this extension, after the page is rendered:
+`- quizkit.markdown_ext.quiz` in mkdocs.yml. The pages quizkit.mkdocs.generate writes carry
+marker comments (`<!-- quizkit: NAME key=value ... -->`, listed there) naming what goes where
+and the addresses it needs from that page (an extension is not told which page it renders,
+nor where others are). After the page is rendered, this extension:
 
-1. links the first use of each glossary term to its entry (glossary.link_first_uses);
-2. puts each `<!-- quiz: item-id -->` item's widget where the comment stands, rendered by
-   the same templates as the quiz pages (quizkit.mkdocs.render).
+1. on a lesson page (the `page` marker), links the first use of each glossary term to its
+   entry (glossary.link_first_uses) and puts each `<!-- quiz: item-id -->` item's widget
+   where the comment stands;
+2. replaces every other marker with what it names: a quiz section (taking the heading
+   before it inside), a quiz page's bank, the course quiz's shell, the glossary, the list of
+   lessons, the interview questions, the table of minutes per kind, the score toolbar;
 
-Pages without the marker are left alone. Under MkDocs the quizkit plugin hands over the
-course and renderer it has already built (options `course` and `renderer`); any other
-generator gets the course read from `lessons_dir` (relative to where it runs) once per process,
-and bank text rendered with render.py's default extensions.
+all rendered by the same templates (quizkit.mkdocs.render), so that MkDocs, ProperDocs and
+Zensical show the same page. Pages without a marker are left alone; a bare authored marker
+that needs its page's address (`<!-- quizkit: lessons -->` not passed through
+generate.expand_markers) is left as it is.
+
+Under MkDocs the quizkit plugin hands over the course and renderer it has already built
+(options `course` and `renderer`); any other generator gets the course read from
+`lessons_dir` (relative to where it runs) once per process, and bank text rendered with
+render.py's default extensions.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from markdown import Extension, Markdown
 from markdown.postprocessors import Postprocessor
+from markupsafe import Markup
+from mkdocs.utils import get_relative_url
 
 from quizkit.course import Course
-from quizkit.mkdocs import pages
-from quizkit.mkdocs.generate import PAGE_MARKER
+from quizkit.mkdocs import course_quiz, pages
+from quizkit.mkdocs.generate import AUTHORED, MARKER, marker_args
 from quizkit.mkdocs.glossary import link_first_uses
 from quizkit.mkdocs.lessons import Lesson
 from quizkit.mkdocs.render import MarkdownRenderer, Renderer
 
-# After Python-Markdown restores raw HTML (30): the embeds are HTML comments in the source.
+# After Python-Markdown restores raw HTML (30): the markers are HTML comments in the source.
 PRIORITY = 5
+# The heading (as the toc extension wrote it) just before a `quiz` marker.
+HEADING_BEFORE = re.compile(
+    r"\s*(<h(?P<level>[1-6])\b[^>]*>(?:(?!</?h[1-6]\b).)*</h(?P=level)>)\s*$", re.S
+)
+# Markers that need neither the course nor the page's address.
+NEEDS_NO_COURSE = {"timing"}
 
 _courses: dict[Path, tuple[Course, Renderer]] = {}
 
@@ -55,6 +72,109 @@ def lesson_html(
     )
 
 
+def quiz_section(
+    course: Course, renderer: Renderer, lesson: Lesson, glossary_url: str, heading: str | None
+) -> str:
+    """A lesson page's quiz: its bank without the items the page embeds, under `heading`
+    (the page's own "Quiz" heading, as rendered) or, without one, a level-2 "Quiz" heading."""
+    ctx = course.render_context(lesson, glossary_url)
+    embedded = pages.embedded_ids(lesson.source.read_text(encoding="utf-8"))
+    return str(
+        renderer.bank(
+            course.banks[lesson.name],
+            ctx,
+            skip=embedded,
+            level=2,
+            title="Quiz",
+            heading=Markup(heading) if heading else None,
+            intro=True,
+            toolbar=str(renderer.toolbar()),
+        )
+    )
+
+
+def expand(text: str, course_of) -> str:
+    """`text` with every marker replaced (see the module's docstring); `course_of()` gives
+    the (Course, Renderer) pair, asked for only when a marker needs it."""
+    found = list(MARKER.finditer(text))
+    if not found:
+        return text
+    course = renderer = None
+    if any(m["name"] not in NEEDS_NO_COURSE for m in found):
+        course, renderer = course_of()
+    page = next((m for m in found if m["name"] == "page"), None)
+    if page is not None:
+        # First: terms are linked in the lesson's own prose, never in what is added below.
+        args = marker_args(page)
+        text = text[: page.start()] + text[page.end() :]
+        text = lesson_html(text, course, renderer, _lesson(course, args["lesson"]),
+                           args["glossary"], args.get("link-terms") == "yes")  # fmt: skip
+    out, done = [], 0
+    for match in MARKER.finditer(text):
+        name, args = match["name"], marker_args(match)
+        before = text[done : match.start()]
+        if name == "quiz":
+            # The section takes in the heading written just before its marker.
+            heading = HEADING_BEFORE.search(before)
+            if heading is not None:
+                before = before[: heading.start()]
+            lesson = _lesson(course, args["lesson"])
+            html = quiz_section(course, renderer, lesson, args["glossary"],
+                                heading.group(1) if heading else None)  # fmt: skip
+        else:
+            html = _expansion(name, args, course, renderer)
+            if html is None:
+                html = match.group(0)
+            elif name in AUTHORED and match.group(0).startswith("\n"):
+                html = "\n" + html  # in place of the author's comment; the line break stays
+        out += [before, html]
+        done = match.end()
+    return "".join(out) + text[done:]
+
+
+def _expansion(name: str, args: dict, course, renderer) -> str | None:
+    """The HTML of one marker other than `page` and `quiz` (None: leave it as it is)."""
+    if name == "timing":
+        return pages.timing_table()
+    if name == "toolbar":
+        return str(renderer.toolbar())
+    if name == "bank":
+        lesson = _lesson(course, args["lesson"])
+        ctx = course.render_context(lesson, args["glossary"])
+        bank = course.banks[lesson.name]
+        return str(renderer.bank(bank, ctx, level=1, intro=True, toolbar=str(renderer.toolbar())))
+    if name == "interview":
+        ctx = course.render_context(None, args.get("glossary", ""))
+        interview = [item for _, item in course.items.values() if item.kind == "interview"]
+        body = "".join(
+            str(renderer.item(item, n, ctx, level=2)) for n, item in enumerate(interview, 1)
+        )
+        return str(renderer.toolbar()) + body
+    if "page" not in args:
+        return None
+    here = args["page"]
+    if name == "glossary":
+        return str(renderer.glossary(course.terms, here))
+    if name == "lessons":
+        return pages.lesson_list(
+            course.lessons,
+            course.banks,
+            lambda topic: get_relative_url(course.lesson_uri(topic), here),
+        )
+    if name == "course-quiz":
+        quizzes = [
+            (lesson.title, get_relative_url(course.quiz_uri(lesson), here))
+            for lesson in course.lessons
+            if lesson.name in course.banks
+        ]
+        return str(course_quiz.page_html(get_relative_url(course_quiz.POOL_URI, here), quizzes))
+    return None
+
+
+def _lesson(course: Course, name: str) -> Lesson:
+    return next(lesson for lesson in course.lessons if lesson.name == name)
+
+
 def _load(lessons_dir: str) -> tuple[Course, Renderer]:
     where = Path(lessons_dir).resolve()
     if where not in _courses:
@@ -68,18 +188,14 @@ class QuizPostprocessor(Postprocessor):
         self.extension = extension
 
     def run(self, text: str) -> str:
-        match = PAGE_MARKER.search(text)
-        if match is None:
-            return text
-        text = text[: match.start()] + text[match.end() :]
+        return expand(text, self._course)
+
+    def _course(self) -> tuple[Course, Renderer]:
         course = self.extension.getConfig("course")
         renderer = self.extension.getConfig("renderer")
-        if not (course and renderer):
-            course, renderer = _load(self.extension.getConfig("lessons_dir"))
-        lesson = next(lesson for lesson in course.lessons if lesson.name == match["lesson"])
-        return lesson_html(
-            text, course, renderer, lesson, match["glossary"], match["link_terms"] == "yes"
-        )
+        if course and renderer:
+            return course, renderer
+        return _load(self.extension.getConfig("lessons_dir"))
 
 
 class QuizExtension(Extension):

@@ -1,4 +1,4 @@
-"""Page-level HTML work done by the plugin's hooks, as plain functions."""
+"""Page-level HTML pieces (embeds, the lesson list, the timing table, notebook clean-up)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from quizkit.bank.model import Bank
 from .lessons import ContentError, Lesson
 
 EMBED = re.compile(r"<!--\s*quiz:\s*(?P<id>[a-z0-9][a-z0-9-]*)\s*-->")
+# A marker as an author writes it in a docs page (see quizkit.mkdocs.generate.expand_markers).
 MARKER = "<!-- quizkit: {name} -->"
 # mkdocs-jupyter inserts a MathJax loader (with an empty address) into every notebook page;
 # the site renders math with its own KaTeX, so the block is dropped.
@@ -55,14 +56,6 @@ def check_embeds(source: Path, markdown: str, known: set[str]) -> None:
 def replace_embeds(html: str, render: Callable[[str], str]) -> str:
     """Put each embedded item's widget where its comment stands in the page."""
     return EMBED.sub(lambda m: render(m.group("id")), html)
-
-
-def replace_marker(html: str, name: str, content: str) -> str:
-    """Insert generated content at `<!-- quizkit: name -->`, or at the end without one."""
-    marker = MARKER.format(name=name)
-    if marker in html:
-        return html.replace(marker, content, 1)
-    return html + content
 
 
 def clean_notebook(html: str) -> str:

@@ -13,22 +13,18 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.toc import AnchorLink
-from mkdocs.utils import get_relative_url
 
-from quizkit.bank.safe_html import heading_markdown
 from quizkit.course import Course
 from quizkit.markdown_ext import quiz as quiz_ext
 
-from . import assets, course_quiz, figures, generate, math_render, offline, pages, runtime
-from .client import client_config_module
+from . import figures, generate, math_render, offline, pages, runtime
 from .config import QuizkitConfig
-from .lessons import ContentError
-from .render import MarkdownRenderer, Renderer
+from .generate import ASSETS, WEB_DIR
+from .lessons import ContentError, Lesson
+from .render import BANK_HEADING_ID, MarkdownRenderer, Renderer
 from .runtime_files import RuntimeBundleError
 
 log = logging.getLogger("mkdocs.plugins.quizkit")
-WEB_DIR = Path(__file__).resolve().parent.parent / "web"
-ASSETS = "assets/quizkit"
 QUIZ_EXTENSION = "quizkit.markdown_ext.quiz"
 
 
@@ -47,7 +43,6 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
         self._add_assets(config)
         md = MarkdownRenderer(config.markdown_extensions, config.mdx_configs)
         self.renderer = Renderer(md)
-        self.toolbar = str(self.renderer.toolbar())
         # Lesson pages' quiz embeds and glossary links come from this extension; it is given
         # the course read above instead of reading it again.
         if QUIZ_EXTENSION not in config.markdown_extensions:
@@ -58,29 +53,12 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
     # -- where things go -------------------------------------------------------------------
 
     def _set_nav(self, config) -> None:
-        course = self.course
-        section = [
-            {lesson.title: [course.lesson_src(lesson)]
-             + ([{"Quiz": course.quiz_src(lesson)}] if lesson.name in course.banks else [])}
-            for lesson in course.lessons
-        ]  # fmt: skip
-        nav = config.nav if config.nav is not None else []
-        for entry in nav:
-            if isinstance(entry, dict) and self.config.nav_section in entry:
-                entry[self.config.nav_section] = section
-                break
-        else:
-            nav.append({self.config.nav_section: section})
-        config.nav = nav
+        section = generate.nav_section(self.course)
+        config.nav = generate.with_section(config.nav, self.config.nav_section, section)
 
     def _add_assets(self, config) -> None:
-        config.extra_css[:0] = [assets.KATEX_CSS, f"{ASSETS}/quiz.css"]
-        # No KaTeX script: the build typesets the pages' math (on_post_page), and quiz-math.js
-        # loads KaTeX only for math that appears later (feedback, the course quiz).
-        modules = [f"{ASSETS}/quiz.js"]
-        if (WEB_DIR / "runtime.js").is_file():
-            modules.append(f"{ASSETS}/runtime.js")
-        modules.append(f"{ASSETS}/offline.js")
+        styles, modules = generate.page_assets()
+        config.extra_css[:0] = styles
         scripts = [ExtraScriptValue(p) for p in modules]
         for script in scripts:
             script.type = "module"
@@ -89,59 +67,24 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
     @event_priority(50)  # before mkdocs-jupyter wraps notebook files
     def _add_files(self, files: Files, config) -> Files:
         root = Path(config.config_file_path or ".").resolve().parent
-        for lesson in self.course.lessons:
-            files.append(
-                File.generated(
-                    config, self.course.lesson_src(lesson), abs_src_path=str(lesson.source)
-                )
-            )
-            bank = self.course.banks.get(lesson.name)
-            if bank is not None:
-                # Escaped as well as checked: a title never adds markup to the heading.
-                heading = f"# Quiz: {heading_markdown(bank.title)}\n"
-                files.append(File.generated(config, self.course.quiz_src(lesson),
-                                            content=heading))  # fmt: skip
-        for uri, path in assets.web_files(WEB_DIR, ASSETS):
-            files.append(File.generated(config, uri, abs_src_path=str(path)))
-        # The course's item ids and kinds: an import naming any other id is refused.
-        course_items = {it.id: it.kind for bank in self.course.banks.values() for it in bank.items}
-        files.append(File.generated(config, f"{ASSETS}/quiz-config.js",
-                                    content=client_config_module(course_items)))  # fmt: skip
-        if self.course.banks:
-            files.append(File.generated(config, course_quiz.PAGE_SRC,
-                                        content=course_quiz.page_markdown()))  # fmt: skip
-            files.append(File.generated(config, course_quiz.POOL_URI,
-                                        content=self._course_pool(files)))  # fmt: skip
+        glossary = self._glossary_src(files)
+        generated = generate.generated_pages(self.course, glossary, self.config.link_terms)
         try:
-            katex = assets.katex_files(root / self.config.katex_dir)
+            katex = root / self.config.katex_dir
+            generated |= generate.generated_assets(self.course, self.renderer, katex, glossary)
         except FileNotFoundError as exc:
             raise PluginError(f"quizkit: {exc}") from None
-        for uri, path in katex:
-            files.append(File.generated(config, uri, abs_src_path=str(path)))
+        for src, page in generated.items():
+            if isinstance(page, Path):  # copied; or a notebook lesson, for mkdocs-jupyter
+                files.append(File.generated(config, src, abs_src_path=str(page)))
+            else:
+                files.append(File.generated(config, src, content=page))
         return files
 
-    def _course_pool(self, files: Files) -> str:
-        """The course quiz's items as JSON, its links relative to the quiz page."""
-        here = course_quiz.PAGE_SRC.removesuffix("index.md")
-        glossary = files.get_file_from_path(self.config.glossary_page)
-        sources = [
-            course_quiz.Source(
-                bank=self.course.banks[lesson.name],
-                path=lesson.bank_path,
-                lesson_title=lesson.title,
-                lesson_url=get_relative_url(self.course.lesson_uri(lesson.topic), here),
-            )
-            for lesson in self.course.lessons
-            if lesson.name in self.course.banks
-        ]
-        data = course_quiz.pool(
-            sources,
-            self.renderer,
-            self.course.terms,
-            get_relative_url(glossary.url, here) if glossary else "",
-            self.course.trace_results,
-        )
-        return course_quiz.pool_json(data)
+    def _glossary_src(self, files: Files) -> str | None:
+        """The glossary page's docs path, or None when the site has none."""
+        glossary = self.config.glossary_page
+        return glossary if files.get_file_from_path(glossary) else None
 
     @event_priority(-50)  # after mkdocs-jupyter wrapped them
     def _repair_notebook_files(self, files: Files, config) -> Files:
@@ -186,98 +129,40 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
 
     # -- pages -----------------------------------------------------------------------------
 
-    def _role(self, page):
+    def _lesson(self, page) -> Lesson | None:
+        """The lesson whose page `page` is, or None."""
         src = page.file.src_uri
-        for lesson in self.course.lessons:
-            if src == self.course.lesson_src(lesson):
-                return "lesson", lesson
-            if src == self.course.quiz_src(lesson):
-                return "quiz", lesson
-        if src == self.config.glossary_page:
-            return "glossary", None
-        if src == course_quiz.PAGE_SRC:
-            return "course", None
-        return "page", None
+        return next((x for x in self.course.lessons if self.course.lesson_src(x) == src), None)
 
     def on_page_markdown(self, markdown, page, config, files):
-        role, lesson = self._role(page)
-        if role == "lesson" and lesson.is_notebook and lesson.name in self.course.notebooks:
+        lesson = self._lesson(page)
+        if lesson is None:
+            # An authored page: its markers get the addresses the quiz extension needs.
+            glossary = self._glossary_src(files)
+            return generate.expand_markers(markdown, page.file.src_uri, glossary)
+        if lesson.is_notebook and lesson.name in self.course.notebooks:
             # mkdocs-jupyter renders the page next; its kernel writes what it saw here.
             results = self._results_path(lesson)
             results.unlink(missing_ok=True)
             os.environ[figures.RESULTS_ENV] = str(results)
-        if role == "lesson" and not lesson.is_notebook:
-            # Its runnable cells, quiz embeds and glossary links are made by the
-            # quizkit.markdown_ext extensions.
-            glossary_url = self._glossary_url(page, files)
-            markdown = generate.lesson_markdown(
-                lesson, self.course.lessons, glossary_url, self.config.link_terms
-            )
         return markdown
 
-    def _glossary_url(self, page, files) -> str:
-        """The glossary page's address from `page`, or "" when the site has none."""
-        glossary = files.get_file_from_path(self.config.glossary_page)
-        return get_relative_url(glossary.url, page.url) if glossary else ""
-
     def on_page_content(self, html, page, config, files):
-        role, lesson = self._role(page)
-        glossary_url = self._glossary_url(page, files)
-        bank = self.course.banks.get(lesson.name) if lesson else None
-        ctx = self.course.render_context(lesson, glossary_url)
-        toolbar = self.toolbar
-        if role == "lesson":
-            if lesson.is_notebook:
-                self._judge_notebook(lesson)
-                html = pages.clean_notebook(figures.hide_cells(html))
-                embedded = pages.embedded_ids(html)
-                # Python-Markdown does not render a notebook: the quiz extension's work, here.
-                html = quiz_ext.lesson_html(html, self.course, self.renderer, lesson,
-                                            glossary_url, self.config.link_terms)  # fmt: skip
-            else:
-                # Put in place by the quiz extension (see on_page_markdown).
-                embedded = pages.embedded_ids(lesson.source.read_text(encoding="utf-8"))
-            if bank is not None:
-                html += str(self.renderer.bank(
-                    bank, ctx, skip=embedded, level=2, title="Quiz", intro=True,
-                    toolbar=toolbar,
-                ))  # fmt: skip
-                _add_to_toc(page.toc, AnchorLink("Quiz", "qk-bank-title", 2))
-            elif embedded:
-                html += toolbar
-        elif role == "quiz":
-            html += str(self.renderer.bank(bank, ctx, level=1, intro=True, toolbar=toolbar))
-        elif role == "course":
-            pool_url = get_relative_url(course_quiz.POOL_URI, page.url)
-            quizzes = [
-                (lesson.title, get_relative_url(quiz.url, page.url))
-                for lesson in self.course.lessons
-                if lesson.name in self.course.banks
-                and (quiz := files.get_file_from_path(self.course.quiz_src(lesson)))
-            ]
-            html += str(course_quiz.page_html(pool_url, quizzes))
-        elif role == "glossary":
-            glossary_html = str(self.renderer.glossary(self.course.terms, page.url))
-            html = pages.replace_marker(html, "glossary", glossary_html)
-        if pages.MARKER.format(name="lessons") in html:
-            html = pages.replace_marker(
-                html,
-                "lessons",
-                pages.lesson_list(
-                    self.course.lessons,
-                    self.course.banks,
-                    lambda topic: get_relative_url(self.course.lesson_uri(topic), page.url),
-                ),
-            )
-        if pages.MARKER.format(name="timing") in html:
-            html = pages.replace_marker(html, "timing", pages.timing_table())
-        if pages.MARKER.format(name="interview") in html:
-            interview = [item for _, item in self.course.items.values() if item.kind == "interview"]
-            body = "".join(
-                str(self.renderer.item(item, n, ctx, level=2))
-                for n, item in enumerate(interview, start=1)
-            )
-            html = pages.replace_marker(html, "interview", toolbar + body)
+        # Python-Markdown does not render a notebook lesson, so the quiz extension's work
+        # (quizkit.markdown_ext.quiz) is done here, on the HTML mkdocs-jupyter made.
+        lesson = self._lesson(page)
+        if lesson is None or not lesson.is_notebook:
+            return html
+        self._judge_notebook(lesson)
+        glossary_url = generate.address(self._glossary_src(files), page.file.src_uri)
+        html = pages.clean_notebook(figures.hide_cells(html))
+        html = quiz_ext.lesson_html(html, self.course, self.renderer, lesson, glossary_url,
+                                    self.config.link_terms)  # fmt: skip
+        if lesson.name in self.course.banks:
+            html += quiz_ext.quiz_section(self.course, self.renderer, lesson, glossary_url, None)
+            _add_to_toc(page.toc, AnchorLink("Quiz", BANK_HEADING_ID, 2))
+        elif pages.embedded_ids(html):
+            html += str(self.renderer.toolbar())
         return html
 
     def _judge_notebook(self, lesson) -> None:

@@ -35,6 +35,9 @@ DEFAULT_EXTENSIONS: list = [
     "pymdownx.arithmatex",
 ]
 DEFAULT_EXTENSION_CONFIGS: dict = {"pymdownx.arithmatex": {"generic": True}}
+# The id of a bank section's heading, which labels the section.
+BANK_HEADING_ID = "qk-bank-title"
+_START_TAG_ID = re.compile(r'<h[1-6]\b[^>]*?\sid="(?P<id>[^"]*)"')
 
 
 class MarkdownRenderer:
@@ -45,7 +48,9 @@ class MarkdownRenderer:
             extensions, configs = DEFAULT_EXTENSIONS, DEFAULT_EXTENSION_CONFIGS
         # The table of contents would give headings inside questions ids and permalinks
         # that clash with the page's own.
-        extensions = [e for e in extensions if e not in ("toc", "markdown.extensions.toc")]
+        # Nor are bank texts pages: quizkit's own page markers mean nothing in them.
+        skipped = ("toc", "markdown.extensions.toc", "quizkit.markdown_ext.quiz")
+        extensions = [e for e in extensions if e not in skipped]
         self._md = markdown.Markdown(extensions=list(extensions), extension_configs=configs or {})
 
     def unsanitised(self, text: str) -> str:
@@ -268,11 +273,23 @@ class Renderer:
         skip: Iterable[str] = (),
         level: int = 2,
         title: str | None = None,
+        heading: Markup | None = None,
         intro: bool = True,
         toolbar: str = "",
     ) -> Markup:
-        """A bank's header (figures computed from the bank), its items and the page toolbar."""
+        """A bank's header (figures computed from the bank), its items and the page toolbar.
+
+        The section is labelled by its heading: `heading` when given (a page's own, as
+        rendered: the section takes it in), else an h`level` reading `title`, else the bank's
+        title, hidden."""
         skipped = set(skip)
+        labelled_by = BANK_HEADING_ID
+        if heading is not None:
+            found = _START_TAG_ID.match(heading)
+            if found:
+                labelled_by = found.group("id")
+            else:
+                heading = Markup(re.sub(r"^<h[1-6]\b", rf'\g<0> id="{BANK_HEADING_ID}"', heading))
         items = [
             Markup(self.item(item, n, ctx, level=level + 1))
             for n, item in enumerate(bank.items, start=1)
@@ -286,6 +303,8 @@ class Renderer:
                 skipped=len(skipped & {i.id for i in bank.items}),
                 level=level,
                 title=title,
+                heading=heading,
+                labelled_by=labelled_by,
                 intro=intro,
                 terms=ctx.terms,
                 glossary_url=ctx.glossary_url,
