@@ -2,6 +2,8 @@
 
 quizkit check [PATH ...]    validate banks (default: lessons_src/), run their evidence
 quizkit new TOPIC           scaffold lessons_src/NN-topic/ with a bank that passes check
+quizkit bundle OUT          write the course as a docs folder any Python-Markdown generator
+                            builds (Zensical: `zensical build -f OUT/mkdocs.yml`)
 """
 
 from __future__ import annotations
@@ -79,6 +81,22 @@ def _parser() -> argparse.ArgumentParser:
         "--root", default=DEFAULT_ROOT, help=f"lessons folder (default {DEFAULT_ROOT})"
     )
     new.set_defaults(run=_new)
+
+    bundle = commands.add_parser(
+        "bundle",
+        help="write the course as a docs folder that any Python-Markdown generator builds",
+        description="Write OUT/docs (the docs pages, every lesson and quiz page, the quiz "
+        "widgets, KaTeX and the Pyodide runtime) and OUT/mkdocs.yml (the lessons in the nav, "
+        "no MkDocs-only plugin), for a generator that runs no MkDocs plugin: "
+        "`zensical build -f OUT/mkdocs.yml`. Notebook lessons are left out (they need "
+        "mkdocs-jupyter). Content errors are printed as path:line: ... like the build's.",
+    )
+    bundle.add_argument("out", help="the folder to write (new, or an earlier bundle)")
+    bundle.add_argument("-f", "--config-file", default="mkdocs.yml", help="the site's mkdocs.yml")
+    bundle.add_argument(
+        "--no-runtime", action="store_true", help="leave out the in-browser Python (Pyodide)"
+    )
+    bundle.set_defaults(run=_bundle)
     return parser
 
 
@@ -122,6 +140,35 @@ def _print_mutation(report) -> int:
         f" ({dependence.seconds:.1f} s)"
     )
     return len(score.survivors) + len(problems)
+
+
+def _bundle(args: argparse.Namespace) -> int:
+    from quizkit.mkdocs.bundle import BundleError, write_bundle
+    from quizkit.mkdocs.lessons import ContentError
+    from quizkit.mkdocs.runtime_files import RuntimeBundleError
+
+    config = Path(args.config_file)
+    if not config.is_file():
+        print(f"quizkit bundle: {config} not found")
+        return 1
+    try:
+        done = write_bundle(config, Path(args.out), with_runtime=not args.no_runtime)
+    except ContentError as exc:
+        # Paths relative to mkdocs.yml, as the build prints them.
+        root = f"{config.resolve().parent}/"
+        print("quizkit bundle: content errors:")
+        print("\n".join(message.replace(root, "") for message in exc.messages))
+        return 1
+    except (BundleError, FileNotFoundError, RuntimeBundleError) as exc:
+        print(f"quizkit bundle: {exc}")
+        return 1
+    print(f"wrote {len(done.pages)} pages and {done.config}")
+    for src in done.skipped:
+        print(f"left out {src}: a notebook lesson needs MkDocs with mkdocs-jupyter")
+    if done.runtime:
+        print(f"runtime: {done.runtime}")
+    print(f"build it with: zensical build -f {done.config}")
+    return 0
 
 
 def lesson_slug(topic: str) -> str:

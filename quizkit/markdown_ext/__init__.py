@@ -5,6 +5,7 @@ named under `markdown_extensions:` in mkdocs.yml, whereas only the first two run
 plugins. What a page needs in order to work therefore lives here, one feature per module:
 
 - `quizkit.markdown_ext.cells`: `python runnable` fences become runnable cells;
-- `quizkit.markdown_ext.quiz`: quiz embeds and glossary links in the lesson pages that
-  quizkit.mkdocs.generate writes.
+- `quizkit.markdown_ext.quiz`: every quiz widget, the glossary, the lesson list and the
+  course quiz's shell, in place of the marker comments of the pages quizkit.mkdocs.generate
+  writes (and glossary links in lesson pages).
 """

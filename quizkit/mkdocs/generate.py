@@ -56,6 +56,8 @@ if TYPE_CHECKING:
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 # Where the site's quiz widgets and their settings are (under the site root).
 ASSETS = "assets/quizkit"
+# The Markdown extension that expands the markers below (quizkit/markdown_ext/quiz.py).
+QUIZ_EXTENSION = "quizkit.markdown_ext.quiz"
 
 # Any marker; its arguments are `key=value` words (values are addresses and folder names,
 # which hold no space). `\n?` so that removing one leaves no blank line behind.

@@ -19,13 +19,12 @@ from quizkit.markdown_ext import quiz as quiz_ext
 
 from . import figures, generate, math_render, offline, pages, runtime
 from .config import QuizkitConfig
-from .generate import ASSETS, WEB_DIR
+from .generate import ASSETS, QUIZ_EXTENSION, WEB_DIR
 from .lessons import ContentError, Lesson
 from .render import BANK_HEADING_ID, MarkdownRenderer, Renderer
 from .runtime_files import RuntimeBundleError
 
 log = logging.getLogger("mkdocs.plugins.quizkit")
-QUIZ_EXTENSION = "quizkit.markdown_ext.quiz"
 
 
 class QuizkitPlugin(BasePlugin[QuizkitConfig]):
