@@ -242,11 +242,14 @@ def page_assets() -> tuple[list[str], list[str]]:
     """The style sheets and the module scripts every page loads (site paths, in order)."""
     # No KaTeX script: the build typesets the pages' math (math_render), and quiz-math.js
     # loads KaTeX only for math that appears later (feedback, the course quiz).
-    modules = [f"{ASSETS}/quiz.js"]
+    styles, modules = [assets.KATEX_CSS, f"{ASSETS}/quiz.css"], [f"{ASSETS}/quiz.js"]
     if (WEB_DIR / "runtime.js").is_file():
+        # Linked in the page, not added by runtime.js: a style sheet added after the page has
+        # rendered makes the browser style the whole page again.
+        styles.append(f"{ASSETS}/runtime.css")
         modules.append(f"{ASSETS}/runtime.js")
     modules.append(f"{ASSETS}/offline.js")
-    return [assets.KATEX_CSS, f"{ASSETS}/quiz.css"], modules
+    return styles, modules
 
 
 def nav_section(course: Course, pages: set[str] | None = None) -> list[dict]:

@@ -329,14 +329,7 @@ export function prefetchWhenSeen(elements) {
 
 // -- page views ---------------------------------------------------------------------------------
 
-function addStyles() {
-  const href = new URL("./runtime.css", import.meta.url).href;
-  if ([...document.querySelectorAll("link[rel=stylesheet]")].some((link) => link.href === href)) return;
-  document.head.append(Object.assign(document.createElement("link"), { rel: "stylesheet", href }));
-}
-
 function initPage() {
-  addStyles();
   const widgets = [...initCells(document, getRuntime), ...initNumericTraces(document, getRuntime)];
   if (widgets.length === 0) return;
   const prefetch = () => prefetchWhenSeen(widgets);
