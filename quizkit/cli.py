@@ -3,7 +3,7 @@
 quizkit check [PATH ...]    validate banks (default: lessons_src/), run their evidence
 quizkit new TOPIC           scaffold lessons_src/NN-topic/ with a bank that passes check
 quizkit bundle OUT          write the course as a docs folder any Python-Markdown generator
-                            builds (Zensical: `zensical build -f OUT/mkdocs.yml`)
+                            builds (Zensical: `cd OUT && zensical build`)
 """
 
 from __future__ import annotations
@@ -88,8 +88,10 @@ def _parser() -> argparse.ArgumentParser:
         description="Write OUT/docs (the docs pages, every lesson and quiz page, the quiz "
         "widgets, KaTeX and the Pyodide runtime) and OUT/mkdocs.yml (the lessons in the nav, "
         "no MkDocs-only plugin), for a generator that runs no MkDocs plugin: "
-        "`zensical build -f OUT/mkdocs.yml`. Notebook lessons are left out (they need "
-        "mkdocs-jupyter). Content errors are printed as path:line: ... like the build's.",
+        "`cd OUT && zensical build`. Notebook lessons are stub pages with their quiz (running "
+        "them needs mkdocs-jupyter). Run it again after changing the docs or the lessons: "
+        "OUT holds copies of their pages. Content errors are printed as path:line: ... "
+        "like the build's.",
     )
     bundle.add_argument("out", help="the folder to write (new, or an earlier bundle)")
     bundle.add_argument("-f", "--config-file", default="mkdocs.yml", help="the site's mkdocs.yml")
@@ -149,25 +151,25 @@ def _bundle(args: argparse.Namespace) -> int:
 
     config = Path(args.config_file)
     if not config.is_file():
-        print(f"quizkit bundle: {config} not found")
+        print(f"quizkit bundle: {config} not found", file=sys.stderr)
         return 1
     try:
         done = write_bundle(config, Path(args.out), with_runtime=not args.no_runtime)
     except ContentError as exc:
         # Paths relative to mkdocs.yml, as the build prints them.
         root = f"{config.resolve().parent}/"
-        print("quizkit bundle: content errors:")
-        print("\n".join(message.replace(root, "") for message in exc.messages))
+        lines = [message.replace(root, "") for message in exc.messages]
+        print("quizkit bundle: content errors:", *lines, sep="\n", file=sys.stderr)
         return 1
     except (BundleError, FileNotFoundError, RuntimeBundleError) as exc:
-        print(f"quizkit bundle: {exc}")
+        print(f"quizkit bundle: {exc}", file=sys.stderr)
         return 1
     print(f"wrote {len(done.pages)} pages and {done.config}")
-    for src in done.skipped:
-        print(f"left out {src}: a notebook lesson needs MkDocs with mkdocs-jupyter")
+    for src in done.stubs:
+        print(f"{src} is a stub: a notebook lesson needs MkDocs with mkdocs-jupyter")
     if done.runtime:
         print(f"runtime: {done.runtime}")
-    print(f"build it with: zensical build -f {done.config}")
+    print(f"build it with: cd {done.config.parent} && zensical build")
     return 0
 
 

@@ -112,7 +112,7 @@ class Course:
 
     def lesson_uri(self, topic: str) -> str:
         """A lesson page's URL relative to the site root (lessons/<topic>/)."""
-        return f"{self.lessons_url}/{topic}/"
+        return generate.page_url(f"{self.lessons_url}/{topic}/index.md")
 
     def lesson_src(self, lesson: Lesson) -> str:
         """The lesson page's path in the docs tree (lessons/<topic>/index.md or .py)."""
@@ -124,7 +124,7 @@ class Course:
 
     def quiz_uri(self, lesson: Lesson) -> str:
         """The lesson's quiz page's URL relative to the site root (lessons/<topic>/quiz/)."""
-        return f"{self.lesson_uri(lesson.topic)}quiz/"
+        return generate.page_url(self.quiz_src(lesson))
 
     def render_context(self, lesson: Lesson | None, glossary_url: str) -> RenderContext:
         """What rendering items on a page of `lesson` (None: a page of no lesson) needs."""

@@ -19,8 +19,9 @@ generate.expand_markers) is left as it is.
 
 Under MkDocs the quizkit plugin hands over the course and renderer it has already built
 (options `course` and `renderer`); any other generator gets the course read from
-`lessons_dir` (relative to where it runs) once per process, and bank text rendered with
-render.py's default extensions.
+`lessons_dir` (relative to where the build runs), its pages under `lessons_url`, read again
+when a file in that folder has changed (as under `zensical serve`), and bank text rendered
+with render.py's default extensions.
 """
 
 from __future__ import annotations
@@ -31,11 +32,10 @@ from pathlib import Path
 from markdown import Extension, Markdown
 from markdown.postprocessors import Postprocessor
 from markupsafe import Markup
-from mkdocs.utils import get_relative_url
 
 from quizkit.course import Course
 from quizkit.mkdocs import course_quiz, pages
-from quizkit.mkdocs.generate import AUTHORED, MARKER, marker_args
+from quizkit.mkdocs.generate import AUTHORED, MARKER, marker_args, relative
 from quizkit.mkdocs.glossary import link_first_uses
 from quizkit.mkdocs.lessons import Lesson
 from quizkit.mkdocs.render import MarkdownRenderer, Renderer
@@ -49,7 +49,9 @@ HEADING_BEFORE = re.compile(
 # Markers that need neither the course nor the page's address.
 NEEDS_NO_COURSE = {"timing"}
 
-_courses: dict[Path, tuple[Course, Renderer]] = {}
+# By (lessons folder, lessons_url): the newest modification time of the folder's files
+# when the course was read, and the course with its renderer.
+_courses: dict[tuple[Path, str], tuple[float, Course, Renderer]] = {}
 
 
 def lesson_html(
@@ -73,12 +75,19 @@ def lesson_html(
 
 
 def quiz_section(
-    course: Course, renderer: Renderer, lesson: Lesson, glossary_url: str, heading: str | None
+    course: Course,
+    renderer: Renderer,
+    lesson: Lesson,
+    glossary_url: str,
+    heading: str | None,
+    all_items: bool = False,
 ) -> str:
-    """A lesson page's quiz: its bank without the items the page embeds, under `heading`
-    (the page's own "Quiz" heading, as rendered) or, without one, a level-2 "Quiz" heading."""
+    """A lesson page's quiz: its bank without the items the page embeds (unless
+    `all_items`), under `heading` (the page's own "Quiz" heading, as rendered) or, without
+    one, a level-2 "Quiz" heading."""
     ctx = course.render_context(lesson, glossary_url)
-    embedded = pages.embedded_ids(lesson.source.read_text(encoding="utf-8"))
+    source = "" if all_items else lesson.source.read_text(encoding="utf-8")
+    embedded = pages.embedded_ids(source)
     return str(
         renderer.bank(
             course.banks[lesson.name],
@@ -120,7 +129,8 @@ def expand(text: str, course_of) -> str:
                 before = before[: heading.start()]
             lesson = _lesson(course, args["lesson"])
             html = quiz_section(course, renderer, lesson, args["glossary"],
-                                heading.group(1) if heading else None)  # fmt: skip
+                                heading.group(1) if heading else None,
+                                args.get("all-items") == "yes")  # fmt: skip
         else:
             html = _expansion(name, args, course, renderer)
             if html is None:
@@ -154,20 +164,20 @@ def _expansion(name: str, args: dict, course, renderer) -> str | None:
         return None
     here = args["page"]
     if name == "glossary":
-        return str(renderer.glossary(course.terms, here))
+        return str(renderer.glossary(course.terms, lambda t: relative(t.lesson_url, here)))
     if name == "lessons":
         return pages.lesson_list(
             course.lessons,
             course.banks,
-            lambda topic: get_relative_url(course.lesson_uri(topic), here),
+            lambda topic: relative(course.lesson_uri(topic), here),
         )
     if name == "course-quiz":
         quizzes = [
-            (lesson.title, get_relative_url(course.quiz_uri(lesson), here))
+            (lesson.title, relative(course.quiz_uri(lesson), here))
             for lesson in course.lessons
             if lesson.name in course.banks
         ]
-        return str(course_quiz.page_html(get_relative_url(course_quiz.POOL_URI, here), quizzes))
+        return str(course_quiz.page_html(relative(course_quiz.POOL_URI, here), quizzes))
     return None
 
 
@@ -175,11 +185,15 @@ def _lesson(course: Course, name: str) -> Lesson:
     return next(lesson for lesson in course.lessons if lesson.name == name)
 
 
-def _load(lessons_dir: str) -> tuple[Course, Renderer]:
+def _load(lessons_dir: str, lessons_url: str) -> tuple[Course, Renderer]:
     where = Path(lessons_dir).resolve()
-    if where not in _courses:
-        _courses[where] = (Course.load(where.parent, where.name), Renderer(MarkdownRenderer()))
-    return _courses[where]
+    newest = max((path.stat().st_mtime for path in where.rglob("*") if path.is_file()),
+                 default=0.0)  # fmt: skip
+    cached = _courses.get((where, lessons_url))
+    if cached is None or cached[0] != newest:
+        course = Course.load(where.parent, where.name, lessons_url)
+        cached = _courses[where, lessons_url] = (newest, course, Renderer(MarkdownRenderer()))
+    return cached[1], cached[2]
 
 
 class QuizPostprocessor(Postprocessor):
@@ -195,13 +209,16 @@ class QuizPostprocessor(Postprocessor):
         renderer = self.extension.getConfig("renderer")
         if course and renderer:
             return course, renderer
-        return _load(self.extension.getConfig("lessons_dir"))
+        return _load(
+            self.extension.getConfig("lessons_dir"), self.extension.getConfig("lessons_url")
+        )
 
 
 class QuizExtension(Extension):
     def __init__(self, **kwargs):
         self.config = {
             "lessons_dir": ["lessons_src", "The lessons folder, relative to where the build runs"],
+            "lessons_url": ["lessons", "Where the lesson pages are under the site's root"],
             # "" for none: Python-Markdown reads an option whose default is None as a bool.
             "course": ["", "A quizkit.course.Course already loaded (the MkDocs plugin's)"],
             "renderer": ["", "The quizkit.mkdocs.render.Renderer to render items with"],

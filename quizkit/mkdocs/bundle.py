@@ -4,23 +4,29 @@ Zensical reads mkdocs.yml but runs no MkDocs plugin, so everything the quizkit p
 build time is written here as files instead, from the same functions (quizkit.mkdocs.generate):
 
     OUT/docs/          the authored docs/ with their markers given their page's address,
-                       every lesson page and quiz page, the course quiz page, the widgets'
-                       files, KaTeX, quiz-config.js, quiz/items.json and (unless told not to)
-                       the Pyodide runtime under pyodide/;
+                       every lesson page and quiz page, a stub page per notebook lesson, the
+                       course quiz page, the widgets' files, KaTeX, quiz-config.js,
+                       quiz/items.json and (unless told not to) the Pyodide runtime under
+                       pyodide/;
     OUT/mkdocs.yml     the project's mkdocs.yml with the lessons in the nav, the quiz scripts
                        and style sheets listed, MkDocs-only plugins left out and the quiz
-                       extension pointed at the lessons folder: `zensical build -f OUT/mkdocs.yml`.
+                       extension pointed at the lessons folder (relative to OUT, where the
+                       build runs): `cd OUT && zensical build`.
 
-Pages and quizzes are rendered at build time by the quizkit.markdown_ext extensions, which
-read the lessons folder themselves. What the plugin does after rendering is left out: the
-pages' math is not typeset at build (quizkit.mkdocs.math_render) but in the browser, by
-quiz.js (quiz-math.js loads KaTeX for formulas as they come near the screen), and the
-offline service worker, which lists the built site's files, is not written. Notebook lessons
-are not bundled: they need a kernel at build time (mkdocs-jupyter).
+The pages are written for a generator that resolves every relative href against the page's
+source file (generate.Target(plain=True)). Pages and quizzes are rendered at build time by
+the quizkit.markdown_ext extensions, which read the lessons folder themselves. What the
+plugin does after rendering is left out: the pages' math is not typeset at build
+(quizkit.mkdocs.math_render) but in the browser, by quiz.js (quiz-math.js loads KaTeX for
+formulas as they come near the screen), and the offline service worker, which lists the
+built site's files, is not written (nor is offline.js, its loader, linked). Notebook lessons
+are stubs (generate.notebook_stub): running them needs a kernel at build time
+(mkdocs-jupyter).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,23 +37,16 @@ from mkdocs.utils.yaml import yaml_load
 from quizkit.course import Course
 
 from . import generate, runtime
+from .config import QuizkitConfig
 from .generate import QUIZ_EXTENSION
+from .lessons import ContentError
 from .render import MarkdownRenderer, Renderer
 
 # Written into OUT: a folder holding it may be emptied and written again.
 STAMP = ".quizkit-bundle"
 # Plugins that only MkDocs (or ProperDocs) runs: their work is in the bundle already, or, for
-# notebook lessons, not done (see Bundle.skipped).
+# notebook lessons, not done (see Bundle.stubs).
 MKDOCS_ONLY = ("quizkit", "mkdocs-jupyter")
-# The quizkit plugin's options and their defaults (quizkit.mkdocs.config.QuizkitConfig).
-OPTIONS = {
-    "lessons_dir": "lessons_src",
-    "lessons_url": "lessons",
-    "nav_section": "Lessons",
-    "glossary_page": "glossary.md",
-    "katex_dir": "node_modules/katex/dist",
-    "link_terms": True,
-}
 
 
 class BundleError(Exception):
@@ -59,77 +58,114 @@ class Bundle:
     """What was written."""
 
     config: Path
+    # Every page generated (docs paths), notebook lessons' stubs included.
     pages: list[str] = field(default_factory=list)
-    # Notebook lessons: they need a kernel at build time (mkdocs-jupyter), which no
-    # Python-Markdown extension has.
-    skipped: list[str] = field(default_factory=list)
+    # Notebook lessons' stub pages: running a notebook needs a kernel at build time
+    # (mkdocs-jupyter), which no Python-Markdown extension has.
+    stubs: list[str] = field(default_factory=list)
     runtime: str = ""
 
 
-def _plugin_options(config: dict) -> dict:
-    for entry in config.get("plugins") or []:
-        if isinstance(entry, dict) and "quizkit" in entry:
-            return {**OPTIONS, **(entry["quizkit"] or {})}
-    return dict(OPTIONS)
+def write_bundle(config_file: Path, out: Path, *, with_runtime: bool = True, **runtime_options):
+    """Write the bundle (see the module's docstring) for the site of `config_file` into
+    `out`; returns a Bundle. Raises ContentError (`path:line: ...` lines) for content
+    errors, BundleError (one line) when `out` is a file, a folder not written by an earlier
+    bundle or inside the docs folder, or mkdocs.yml has settings the bundle cannot build,
+    FileNotFoundError when KaTeX is missing and RuntimeBundleError when the runtime cannot
+    be had. Nothing is written before every check has passed but the runtime's."""
+    root = config_file.resolve().parent
+    with config_file.open(encoding="utf-8") as f:
+        config = yaml_load(f)
+    problem = generate.directory_urls_problem(config_file, config.get("use_directory_urls", True))
+    if problem:
+        raise BundleError(problem)
+    options = _plugin_options(config, config_file)
+    source_docs = root / config.get("docs_dir", "docs")
+    _check_out(out, source_docs)
+    course = Course.load(root, options.lessons_dir, options.lessons_url)
+    target = generate.Target(plain=True, repo_url=config.get("repo_url") or "", root=root)
+    glossary = options.glossary_page if (source_docs / options.glossary_page).is_file() else None
+    authored = _authored_pages(source_docs, root, glossary, target)
+    # Relative to OUT, where the build runs (the extension reads it from where it runs).
+    lessons_dir = os.path.relpath(root / options.lessons_dir, out.resolve())
+    extensions, configs = _extensions(config, lessons_dir, options.lessons_url)
+    renderer = Renderer(MarkdownRenderer(extensions, configs))
+    pages = generate.generated_pages(course, glossary, options.link_terms, target)
+    katex = root / options.katex_dir
+    files = {**authored, **pages, **generate.generated_assets(course, renderer, katex, glossary)}
+    _empty(out)
+    docs = out / "docs"
+    shutil.copytree(source_docs, docs)
+    for src, content in files.items():
+        path = docs / src
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, Path):
+            shutil.copyfile(content, path)
+        else:
+            path.write_text(content, encoding="utf-8")
+    written = Bundle(config=out / "mkdocs.yml", pages=list(pages))
+    written.stubs = [target.lesson_src(course, x) for x in course.lessons if x.is_notebook]
+    if with_runtime:
+        written.runtime = runtime.bundle(docs, **runtime_options)
+    settings = _settings(config, course, options, extensions, configs, target)
+    written.config.write_text(yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
+    return written
 
 
-def _plugin_name(entry) -> str:
-    return next(iter(entry)) if isinstance(entry, dict) else entry
+def _plugin_options(config: dict, config_file: Path) -> QuizkitConfig:
+    """The quizkit plugin's options in mkdocs.yml, checked as MkDocs checks them, except that
+    a name the plugin does not know (a misspelt option) is an error, not a warning."""
+    given = next((entry["quizkit"] or {} for entry in config.get("plugins") or []
+                  if isinstance(entry, dict) and "quizkit" in entry), {})  # fmt: skip
+    options = QuizkitConfig(config_file_path=str(config_file))
+    options.load_dict(given)
+    errors, warnings = options.validate()
+    problems = [f"{name}: {problem}" for name, problem in [*errors, *warnings]]
+    if problems:
+        raise BundleError(f"{config_file}: plugins: quizkit: {'; '.join(problems)}")
+    return options
 
 
-def _prepare(out: Path) -> None:
+def _check_out(out: Path, docs_dir: Path) -> None:
+    """Refuse an `out` that is a file, holds something else, or is inside the docs folder
+    (the copy of the docs would copy itself)."""
+    if out.exists() and not out.is_dir():
+        raise BundleError(f"{out} is a file; give a folder")
+    if out.resolve().is_relative_to(docs_dir.resolve()):
+        raise BundleError(f"{out} is inside the docs folder {docs_dir}; give a folder outside it")
     if out.exists() and any(out.iterdir()) and not (out / STAMP).is_file():
         raise BundleError(f"{out} is not empty and holds no earlier bundle; give a new folder")
+
+
+def _empty(out: Path) -> None:
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
     (out / STAMP).write_text("written by `quizkit bundle`; emptied by the next one\n")
 
 
-def write_bundle(config_file: Path, out: Path, *, with_runtime: bool = True, **runtime_options):
-    """Write the bundle (see the module's docstring) for the site of `config_file` into
-    `out`; returns a Bundle. Raises ContentError (`path:line: ...` lines) for content errors,
-    BundleError when `out` is another folder, FileNotFoundError when KaTeX is missing and
-    RuntimeBundleError when the runtime cannot be had."""
-    root = config_file.resolve().parent
-    with config_file.open(encoding="utf-8") as f:
-        config = yaml_load(f)
-    options = _plugin_options(config)
-    course = Course.load(root, options["lessons_dir"], options["lessons_url"])
-    extensions, configs = _extensions(config, root / options["lessons_dir"])
-    renderer = Renderer(MarkdownRenderer(extensions, configs))
-    _prepare(out)
-    docs = out / "docs"
-    shutil.copytree(root / config.get("docs_dir", "docs"), docs)
-    glossary_page = options["glossary_page"]
-    glossary = glossary_page if (docs / glossary_page).is_file() else None
+def _authored_pages(docs: Path, root: Path, glossary: str | None, target) -> dict[str, str]:
+    """The docs folder's pages with their markers given their address (expand_markers), by
+    docs path. Raises ContentError with every page's marker errors at once."""
+    written, errors = {}, []
     for page in sorted(docs.rglob("*.md")):
         src = page.relative_to(docs).as_posix()
+        where = Path(os.path.relpath(page, root)).as_posix()
         text = page.read_text(encoding="utf-8")
-        page.write_text(generate.expand_markers(text, src, glossary), encoding="utf-8")
-    written = Bundle(config=out / "mkdocs.yml")
-    pages = generate.generated_pages(course, glossary, options["link_terms"])
-    katex = root / options["katex_dir"]
-    files = pages | generate.generated_assets(course, renderer, katex, glossary)
-    for src, content in files.items():
-        target = docs / src
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if src in pages and isinstance(content, Path):
-            written.skipped.append(src)
-        elif isinstance(content, Path):
-            shutil.copyfile(content, target)
-        else:
-            target.write_text(content, encoding="utf-8")
-            if src in pages:
-                written.pages.append(src)
-    if with_runtime:
-        written.runtime = runtime.bundle(docs, **runtime_options)
-    settings = _settings(config, course, options, extensions, configs, set(written.pages))
-    written.config.write_text(yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
+        try:
+            written[src] = generate.expand_markers(text, src, glossary, target, where)
+        except ContentError as exc:
+            errors += exc.messages
+    if errors:
+        raise ContentError(errors)
     return written
 
 
-def _extensions(config: dict, lessons_dir: Path) -> tuple[list, dict]:
+def _plugin_name(entry) -> str:
+    return next(iter(entry)) if isinstance(entry, dict) else entry
+
+
+def _extensions(config: dict, lessons_dir: str, lessons_url: str) -> tuple[list, dict]:
     """mkdocs.yml's Markdown extensions (names, and settings by name), the quiz extension
     told where the lessons are (it reads them itself when no plugin hands them over)."""
     names, configs = [], {}
@@ -140,20 +176,22 @@ def _extensions(config: dict, lessons_dir: Path) -> tuple[list, dict]:
             configs[name] = entry[name]
     if QUIZ_EXTENSION not in names:
         names.append(QUIZ_EXTENSION)
-    configs[QUIZ_EXTENSION] = {**configs.get(QUIZ_EXTENSION, {}), "lessons_dir": str(lessons_dir)}
+    where = {"lessons_dir": lessons_dir, "lessons_url": lessons_url}
+    configs[QUIZ_EXTENSION] = {**configs.get(QUIZ_EXTENSION, {}), **where}
     return names, configs
 
 
-def _settings(config, course, options, extensions, configs, pages: set[str]) -> dict:
+def _settings(config, course, options, extensions, configs, target) -> dict:
     settings = {key: value for key, value in config.items() if key not in ("INHERIT",)}
     settings["docs_dir"] = "docs"
     settings["site_dir"] = "site"
-    section = generate.nav_section(course, pages)
-    settings["nav"] = generate.with_section(config.get("nav"), options["nav_section"], section)
+    section = generate.nav_section(course, target=target)
+    settings["nav"] = generate.with_section(config.get("nav"), options.nav_section, section)
     settings["plugins"] = [
         entry for entry in config.get("plugins") or [] if _plugin_name(entry) not in MKDOCS_ONLY
     ]
-    styles, modules = generate.page_assets()
+    # No sw.js is written (it lists the built site's files), so not its loader either.
+    styles, modules = generate.page_assets(offline=False)
     settings["extra_css"] = [*styles, *(config.get("extra_css") or [])]
     settings["extra_javascript"] = [
         *({"path": path, "type": "module"} for path in modules),

@@ -12,15 +12,21 @@ which every generator resolves and strict mode checks). What only the renderer c
 
 - `page lesson= glossary= link-terms=`: last on a Markdown lesson page: glossary terms'
   first uses linked, `<!-- quiz: item-id -->` embeds in place;
-- `quiz lesson= glossary=`: a lesson's quiz section, after its Markdown "Quiz" heading
-  (so the table of contents has it from the page itself);
+- `quiz lesson= glossary= [all-items=yes]`: a lesson's quiz section, after its Markdown
+  "Quiz" heading (so the table of contents has it from the page itself); without the items
+  the lesson embeds in its prose unless `all-items=yes` (a notebook's stub page);
 - `toolbar`: the score toolbar of a lesson that embeds items but has no quiz of its own;
 - `bank lesson= glossary=`: a lesson's quiz page;
 - `course-quiz page=`: the course quiz's shell (quizkit.mkdocs.course_quiz);
 - `glossary page=`, `lessons page=`, `interview`, `timing`: written by authors in docs pages
-  (bare: `<!-- quizkit: lessons -->`) and given their page's address by `expand_markers`.
+  (bare: `<!-- quizkit: lessons -->`) and given their page's address by `expand_markers`,
+  which leaves markers quoted in code alone and refuses any other name (path:line).
 
-Addresses follow MkDocs' directory URLs (`lessons/<topic>/`), as Course.lesson_uri does.
+Every page's URL is `page_url` of its docs path: MkDocs' directory URLs (`lessons/<topic>/`);
+a site with `use_directory_urls: false` is refused (`directory_urls_problem`). A relative
+address is written from the page's `Target.base`: its URL for MkDocs, which leaves raw HTML
+hrefs as they are, or its source file for a generator that resolves every relative href
+against the page's source file, as Zensical does (`Target(plain=True)`, `quizkit bundle`).
 
 A Markdown lesson's own source is turned into its page by `lesson_markdown`:
 - figure markers `{{ EXPR = SHOWN }}` become SHOWN (judged by `quizkit check` and the build:
@@ -31,13 +37,15 @@ A Markdown lesson's own source is turned into its page by `lesson_markdown`:
 - `python runnable` fences are left as they are, for the `quizkit.markdown_ext.cells`
   extension that every generator runs.
 
-Notebook lessons (lesson.py) are executed by mkdocs-jupyter and have no plain-Markdown page
-yet: that needs the notebook run at generation and its outputs written as Markdown.
+Notebook lessons (lesson.py) are executed by mkdocs-jupyter. For a generator without it a
+notebook lesson's page is a stub (`notebook_stub`: where its source is, and its quiz); a real
+page needs the notebook run at generation and its outputs written as Markdown.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -59,12 +67,47 @@ ASSETS = "assets/quizkit"
 # The Markdown extension that expands the markers below (quizkit/markdown_ext/quiz.py).
 QUIZ_EXTENSION = "quizkit.markdown_ext.quiz"
 
-# Any marker; its arguments are `key=value` words (values are addresses and folder names,
+# Any marker, as written here or by an author (spacing as loose as an embed's, see
+# pages.EMBED); its arguments are `key=value` words (values are addresses and folder names,
 # which hold no space). `\n?` so that removing one leaves no blank line behind.
-MARKER = re.compile(r"\n?<!-- quizkit: (?P<name>[a-z-]+)(?P<args>(?: [a-z-]+=\S*)*) -->")
-ARGUMENT = re.compile(r" (?P<key>[a-z-]+)=(?P<value>\S*)")
+MARKER = re.compile(r"\n?<!--\s*quizkit:\s*(?P<name>[\w-]+)(?P<args>(?:\s+[a-z-]+=\S*?)*)\s*-->")
+ARGUMENT = re.compile(r"\s(?P<key>[a-z-]+)=(?P<value>\S*)")
 # Markers an author writes in a docs page; expand_markers adds the page's address.
 AUTHORED = ("glossary", "lessons", "interview", "timing")
+# Markdown code, where a marker is quoted rather than used: a fenced block (to its closing
+# fence, or the end of the page) or a code span (which never crosses a blank line).
+CODE = re.compile(
+    r"^[ \t]*(?P<fence>`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]*(?P=fence)[ \t]*$|\Z)"
+    r"|(?P<ticks>`+)(?!`)(?:(?!\n[ \t]*\n).)+?(?<!`)(?P=ticks)(?!`)",
+    re.M | re.S,
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Who renders the generated pages.
+
+    MkDocs (the plugin; `plain=False`) runs notebook lessons with mkdocs-jupyter and leaves raw
+    HTML hrefs as written, so addresses are relative to the page's URL. A generator without
+    MkDocs plugins (`plain=True`: `quizkit bundle` for Zensical) gets a stub page per notebook
+    lesson and resolves every relative href against the page's source file, so addresses
+    are relative to that file. `repo_url` and `root` (the folder of mkdocs.yml) say where a
+    stub's notebook is."""
+
+    plain: bool = False
+    repo_url: str = ""
+    root: Path | None = None
+
+    def base(self, src: str) -> str:
+        """What the page at docs path `src` writes its relative addresses from."""
+        return src if self.plain else page_url(src)
+
+    def lesson_src(self, course: Course, lesson: Lesson) -> str:
+        """The lesson page's docs path: for a notebook, its stub's when plain."""
+        return page_path(lesson, course.lessons_url, stub=self.plain)
+
+
+MKDOCS = Target()
 
 
 def marker(name: str, **args: str) -> str:
@@ -78,6 +121,15 @@ def marker_args(match: re.Match) -> dict[str, str]:
     return {m["key"]: m["value"] for m in ARGUMENT.finditer(match["args"])}
 
 
+def markers_outside_code(markdown: str) -> list[re.Match]:
+    """The MARKER matches in a Markdown source that are not inside code (CODE)."""
+    code = [m.span() for m in CODE.finditer(markdown)]
+    return [
+        m for m in MARKER.finditer(markdown)
+        if not any(start <= m.start("name") < end for start, end in code)
+    ]  # fmt: skip
+
+
 def page_url(src: str) -> str:
     """The address (from the site root) of the page at docs path `src`, with directory URLs:
     `lessons/x/index.md` -> `lessons/x/`, `glossary.md` -> `glossary/`, `index.md` -> ``."""
@@ -87,11 +139,27 @@ def page_url(src: str) -> str:
     return stem.removesuffix("index") if stem.endswith("/index") else f"{stem}/"
 
 
-def address(target_src: str | None, page_src: str) -> str:
+def relative(url: str, base: str) -> str:
+    """`url` (from the site root) as addressed from a page's `base` (Target.base)."""
+    return get_relative_url(url, base)
+
+
+def address(target_src: str | None, page_src: str, target: Target = MKDOCS) -> str:
     """The page at `target_src` as addressed from the page at `page_src` ("" for None)."""
     if target_src is None:
         return ""
-    return get_relative_url(page_url(target_src), page_url(page_src))
+    return relative(page_url(target_src), target.base(page_src))
+
+
+def directory_urls_problem(config_file: Path, use_directory_urls: bool) -> str | None:
+    """Why the site of `config_file` cannot be built (None: it can): its pages link each
+    other by directory URLs (page_url), which `use_directory_urls: false` would break."""
+    if use_directory_urls:
+        return None
+    return (
+        f"{config_file}: use_directory_urls: false is not supported: quizkit's pages link "
+        "each other by directory URLs (lessons/<topic>/); remove the setting"
+    )
 
 
 def page_marker(lesson: Lesson, glossary_url: str, link_terms: bool = True) -> str:
@@ -101,9 +169,11 @@ def page_marker(lesson: Lesson, glossary_url: str, link_terms: bool = True) -> s
     return marker("page", lesson=lesson.name, glossary=glossary_url, link_terms=flag)
 
 
-def page_path(lesson: Lesson, lessons_url: str = "lessons") -> str:
-    """The lesson page's path in the docs tree, as the plugin names it (lessons/topic/index.md)."""
-    return f"{lessons_url}/{lesson.topic}/index{lesson.source.suffix}"
+def page_path(lesson: Lesson, lessons_url: str = "lessons", stub: bool = False) -> str:
+    """The lesson page's path in the docs tree (lessons/topic/index.md); a notebook lesson's
+    is index.py (mkdocs-jupyter renders it) unless `stub` (its stub page, notebook_stub)."""
+    suffix = ".md" if stub else lesson.source.suffix
+    return f"{lessons_url}/{lesson.topic}/index{suffix}"
 
 
 def lesson_markdown(
@@ -112,17 +182,19 @@ def lesson_markdown(
     glossary_url: str = "",
     link_terms: bool = True,
     quiz: bool = False,
+    stubs: bool = False,
 ) -> str:
     """A Markdown lesson's page source: markers shown, links to lessons made page links,
     then its quiz section when `quiz` (a "Quiz" heading and the `quiz` marker), or the score
     toolbar when it embeds items without a quiz, and the page marker (page_marker) last.
+    `stubs`: notebook lessons' pages are their stubs (Target.plain).
 
     Raises ContentError (`path:line: link: ...`) for a link to a folder that is not a lesson.
     """
     source = lesson.source.read_text(encoding="utf-8")
     text = figures.page_markdown(source, lesson.source)
     # Lesson pages are siblings: one lesson's page is ../<topic>/index.<ext> from another.
-    siblings = {other.folder.name: page_path(other, "").lstrip("/") for other in lessons}
+    siblings = {other.folder.name: page_path(other, "", stubs).lstrip("/") for other in lessons}
     text, errors = lesson_links(text, lesson.source, lessons, siblings)
     if errors:
         raise ContentError(errors)
@@ -133,34 +205,69 @@ def lesson_markdown(
     return f"{text}\n\n{page_marker(lesson, glossary_url, link_terms)}\n"
 
 
-def quiz_section_markdown(lesson: Lesson, glossary_url: str) -> str:
+def quiz_section_markdown(lesson: Lesson, glossary_url: str, all_items: bool = False) -> str:
     """A lesson page's quiz section: its heading, then the marker of the quiz's widgets."""
-    section = marker("quiz", lesson=lesson.name, glossary=glossary_url)
+    args = {"all_items": "yes"} if all_items else {}
+    section = marker("quiz", lesson=lesson.name, glossary=glossary_url, **args)
     return f"## Quiz {{#{BANK_HEADING_ID}}}\n\n{section}"
 
 
 def lesson_page(
-    course: Course, lesson: Lesson, glossary_src: str | None = "glossary.md", link_terms=True
+    course: Course,
+    lesson: Lesson,
+    glossary_src: str | None = "glossary.md",
+    link_terms=True,
+    target: Target = MKDOCS,
 ) -> str:
     """A Markdown lesson's page (lesson_markdown), its quiz section included when it has one.
 
     `glossary_src` is the glossary page's docs path (None: the site has none)."""
-    glossary_url = address(glossary_src, course.lesson_src(lesson))
+    glossary_url = address(glossary_src, target.lesson_src(course, lesson), target)
     quiz = lesson.name in course.banks
-    return lesson_markdown(lesson, course.lessons, glossary_url, link_terms, quiz)
+    return lesson_markdown(lesson, course.lessons, glossary_url, link_terms, quiz, target.plain)
 
 
-def quiz_page(course: Course, lesson: Lesson, glossary_src: str | None = "glossary.md") -> str:
+def notebook_stub(course: Course, lesson: Lesson, glossary_src: str | None, target: Target) -> str:
+    """A notebook lesson's page for a generator that cannot run it: its title, where its
+    source is (on the repository when `target.repo_url` is set, else its path), and its
+    quiz section with every item of its bank (the notebook that embeds some is not shown)."""
+    path = lesson.source.resolve()
+    if target.root is not None and path.is_relative_to(target.root.resolve()):
+        path = path.relative_to(target.root.resolve())
+    where = f"`{path.as_posix()}`"
+    if target.repo_url:
+        # GitHub's address of a file on the default branch.
+        where = f"[{where}]({target.repo_url.rstrip('/')}/blob/HEAD/{path.as_posix()})"
+    text = (
+        f"# {heading_markdown(lesson.title)}\n\n"
+        f"This lesson is a Jupyter notebook ({where}). The MkDocs build runs it and shows its "
+        "code, outputs and figures here; this site was built by a generator that does not "
+        "run notebooks.\n"
+    )
+    if lesson.name in course.banks:
+        glossary_url = address(glossary_src, target.lesson_src(course, lesson), target)
+        text += "\nIts quiz is here all the same.\n"
+        text += f"\n{quiz_section_markdown(lesson, glossary_url, all_items=True)}\n"
+    return text
+
+
+def quiz_page(
+    course: Course, lesson: Lesson, glossary_src: str | None = "glossary.md", target=MKDOCS
+) -> str:
     """A lesson's quiz page: its title as the heading, then the `bank` marker."""
     bank = course.banks[lesson.name]
-    glossary_url = address(glossary_src, course.quiz_src(lesson))
+    glossary_url = address(glossary_src, course.quiz_src(lesson), target)
     # Escaped as well as checked: a title never adds markup to the heading.
     heading = f"# Quiz: {heading_markdown(bank.title)}"
     return f"{heading}\n\n{marker('bank', lesson=lesson.name, glossary=glossary_url)}\n"
 
 
 def course_quiz_page() -> str:
-    """The course quiz's page: its title, then the `course-quiz` marker of its shell."""
+    """The course quiz's page: its title, then the `course-quiz` marker of its shell.
+
+    Its addresses are from the page's URL for every target: quiz.js reads the pool's
+    address from an attribute and the pool's links from JSON, which no generator rewrites
+    (the page is an index.md, whose source folder is its URL anyway)."""
     shell = marker("course-quiz", page=page_url(course_quiz.PAGE_SRC))
     return f"{course_quiz.page_markdown()}\n{shell}\n"
 
@@ -183,40 +290,70 @@ def course_pool(course: Course, renderer, glossary_src: str | None = "glossary.m
     return course_quiz.pool_json(data)
 
 
-def expand_markers(markdown: str, page_src: str, glossary_src: str | None = "glossary.md") -> str:
+def expand_markers(
+    markdown: str,
+    page_src: str,
+    glossary_src: str | None = "glossary.md",
+    target: Target = MKDOCS,
+    where: str | None = None,
+) -> str:
     """An authored docs page with its markers (`<!-- quizkit: lessons -->`, AUTHORED) given
-    the page's address and the glossary's, for the quiz extension to expand.
+    the page's address and the glossary's, for the quiz extension to expand. Markers
+    quoted in code are left alone.
 
     The glossary page gets its list at its marker, or at the end when it has none.
+    Raises ContentError (`where:line: quizkit: name: ...`, `where` defaulting to page_src)
+    for a marker of any other name.
     """
-    if page_src == glossary_src and pages.MARKER.format(name="glossary") not in markdown:
-        markdown = f"{markdown.rstrip()}\n\n{pages.MARKER.format(name='glossary')}\n"
+    found = markers_outside_code(markdown)
+    unknown = [m for m in found if m["name"] not in AUTHORED]
+    if unknown:
+        raise ContentError([
+            f"{where or page_src}:{markdown.count(chr(10), 0, m.start('name')) + 1}: quizkit: "
+            f"{m['name']}: no such marker (a page may hold {', '.join(AUTHORED)})"
+            for m in unknown
+        ])  # fmt: skip
+    if page_src == glossary_src and not any(m["name"] == "glossary" for m in found):
+        markdown = f"{markdown.rstrip()}\n\n{marker('glossary')}\n"
+        found = markers_outside_code(markdown)
+    base = target.base(page_src)
     args = {
-        "glossary": {"page": page_url(page_src)},
-        "lessons": {"page": page_url(page_src)},
-        "interview": {"glossary": address(glossary_src, page_src)},
+        "glossary": {"page": base},
+        "lessons": {"page": base},
+        "interview": {"glossary": address(glossary_src, page_src, target)},
         "timing": {},
     }
-    for name in AUTHORED:
-        markdown = markdown.replace(pages.MARKER.format(name=name), marker(name, **args[name]))
-    return markdown
+    out, done = [], 0
+    for m in found:
+        # The line break MARKER takes in before a marker stays.
+        lead = "\n" if m.group(0).startswith("\n") else ""
+        out += [markdown[done : m.start()], lead, marker(m["name"], **args[m["name"]])]
+        done = m.end()
+    return "".join(out) + markdown[done:]
 
 
 def generated_pages(
-    course: Course, glossary_src: str | None = "glossary.md", link_terms: bool = True
+    course: Course,
+    glossary_src: str | None = "glossary.md",
+    link_terms: bool = True,
+    target: Target = MKDOCS,
 ) -> dict[str, str | Path]:
     """Every page quizkit adds, by docs path, in nav order: each lesson's page and quiz page,
     then the course quiz page (when any lesson has a quiz). A page is its Markdown, or for a
-    notebook lesson the notebook's own file (it needs a kernel: mkdocs-jupyter runs it)."""
+    notebook lesson the notebook's own file (it needs a kernel: mkdocs-jupyter runs it), or
+    its stub (notebook_stub) for a plain target."""
     written: dict[str, str | Path] = {}
     for lesson in course.lessons:
-        written[course.lesson_src(lesson)] = (
-            lesson.source
-            if lesson.is_notebook
-            else lesson_page(course, lesson, glossary_src, link_terms)
-        )
+        page: str | Path
+        if not lesson.is_notebook:
+            page = lesson_page(course, lesson, glossary_src, link_terms, target)
+        elif target.plain:
+            page = notebook_stub(course, lesson, glossary_src, target)
+        else:
+            page = lesson.source
+        written[target.lesson_src(course, lesson)] = page
         if lesson.name in course.banks:
-            written[course.quiz_src(lesson)] = quiz_page(course, lesson, glossary_src)
+            written[course.quiz_src(lesson)] = quiz_page(course, lesson, glossary_src, target)
     if course.banks:
         written[course_quiz.PAGE_SRC] = course_quiz_page()
     return written
@@ -238,8 +375,9 @@ def generated_assets(
     return written
 
 
-def page_assets() -> tuple[list[str], list[str]]:
-    """The style sheets and the module scripts every page loads (site paths, in order)."""
+def page_assets(offline: bool = True) -> tuple[list[str], list[str]]:
+    """The style sheets and the module scripts every page loads (site paths, in order);
+    without the offline worker's loader unless `offline` (the site then has no sw.js)."""
     # No KaTeX script: the build typesets the pages' math (math_render), and quiz-math.js
     # loads KaTeX only for math that appears later (feedback, the course quiz).
     styles, modules = [assets.KATEX_CSS, f"{ASSETS}/quiz.css"], [f"{ASSETS}/quiz.js"]
@@ -248,21 +386,19 @@ def page_assets() -> tuple[list[str], list[str]]:
         # rendered makes the browser style the whole page again.
         styles.append(f"{ASSETS}/runtime.css")
         modules.append(f"{ASSETS}/runtime.js")
-    modules.append(f"{ASSETS}/offline.js")
+    if offline:
+        modules.append(f"{ASSETS}/offline.js")
     return styles, modules
 
 
-def nav_section(course: Course, pages: set[str] | None = None) -> list[dict]:
-    """The nav's lessons section: each lesson's page, then its quiz page. `pages`: only
-    these docs paths (None: all of them)."""
+def nav_section(course: Course, target: Target = MKDOCS) -> list[dict]:
+    """The nav's lessons section: each lesson's page, then its quiz page."""
     section = []
     for lesson in course.lessons:
-        page, quiz = course.lesson_src(lesson), course.quiz_src(lesson)
-        children: list = [page] if pages is None or page in pages else []
-        if lesson.name in course.banks and (pages is None or quiz in pages):
-            children.append({"Quiz": quiz})
-        if children:
-            section.append({lesson.title: children})
+        children: list = [target.lesson_src(course, lesson)]
+        if lesson.name in course.banks:
+            children.append({"Quiz": course.quiz_src(lesson)})
+        section.append({lesson.title: children})
     return section
 
 

@@ -14,8 +14,6 @@ from quizkit.bank.model import Bank
 from .lessons import ContentError, Lesson
 
 EMBED = re.compile(r"<!--\s*quiz:\s*(?P<id>[a-z0-9][a-z0-9-]*)\s*-->")
-# A marker as an author writes it in a docs page (see quizkit.mkdocs.generate.expand_markers).
-MARKER = "<!-- quizkit: {name} -->"
 # mkdocs-jupyter inserts a MathJax loader (with an empty address) into every notebook page;
 # the site renders math with its own KaTeX, so the block is dropped.
 # Output images (plots): nbconvert gives those without alt text this placeholder, which tells

@@ -31,7 +31,11 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
     """Adds lessons, quiz pages, the glossary and the quiz widgets to a Material site."""
 
     def on_config(self, config):
-        root = Path(config.config_file_path or ".").resolve().parent
+        config_file = Path(config.config_file_path or "mkdocs.yml")
+        problem = generate.directory_urls_problem(config_file, config.use_directory_urls)
+        if problem:
+            raise PluginError(f"quizkit: {problem}")
+        root = config_file.resolve().parent
         try:
             self.course = Course.load(root, self.config.lessons_dir, self.config.lessons_url)
         except ContentError as exc:
@@ -68,6 +72,7 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
         root = Path(config.config_file_path or ".").resolve().parent
         glossary = self._glossary_src(files)
         generated = generate.generated_pages(self.course, glossary, self.config.link_terms)
+        self._generated = set(generated)
         try:
             katex = root / self.config.katex_dir
             generated |= generate.generated_assets(self.course, self.renderer, katex, glossary)
@@ -134,12 +139,19 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
         return next((x for x in self.course.lessons if self.course.lesson_src(x) == src), None)
 
     def on_page_markdown(self, markdown, page, config, files):
-        lesson = self._lesson(page)
-        if lesson is None:
+        if page.file.src_uri not in self._generated:
             # An authored page: its markers get the addresses the quiz extension needs.
             glossary = self._glossary_src(files)
-            return generate.expand_markers(markdown, page.file.src_uri, glossary)
-        if lesson.is_notebook and lesson.name in self.course.notebooks:
+            root = Path(config.config_file_path or ".").resolve().parent
+            where = Path(page.file.abs_src_path or page.file.src_uri).resolve()
+            shown = where.relative_to(root) if where.is_relative_to(root) else where
+            try:
+                return generate.expand_markers(markdown, page.file.src_uri, glossary,
+                                               where=shown.as_posix())  # fmt: skip
+            except ContentError as exc:
+                raise PluginError("quizkit: content errors:\n" + str(exc)) from None
+        lesson = self._lesson(page)
+        if lesson is not None and lesson.is_notebook and lesson.name in self.course.notebooks:
             # mkdocs-jupyter renders the page next; its kernel writes what it saw here.
             results = self._results_path(lesson)
             results.unlink(missing_ok=True)

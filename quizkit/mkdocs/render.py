@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -320,12 +320,7 @@ class Renderer:
             )
         )
 
-    def glossary(self, terms: list[Term], page_url: str) -> Markup:
-        """The glossary as a definition list with one anchor per term."""
-        from mkdocs.utils import get_relative_url
-
-        return Markup(
-            self.env.get_template("glossary.html.j2").render(
-                terms=terms, link=lambda t: get_relative_url(t.lesson_url, page_url)
-            )
-        )
+    def glossary(self, terms: list[Term], link: Callable[[Term], str]) -> Markup:
+        """The glossary as a definition list with one anchor per term; `link(term)` is the
+        address of the lesson that introduces it, from the glossary page."""
+        return Markup(self.env.get_template("glossary.html.j2").render(terms=terms, link=link))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
+import markdown
 import pytest
 import yaml
 
@@ -12,6 +14,7 @@ from quizkit.cli import main
 from quizkit.mkdocs.bundle import BundleError, write_bundle
 from tests.site.conftest import ROOT
 
+QUIZ = "quizkit.markdown_ext.quiz"
 FIXTURE_LESSONS = Path(__file__).resolve().parent / "fixtures" / "lessons_src"
 KATEX = ROOT / "node_modules" / "katex" / "dist"
 CONFIG = f"""site_name: Tiny
@@ -57,14 +60,16 @@ def test_bundle_writes_every_page_asset_and_a_config_without_mkdocs_plugins(tmp_
     assert done.pages == [
         "lessons/basics/index.md",
         "lessons/basics/quiz/index.md",
+        "lessons/notebook/index.md",
         "lessons/notebook/quiz/index.md",
         "quiz/index.md",
     ]
-    assert done.skipped == ["lessons/notebook/index.py"]
-    assert (docs / "index.md").read_text() == "# Home\n\n<!-- quizkit: lessons page= -->\n"
-    assert (
-        (docs / "glossary.md").read_text().endswith("<!-- quizkit: glossary page=glossary/ -->\n")
-    )
+    assert done.stubs == ["lessons/notebook/index.md"]
+    assert (docs / "lessons/notebook/index.md").read_text().startswith("# Fixture notebook\n")
+    # Markers are given their page's source file, which Zensical resolves hrefs against.
+    assert (docs / "index.md").read_text() == "# Home\n\n<!-- quizkit: lessons page=index.md -->\n"
+    glossary = (docs / "glossary.md").read_text()
+    assert glossary.endswith("<!-- quizkit: glossary page=glossary.md -->\n")
     for asset in ["assets/quizkit/quiz.js", "assets/quizkit/quiz-config.js", "quiz/items.json",
                   "assets/katex/katex.min.css"]:  # fmt: skip
         assert (docs / asset).is_file(), asset
@@ -81,20 +86,84 @@ def test_bundle_writes_every_page_asset_and_a_config_without_mkdocs_plugins(tmp_
                     {"Quiz": "lessons/basics/quiz/index.md"},
                 ]
             },
-            {"Fixture notebook": [{"Quiz": "lessons/notebook/quiz/index.md"}]},
+            {
+                "Fixture notebook": [
+                    "lessons/notebook/index.md",
+                    {"Quiz": "lessons/notebook/quiz/index.md"},
+                ]
+            },
         ]
     }
     assert settings["extra_css"] == [
         "assets/katex/katex.min.css",
         "assets/quizkit/quiz.css",
+        "assets/quizkit/runtime.css",
         "assets/site.css",
     ]
-    assert settings["extra_javascript"][0] == {"path": "assets/quizkit/quiz.js", "type": "module"}
-    assert {"quizkit.markdown_ext.quiz": {"lessons_dir": str(root / "lessons_src")}} in settings[
-        "markdown_extensions"
-    ]
-    # Written again over its own earlier bundle.
+    scripts = [entry["path"] for entry in settings["extra_javascript"]]
+    assert scripts[0] == "assets/quizkit/quiz.js"
+    # There is no service worker (it lists the built site), so not its loader either.
+    assert "assets/quizkit/offline.js" not in scripts
+    # Relative to OUT, where the build runs.
+    quiz = {"lessons_dir": "../project/lessons_src", "lessons_url": "lessons"}
+    assert {"quizkit.markdown_ext.quiz": quiz} in settings["markdown_extensions"]
+    assert (out / quiz["lessons_dir"]).resolve() == (root / "lessons_src").resolve()
+
+
+def test_bundle_written_again_leaves_nothing_of_the_last_one(tmp_path):
+    root = project(tmp_path)
+    out = tmp_path / "out"
+    done = write_bundle(root / "mkdocs.yml", out, with_runtime=False)
+    (out / "docs" / "stale.md").write_text("# From an older bundle\n")
     assert write_bundle(root / "mkdocs.yml", out, with_runtime=False).pages == done.pages
+    assert not (out / "docs" / "stale.md").exists()
+    assert (out / "docs" / "lessons/basics/index.md").is_file()
+
+
+def test_bundle_of_a_site_with_its_own_lessons_url(tmp_path, monkeypatch):
+    root = project(tmp_path)
+    config = root / "mkdocs.yml"
+    config.write_text(
+        config.read_text().replace(
+            "      katex_dir:", "      lessons_url: courses\n      katex_dir:"
+        )
+    )
+    out = tmp_path / "out"
+    done = write_bundle(config, out, with_runtime=False)
+    assert done.pages[0] == "courses/basics/index.md"
+    settings = yaml.safe_load(done.config.read_text())
+    configs = next(e for e in settings["markdown_extensions"] if isinstance(e, dict) and QUIZ in e)
+    # The home page's list, rendered as the generator will (from OUT) with those settings.
+    monkeypatch.chdir(out)
+    text = (out / "docs" / "index.md").read_text()
+    html = markdown.markdown(text, extensions=[QUIZ], extension_configs=configs)
+    assert re.findall(r'<li><a href="([^"]+)">', html) == ["courses/basics/", "courses/notebook/"]
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("use_directory_urls: false\n", "mkdocs.yml: use_directory_urls: false is not supported"),
+        (
+            "plugins:\n  - quizkit:\n      lesson_dir: x\n",
+            "mkdocs.yml: plugins: quizkit: lesson_dir:",
+        ),
+        (
+            "plugins:\n  - quizkit:\n      link_terms: 3\n",
+            "mkdocs.yml: plugins: quizkit: link_terms:",
+        ),
+    ],
+)
+def test_bundle_refuses_settings_it_cannot_build(tmp_path, setting, message):
+    root = project(tmp_path)
+    config = root / "mkdocs.yml"
+    text = config.read_text()
+    if setting.startswith("plugins:"):
+        text = text[: text.index("plugins:")] + setting + text[text.index("markdown_extensions:") :]
+    config.write_text(text + setting if not setting.startswith("plugins:") else text)
+    with pytest.raises(BundleError, match=re.escape(message)):
+        write_bundle(config, tmp_path / "out", with_runtime=False)
+    assert not (tmp_path / "out").exists()
 
 
 def test_bundle_refuses_a_folder_it_did_not_write(tmp_path):
@@ -106,6 +175,27 @@ def test_bundle_refuses_a_folder_it_did_not_write(tmp_path):
     assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
 
 
+@pytest.mark.parametrize(
+    ("out", "message"),
+    [
+        ("notes.txt", "quizkit bundle: notes.txt is a file; give a folder"),
+        ("docs/site", "quizkit bundle: docs/site is inside the docs folder"),
+    ],
+)
+def test_bundle_command_refuses_a_file_or_a_folder_in_docs(
+    tmp_path, capsys, monkeypatch, out, message
+):
+    root = project(tmp_path)
+    (root / "notes.txt").write_text("keep me")
+    monkeypatch.chdir(root)
+    assert main(["bundle", out, "--no-runtime"]) == 1
+    printed = capsys.readouterr()
+    assert printed.out == ""
+    assert printed.err.startswith(message) and printed.err.count("\n") == 1
+    assert (root / "notes.txt").read_text() == "keep me"
+    assert not (root / "docs" / "site").exists()
+
+
 def test_bundle_command_reports_content_errors_by_path_and_line(tmp_path, capsys, monkeypatch):
     root = project(tmp_path)
     lesson = root / "lessons_src" / "01-basics" / "lesson.md"
@@ -113,9 +203,21 @@ def test_bundle_command_reports_content_errors_by_path_and_line(tmp_path, capsys
     line = lesson.read_text().count("\n")
     monkeypatch.chdir(root)
     assert main(["bundle", str(tmp_path / "out"), "--no-runtime"]) == 1
-    printed = capsys.readouterr().out.splitlines()
-    assert printed == [
+    printed = capsys.readouterr()
+    assert printed.out == ""
+    assert printed.err.splitlines() == [
         "quizkit bundle: content errors:",
         f"lessons_src/01-basics/lesson.md:{line}: no-such-item: quiz: no item has this id",
     ]
     assert not (tmp_path / "out").exists()
+
+
+def test_bundle_command_reports_an_unknown_marker_by_path_and_line(tmp_path, capsys, monkeypatch):
+    root = project(tmp_path)
+    (root / "docs" / "index.md").write_text("# Home\n\n<!-- quizkit: lesson -->\n")
+    monkeypatch.chdir(root)
+    assert main(["bundle", str(tmp_path / "out"), "--no-runtime"]) == 1
+    assert capsys.readouterr().err.splitlines()[1] == (
+        "docs/index.md:3: quizkit: lesson: no such marker"
+        " (a page may hold glossary, lessons, interview, timing)"
+    )

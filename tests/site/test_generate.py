@@ -14,6 +14,7 @@ from mkdocs.utils.meta import get_data
 
 from quizkit.course import Course
 from quizkit.mkdocs import course_quiz, generate
+from quizkit.mkdocs.lessons import ContentError
 from quizkit.mkdocs.pages import embedded_ids
 from quizkit.mkdocs.render import MarkdownRenderer, Renderer
 
@@ -176,3 +177,100 @@ def test_markers_that_need_no_course_expand_without_one():
     configs = {QUIZ: {"lessons_dir": str(FIXTURE_LESSONS)}}
     html, _ = render("<!-- quizkit: timing -->\n\n<!-- quizkit: glossary -->\n", configs)
     assert html.endswith("\n<!-- quizkit: glossary -->")
+
+
+def test_plain_target_addresses_from_the_source_file(course, given):
+    # Zensical resolves every relative href, raw HTML too, against the page's source file:
+    # from glossary.md a lesson is lessons/<topic>/, not ../lessons/<topic>/ as from its URL.
+    plain = generate.Target(plain=True)
+    text = generate.expand_markers("# Glossary\n", "glossary.md", target=plain)
+    assert text.endswith("<!-- quizkit: glossary page=glossary.md -->\n")
+    html, _ = render(text, given)
+    assert 'Introduced in <a href="lessons/basics/">Fixture basics</a>' in html
+    page = "<!-- quizkit: lessons -->\n\n<!-- quizkit: interview -->\n"
+    html, _ = render(generate.expand_markers(page, "guide/start.md", target=plain), given)
+    assert re.findall(r'<li><a href="([^"]+)">', html)[0] == "../lessons/basics/"
+    # Index pages' source folder is their URL: the same addresses either way.
+    assert generate.address("glossary.md", "lessons/basics/index.md", plain) == "../../glossary/"
+
+
+def test_every_page_url_is_page_url_and_directory_urls_are_required(course):
+    basics = course.lessons[0]
+    assert course.lesson_uri(basics.topic) == generate.page_url(course.lesson_src(basics))
+    assert course.quiz_uri(basics) == generate.page_url(course.quiz_src(basics))
+    assert generate.directory_urls_problem(Path("site/mkdocs.yml"), True) is None
+    problem = generate.directory_urls_problem(Path("site/mkdocs.yml"), False)
+    assert problem.startswith("site/mkdocs.yml: use_directory_urls: false")
+
+
+def test_the_bundle_leaves_the_offline_worker_out():
+    styles, modules = generate.page_assets()
+    assert modules[-1] == "assets/quizkit/offline.js"
+    assert "assets/quizkit/runtime.css" in styles or "assets/quizkit/runtime.js" not in modules
+    styles_out, modules_out = generate.page_assets(offline=False)
+    assert modules_out == modules[:-1] and styles_out == styles
+
+
+def test_markers_in_code_stay_and_an_unknown_marker_is_a_content_error():
+    quoted = (
+        "Write `<!-- quizkit: lessons -->` where the list goes:\n\n"
+        "```markdown\n<!-- quizkit: lessons -->\n<!-- quizkit: lesson -->\n```\n"
+    )
+    assert generate.expand_markers(quoted, "contributing.md") == quoted
+    page = "# Home\n\n<!--quizkit:lessons-->\n\n<!-- quizkit: lesson -->\n"
+    with pytest.raises(ContentError) as caught:
+        generate.expand_markers(page, "index.md", where="docs/index.md")
+    assert caught.value.messages == [
+        "docs/index.md:5: quizkit: lesson: no such marker (a page may hold glossary,"
+        " lessons, interview, timing)"
+    ]
+    # Spacing as the embeds allow it is the same marker.
+    expanded = generate.expand_markers(page.replace("lesson -->", "timing -->"), "index.md")
+    assert "<!-- quizkit: lessons page= -->" in expanded
+
+
+def test_plain_target_gives_each_notebook_lesson_a_stub_with_its_quiz(course, given):
+    notebook = course.lessons[1]
+    plain = generate.Target(
+        plain=True, repo_url="https://github.com/x/y/", root=FIXTURE_LESSONS.parent
+    )
+    pages = generate.generated_pages(course, target=plain)
+    assert "lessons/notebook/index.md" in pages and "lessons/notebook/index.py" not in pages
+    stub = pages["lessons/notebook/index.md"]
+    assert stub.startswith("# Fixture notebook\n")
+    source = "https://github.com/x/y/blob/HEAD/lessons_src/02-notebook/lesson.py"
+    assert f"]({source})" in stub
+    html, toc = render(stub, given)
+    assert not ANY_MARKER.search(html)
+    # Every item of its bank, those the notebook embeds too: the notebook is not shown.
+    section = html[html.index('<section class="qk-bank"') :]
+    assert ITEM.findall(section) == [item.id for item in course.banks[notebook.name].items]
+    without_repo = generate.notebook_stub(course, notebook, "glossary.md", generate.Target(
+        plain=True, root=FIXTURE_LESSONS.parent))  # fmt: skip
+    assert "`lessons_src/02-notebook/lesson.py`" in without_repo
+    # The Markdown lesson's links to the notebook lesson reach the stub.
+    assert "](../notebook/index.md)" in pages["lessons/basics/index.md"]
+    assert [entry for entry in generate.nav_section(course, target=plain)][1] == {
+        "Fixture notebook": [
+            "lessons/notebook/index.md",
+            {"Quiz": "lessons/notebook/quiz/index.md"},
+        ]
+    }
+
+
+def test_the_extension_reads_the_course_again_when_a_lesson_changes(tmp_path):
+    import os
+    import shutil
+
+    lessons = tmp_path / "lessons_src"
+    shutil.copytree(FIXTURE_LESSONS, lessons)
+    configs = {QUIZ: {"lessons_dir": str(lessons), "lessons_url": "courses"}}
+    html, _ = render("<!-- quizkit: lessons page= -->\n", configs)
+    assert re.findall(r'<li><a href="([^"]+)">([^<]+)<', html)[0] == (
+        "courses/basics/", "Fixture basics")  # fmt: skip
+    source = lessons / "01-basics" / "lesson.md"
+    source.write_text(source.read_text().replace("# Fixture basics", "# Renamed basics", 1))
+    later = source.stat().st_mtime + 5
+    os.utime(source, (later, later))
+    html, _ = render("<!-- quizkit: lessons page= -->\n", configs)
+    assert re.findall(r'<li><a href="[^"]+">([^<]+)<', html)[0] == "Renamed basics"

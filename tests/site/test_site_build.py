@@ -231,3 +231,35 @@ def test_a_runtime_that_cannot_be_bundled_stops_the_build_in_one_line(tmp_path):
     assert "quizkit runtime: " in build.output
     assert "PYODIDE_NUMPY" in build.output
     assert "Traceback" not in build.output
+
+
+def test_the_build_refuses_unknown_markers_and_file_urls(tmp_path):
+    """A docs page's marker of no known name is a content error at its line; a site without
+    directory URLs is refused naming its mkdocs.yml (quizkit's pages link by them)."""
+    copy_fixture_lessons(tmp_path)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "index.md").write_text(
+        "# Home\n\nQuoted: `<!-- quizkit: nav -->`\n\n<!-- quizkit: lesson -->\n"
+    )
+    config = tmp_path / "mkdocs.yml"
+    settings = (
+        "site_name: Tiny\n"
+        "plugins:\n"
+        "  - quizkit:\n"
+        f"      katex_dir: {ROOT / 'node_modules/katex/dist'}\n"
+        "markdown_extensions:\n  - quizkit.markdown_ext.quiz\n"
+    )
+    config.write_text(settings)
+    build = build_site(config, tmp_path / "site")
+    assert build.returncode != 0
+    assert (
+        "quizkit: content errors:\ndocs/index.md:5: quizkit: lesson: no such marker"
+        " (a page may hold glossary, lessons, interview, timing)"
+    ) in build.output, build.output
+    assert "Traceback" not in build.output
+    config.write_text(settings + "use_directory_urls: false\n")
+    build = build_site(config, tmp_path / "site")
+    assert build.returncode != 0
+    assert f"quizkit: {config}: use_directory_urls: false is not supported" in build.output
+    assert "Traceback" not in build.output
