@@ -4,8 +4,9 @@ Zensical reads mkdocs.yml but runs no MkDocs plugin, so everything the quizkit p
 build time is written here as files instead, from the same functions (quizkit.mkdocs.generate):
 
     OUT/docs/          the authored docs/ with their markers given their page's address,
-                       every lesson page and quiz page, a stub page per notebook lesson, the
-                       course quiz page, the widgets' files, KaTeX, quiz-config.js,
+                       every lesson page (notebook lessons run and written as Markdown,
+                       their plots as PNG files beside them) and quiz page, the course quiz
+                       page, the widgets' files, KaTeX, quiz-config.js,
                        quiz/items.json and (unless told not to) the Pyodide runtime under
                        pyodide/;
     OUT/mkdocs.yml     the project's mkdocs.yml with the lessons in the nav, the quiz scripts
@@ -20,8 +21,8 @@ plugin does after rendering is left out: the pages' math is not typeset at build
 (quizkit.mkdocs.math_render) but in the browser, by quiz.js (quiz-math.js loads KaTeX for
 formulas as they come near the screen), and the offline service worker, which lists the
 built site's files, is not written (nor is offline.js, its loader, linked). Notebook lessons
-are stubs (generate.notebook_stub): running them needs a kernel at build time
-(mkdocs-jupyter).
+are run here, in a Jupyter kernel (generate.notebook_page), as mkdocs-jupyter runs them in
+the MkDocs build.
 """
 
 from __future__ import annotations
@@ -44,8 +45,7 @@ from .render import MarkdownRenderer, Renderer
 
 # Written into OUT: a folder holding it may be emptied and written again.
 STAMP = ".quizkit-bundle"
-# Plugins that only MkDocs (or ProperDocs) runs: their work is in the bundle already, or, for
-# notebook lessons, not done (see Bundle.stubs).
+# Plugins that only MkDocs (or ProperDocs) runs: their work is in the bundle already.
 MKDOCS_ONLY = ("quizkit", "mkdocs-jupyter")
 
 
@@ -58,10 +58,10 @@ class Bundle:
     """What was written."""
 
     config: Path
-    # Every page generated (docs paths), notebook lessons' stubs included.
+    # Every page generated (docs paths), notebook lessons included.
     pages: list[str] = field(default_factory=list)
-    # Notebook lessons' stub pages: running a notebook needs a kernel at build time
-    # (mkdocs-jupyter), which no Python-Markdown extension has.
+    # Always empty now that notebook lessons are written as Markdown; kept only because
+    # quizkit/cli.py still reads it (asked to drop it: requests-nbbundle.md).
     stubs: list[str] = field(default_factory=list)
     runtime: str = ""
 
@@ -83,7 +83,7 @@ def write_bundle(config_file: Path, out: Path, *, with_runtime: bool = True, **r
     source_docs = root / config.get("docs_dir", "docs")
     _check_out(out, source_docs)
     course = Course.load(root, options.lessons_dir, options.lessons_url)
-    target = generate.Target(plain=True, repo_url=config.get("repo_url") or "", root=root)
+    target = generate.PLAIN
     glossary = options.glossary_page if (source_docs / options.glossary_page).is_file() else None
     authored = _authored_pages(source_docs, root, glossary, target)
     # Relative to OUT, where the build runs (the extension reads it from where it runs).
@@ -101,10 +101,12 @@ def write_bundle(config_file: Path, out: Path, *, with_runtime: bool = True, **r
         path.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(content, Path):
             shutil.copyfile(content, path)
+        elif isinstance(content, bytes):
+            path.write_bytes(content)
         else:
             path.write_text(content, encoding="utf-8")
-    written = Bundle(config=out / "mkdocs.yml", pages=list(pages))
-    written.stubs = [target.lesson_src(course, x) for x in course.lessons if x.is_notebook]
+    # The notebooks' plots (bytes) are files of their pages, not pages.
+    written = Bundle(out / "mkdocs.yml", [src for src, c in pages.items() if isinstance(c, str)])
     if with_runtime:
         written.runtime = runtime.bundle(docs, **runtime_options)
     settings = _settings(config, course, options, extensions, configs, target)

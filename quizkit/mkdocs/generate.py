@@ -12,9 +12,9 @@ which every generator resolves and strict mode checks). What only the renderer c
 
 - `page lesson= glossary= link-terms=`: last on a Markdown lesson page: glossary terms'
   first uses linked, `<!-- quiz: item-id -->` embeds in place;
-- `quiz lesson= glossary= [all-items=yes]`: a lesson's quiz section, after its Markdown
-  "Quiz" heading (so the table of contents has it from the page itself); without the items
-  the lesson embeds in its prose unless `all-items=yes` (a notebook's stub page);
+- `quiz lesson= glossary=`: a lesson's quiz section, after its Markdown "Quiz" heading (so
+  the table of contents has it from the page itself); without the items the lesson embeds
+  in its prose;
 - `toolbar`: the score toolbar of a lesson that embeds items but has no quiz of its own;
 - `bank lesson= glossary=`: a lesson's quiz page;
 - `course-quiz page=`: the course quiz's shell (quizkit.mkdocs.course_quiz);
@@ -37,9 +37,10 @@ A Markdown lesson's own source is turned into its page by `lesson_markdown`:
 - `python runnable` fences are left as they are, for the `quizkit.markdown_ext.cells`
   extension that every generator runs.
 
-Notebook lessons (lesson.py) are executed by mkdocs-jupyter. For a generator without it a
-notebook lesson's page is a stub (`notebook_stub`: where its source is, and its quiz); a real
-page needs the notebook run at generation and its outputs written as Markdown.
+Notebook lessons (lesson.py) are executed by mkdocs-jupyter in the MkDocs build. For a
+generator without it (`Target(plain=True)`) a notebook lesson is executed when its page is
+generated and written as Markdown with its outputs and plots (`notebook_page`,
+quizkit.mkdocs.notebook_markdown), then ends as a Markdown lesson's page does.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ from mkdocs.utils import get_relative_url
 
 from quizkit.bank.safe_html import heading_markdown
 
-from . import assets, course_quiz, figures, pages
+from . import assets, course_quiz, figures, notebook_markdown, pages
 from .client import client_config_module
 from .lessons import ContentError, Lesson, lesson_links
 from .render import BANK_HEADING_ID
@@ -89,25 +90,23 @@ class Target:
 
     MkDocs (the plugin; `plain=False`) runs notebook lessons with mkdocs-jupyter and leaves raw
     HTML hrefs as written, so addresses are relative to the page's URL. A generator without
-    MkDocs plugins (`plain=True`: `quizkit bundle` for Zensical) gets a stub page per notebook
-    lesson and resolves every relative href against the page's source file, so addresses
-    are relative to that file. `repo_url` and `root` (the folder of mkdocs.yml) say where a
-    stub's notebook is."""
+    MkDocs plugins (`plain=True`: `quizkit bundle` for Zensical) gets each notebook lesson
+    run and written as Markdown (notebook_page), and resolves every relative href against
+    the page's source file, so addresses are relative to that file."""
 
     plain: bool = False
-    repo_url: str = ""
-    root: Path | None = None
 
     def base(self, src: str) -> str:
         """What the page at docs path `src` writes its relative addresses from."""
         return src if self.plain else page_url(src)
 
     def lesson_src(self, course: Course, lesson: Lesson) -> str:
-        """The lesson page's docs path: for a notebook, its stub's when plain."""
-        return page_path(lesson, course.lessons_url, stub=self.plain)
+        """The lesson page's docs path: for a notebook, its Markdown page's when plain."""
+        return page_path(lesson, course.lessons_url, markdown=self.plain)
 
 
 MKDOCS = Target()
+PLAIN = Target(plain=True)
 
 
 def marker(name: str, **args: str) -> str:
@@ -169,10 +168,10 @@ def page_marker(lesson: Lesson, glossary_url: str, link_terms: bool = True) -> s
     return marker("page", lesson=lesson.name, glossary=glossary_url, link_terms=flag)
 
 
-def page_path(lesson: Lesson, lessons_url: str = "lessons", stub: bool = False) -> str:
+def page_path(lesson: Lesson, lessons_url: str = "lessons", markdown: bool = False) -> str:
     """The lesson page's path in the docs tree (lessons/topic/index.md); a notebook lesson's
-    is index.py (mkdocs-jupyter renders it) unless `stub` (its stub page, notebook_stub)."""
-    suffix = ".md" if stub else lesson.source.suffix
+    is index.py (mkdocs-jupyter renders it) unless `markdown` (notebook_page wrote it)."""
+    suffix = ".md" if markdown else lesson.source.suffix
     return f"{lessons_url}/{lesson.topic}/index{suffix}"
 
 
@@ -182,33 +181,53 @@ def lesson_markdown(
     glossary_url: str = "",
     link_terms: bool = True,
     quiz: bool = False,
-    stubs: bool = False,
+    plain: bool = False,
 ) -> str:
-    """A Markdown lesson's page source: markers shown, links to lessons made page links,
-    then its quiz section when `quiz` (a "Quiz" heading and the `quiz` marker), or the score
-    toolbar when it embeds items without a quiz, and the page marker (page_marker) last.
-    `stubs`: notebook lessons' pages are their stubs (Target.plain).
+    """A Markdown lesson's page source: markers shown, then as `finish_lesson` makes it.
 
     Raises ContentError (`path:line: link: ...`) for a link to a folder that is not a lesson.
     """
     source = lesson.source.read_text(encoding="utf-8")
     text = figures.page_markdown(source, lesson.source)
+    return finish_lesson(lesson, lessons, text, glossary_url, link_terms, quiz, plain)
+
+
+def finish_lesson(
+    lesson: Lesson,
+    lessons: list[Lesson],
+    text: str,
+    glossary_url: str,
+    link_terms: bool,
+    quiz: bool,
+    plain: bool,
+    source: str | None = None,
+) -> str:
+    """A lesson page from its Markdown `text`: links to lessons made page links, then its
+    quiz section when `quiz` (a "Quiz" heading and the `quiz` marker), or the score toolbar
+    when it embeds items without a quiz, and the page marker (page_marker) last. `plain`:
+    notebook lessons' pages are Markdown (Target.plain). `source` is the lesson file's text
+    when `text`'s lines are not the file's (a notebook's), so that a link error names the
+    file's line.
+
+    Raises ContentError (`path:line: link: ...`) for a link to a folder that is not a lesson.
+    """
     # Lesson pages are siblings: one lesson's page is ../<topic>/index.<ext> from another.
-    siblings = {other.folder.name: page_path(other, "", stubs).lstrip("/") for other in lessons}
+    siblings = {other.folder.name: page_path(other, "", plain).lstrip("/") for other in lessons}
     text, errors = lesson_links(text, lesson.source, lessons, siblings)
+    if source is not None:
+        errors = lesson_links(source, lesson.source, lessons, siblings)[1]
     if errors:
         raise ContentError(errors)
     if quiz:
         text += f"\n\n{quiz_section_markdown(lesson, glossary_url)}"
-    elif pages.embedded_ids(source):
+    elif pages.embedded_ids(text):
         text += f"\n\n{marker('toolbar')}"
     return f"{text}\n\n{page_marker(lesson, glossary_url, link_terms)}\n"
 
 
-def quiz_section_markdown(lesson: Lesson, glossary_url: str, all_items: bool = False) -> str:
+def quiz_section_markdown(lesson: Lesson, glossary_url: str) -> str:
     """A lesson page's quiz section: its heading, then the marker of the quiz's widgets."""
-    args = {"all_items": "yes"} if all_items else {}
-    section = marker("quiz", lesson=lesson.name, glossary=glossary_url, **args)
+    section = marker("quiz", lesson=lesson.name, glossary=glossary_url)
     return f"## Quiz {{#{BANK_HEADING_ID}}}\n\n{section}"
 
 
@@ -227,28 +246,26 @@ def lesson_page(
     return lesson_markdown(lesson, course.lessons, glossary_url, link_terms, quiz, target.plain)
 
 
-def notebook_stub(course: Course, lesson: Lesson, glossary_src: str | None, target: Target) -> str:
-    """A notebook lesson's page for a generator that cannot run it: its title, where its
-    source is (on the repository when `target.repo_url` is set, else its path), and its
-    quiz section with every item of its bank (the notebook that embeds some is not shown)."""
-    path = lesson.source.resolve()
-    if target.root is not None and path.is_relative_to(target.root.resolve()):
-        path = path.relative_to(target.root.resolve())
-    where = f"`{path.as_posix()}`"
-    if target.repo_url:
-        # GitHub's address of a file on the default branch.
-        where = f"[{where}]({target.repo_url.rstrip('/')}/blob/HEAD/{path.as_posix()})"
-    text = (
-        f"# {heading_markdown(lesson.title)}\n\n"
-        f"This lesson is a Jupyter notebook ({where}). The MkDocs build runs it and shows its "
-        "code, outputs and figures here; this site was built by a generator that does not "
-        "run notebooks.\n"
-    )
-    if lesson.name in course.banks:
-        glossary_url = address(glossary_src, target.lesson_src(course, lesson), target)
-        text += "\nIts quiz is here all the same.\n"
-        text += f"\n{quiz_section_markdown(lesson, glossary_url, all_items=True)}\n"
-    return text
+def notebook_page(
+    course: Course,
+    lesson: Lesson,
+    glossary_src: str | None = "glossary.md",
+    link_terms: bool = True,
+    target: Target = PLAIN,
+) -> dict[str, str | bytes]:
+    """A notebook lesson run and written as Markdown (quizkit.mkdocs.notebook_markdown), ended
+    as a Markdown lesson's page is (finish_lesson); with its plots, PNG files beside it. By
+    docs path. Raises ContentError (`path:line: ...`) as the MkDocs build reports the
+    notebook's problems."""
+    written = notebook_markdown.notebook_page(course.notebooks[lesson.name])
+    src = target.lesson_src(course, lesson)
+    glossary_url = address(glossary_src, src, target)
+    source = lesson.source.read_text(encoding="utf-8")
+    quiz = lesson.name in course.banks
+    text = finish_lesson(lesson, course.lessons, written.markdown, glossary_url, link_terms,
+                         quiz, target.plain, source)  # fmt: skip
+    folder = src.rsplit("/", 1)[0]
+    return {src: text, **{f"{folder}/{name}": data for name, data in written.images.items()}}
 
 
 def quiz_page(
@@ -337,23 +354,31 @@ def generated_pages(
     glossary_src: str | None = "glossary.md",
     link_terms: bool = True,
     target: Target = MKDOCS,
-) -> dict[str, str | Path]:
+) -> dict[str, str | Path | bytes]:
     """Every page quizkit adds, by docs path, in nav order: each lesson's page and quiz page,
     then the course quiz page (when any lesson has a quiz). A page is its Markdown, or for a
     notebook lesson the notebook's own file (it needs a kernel: mkdocs-jupyter runs it), or
-    its stub (notebook_stub) for a plain target."""
-    written: dict[str, str | Path] = {}
+    for a plain target its Markdown followed by its plots' PNG files (notebook_page).
+
+    Raises ContentError with every notebook's problems at once (a plain target)."""
+    written: dict[str, str | Path | bytes] = {}
+    errors: list[str] = []
     for lesson in course.lessons:
-        page: str | Path
         if not lesson.is_notebook:
-            page = lesson_page(course, lesson, glossary_src, link_terms, target)
+            written[target.lesson_src(course, lesson)] = lesson_page(
+                course, lesson, glossary_src, link_terms, target
+            )
         elif target.plain:
-            page = notebook_stub(course, lesson, glossary_src, target)
+            try:
+                written.update(notebook_page(course, lesson, glossary_src, link_terms, target))
+            except ContentError as exc:
+                errors += exc.messages
         else:
-            page = lesson.source
-        written[target.lesson_src(course, lesson)] = page
+            written[target.lesson_src(course, lesson)] = lesson.source
         if lesson.name in course.banks:
             written[course.quiz_src(lesson)] = quiz_page(course, lesson, glossary_src, target)
+    if errors:
+        raise ContentError(errors)
     if course.banks:
         written[course_quiz.PAGE_SRC] = course_quiz_page()
     return written

@@ -91,6 +91,12 @@ def plot_alt(before: str) -> str:
     """
     cells = list(NOTEBOOK_CODE.finditer(before))
     code = _text(before[cells[-1].start() :]) if cells else ""
+    headings = list(HEADING.finditer(before))
+    return describe_plot(code, _text(headings[-1].group("text")) if headings else None)
+
+
+def describe_plot(code: str, section: str | None) -> str:
+    """Alt text for a plot drawn by `code` (plot_alt) in the section headed `section`."""
     titles = [
         FSTRING_FIELD.sub("\u2026", m.group("text")) if m.group("f") else m.group("text")
         for m in PLOT_TITLE.finditer(code)
@@ -99,9 +105,8 @@ def plot_alt(before: str) -> str:
         # Each title once: a cell's source can reach the page twice (the highlighted input
         # and a copy of it), and a title repeated says nothing new.
         return "Plot: " + "; ".join(dict.fromkeys(titles))
-    headings = list(HEADING.finditer(before))
-    section = f" in the section \u201c{_text(headings[-1].group('text'))}\u201d" if headings else ""
-    return f"Plot drawn by the code cell above{section}"
+    where = f" in the section \u201c{section}\u201d" if section else ""
+    return f"Plot drawn by the code cell above{where}"
 
 
 def lesson_list(lessons: list[Lesson], banks: dict[str, Bank], url: Callable[[str], str]) -> str:

@@ -64,8 +64,10 @@ def test_bundle_writes_every_page_asset_and_a_config_without_mkdocs_plugins(tmp_
         "lessons/notebook/quiz/index.md",
         "quiz/index.md",
     ]
-    assert done.stubs == ["lessons/notebook/index.md"]
-    assert (docs / "lessons/notebook/index.md").read_text().startswith("# Fixture notebook\n")
+    # The notebook lesson was run: its page holds what it printed (6 * 7).
+    notebook = (docs / "lessons/notebook/index.md").read_text()
+    assert notebook.startswith("# Fixture notebook\n")
+    assert "```text\nNOTEBOOK-OUTPUT 42\n```" in notebook
     # Markers are given their page's source file, which Zensical resolves hrefs against.
     assert (docs / "index.md").read_text() == "# Home\n\n<!-- quizkit: lessons page=index.md -->\n"
     glossary = (docs / "glossary.md").read_text()
@@ -221,3 +223,19 @@ def test_bundle_command_reports_an_unknown_marker_by_path_and_line(tmp_path, cap
         "docs/index.md:3: quizkit: lesson: no such marker"
         " (a page may hold glossary, lessons, interview, timing)"
     )
+
+
+def test_bundle_command_reports_a_failing_notebook_cell_by_path_and_line(
+    tmp_path, capsys, monkeypatch
+):
+    root = project(tmp_path)
+    lesson = root / "lessons_src" / "02-notebook" / "lesson.py"
+    lesson.write_text(lesson.read_text().replace("answer = 6 * 7", "answer = 6 * sevn"))
+    monkeypatch.chdir(root)
+    assert main(["bundle", str(tmp_path / "out"), "--no-runtime"]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "quizkit bundle: content errors:",
+        "lessons_src/02-notebook/lesson.py:14: cell 2: code: raised NameError:"
+        " name 'sevn' is not defined at `answer = 6 * sevn`",
+    ]
+    assert not (tmp_path / "out").exists()

@@ -12,8 +12,9 @@ import markdown
 import pytest
 from mkdocs.utils.meta import get_data
 
+from quizkit.bank.lesson_code import read_lesson
 from quizkit.course import Course
-from quizkit.mkdocs import course_quiz, generate
+from quizkit.mkdocs import course_quiz, generate, notebook_markdown
 from quizkit.mkdocs.lessons import ContentError
 from quizkit.mkdocs.pages import embedded_ids
 from quizkit.mkdocs.render import MarkdownRenderer, Renderer
@@ -229,33 +230,104 @@ def test_markers_in_code_stay_and_an_unknown_marker_is_a_content_error():
     assert "<!-- quizkit: lessons page= -->" in expanded
 
 
-def test_plain_target_gives_each_notebook_lesson_a_stub_with_its_quiz(course, given):
+def test_plain_target_runs_each_notebook_lesson_into_a_markdown_page(course, given):
     notebook = course.lessons[1]
-    plain = generate.Target(
-        plain=True, repo_url="https://github.com/x/y/", root=FIXTURE_LESSONS.parent
-    )
-    pages = generate.generated_pages(course, target=plain)
+    pages = generate.generated_pages(course, target=generate.PLAIN)
     assert "lessons/notebook/index.md" in pages and "lessons/notebook/index.py" not in pages
-    stub = pages["lessons/notebook/index.md"]
-    assert stub.startswith("# Fixture notebook\n")
-    source = "https://github.com/x/y/blob/HEAD/lessons_src/02-notebook/lesson.py"
-    assert f"]({source})" in stub
-    html, toc = render(stub, given)
+    page = pages["lessons/notebook/index.md"]
+    assert page.startswith("# Fixture notebook\n")
+    # The prose with its figures shown, each code cell and what it printed (6 * 7, by hand),
+    # and the exception the lesson says its last cell raises.
+    assert "The cell below computes 42, a share of 42%." in page
+    assert (
+        '```python\nprint("NOTEBOOK-OUTPUT", 6 * 7)\n```\n\n```text\nNOTEBOOK-OUTPUT 42\n```'
+        in page
+    )
+    assert "```python\nanswer / 0\n```\n\n```text\nZeroDivisionError: division by zero\n```" in page
+    # The kernel copy's hidden cells are not shown.
+    assert "quizkit" not in page.split("## Quiz")[0] and page.count("```python") == 3
+    html, toc = render(page, given)
     assert not ANY_MARKER.search(html)
-    # Every item of its bank, those the notebook embeds too: the notebook is not shown.
+    assert "NOTEBOOK-OUTPUT 42" in html and '<h2 id="qk-bank-title">Quiz' in html
     section = html[html.index('<section class="qk-bank"') :]
     assert ITEM.findall(section) == [item.id for item in course.banks[notebook.name].items]
-    without_repo = generate.notebook_stub(course, notebook, "glossary.md", generate.Target(
-        plain=True, root=FIXTURE_LESSONS.parent))  # fmt: skip
-    assert "`lessons_src/02-notebook/lesson.py`" in without_repo
-    # The Markdown lesson's links to the notebook lesson reach the stub.
+    assert [t["id"] for t in toc[0]["children"]] == ["qk-bank-title"]
+    # The Markdown lesson's links to the notebook lesson reach its Markdown page.
     assert "](../notebook/index.md)" in pages["lessons/basics/index.md"]
-    assert [entry for entry in generate.nav_section(course, target=plain)][1] == {
+    assert [entry for entry in generate.nav_section(course, target=generate.PLAIN)][1] == {
         "Fixture notebook": [
             "lessons/notebook/index.md",
             {"Quiz": "lessons/notebook/quiz/index.md"},
         ]
     }
+
+
+PLOTTING_LESSON = """# %% [markdown]
+# # Plots
+#
+# ## Training curve {#curve}
+
+# %%
+import matplotlib.pyplot as plt
+
+lr = 0.1
+print("fence: ```")
+fig, ax = plt.subplots()
+ax.plot([1, 2, 3], [3, 1, 2])
+ax.set_title(f"Loss at lr={lr}")
+plt.show()
+
+# %%
+fig, ax = plt.subplots()
+ax.plot([1, 2], [2, 1])
+plt.show()
+"""
+
+
+def test_a_notebook_page_writes_plots_as_pngs_with_the_alt_text_of_their_titles(tmp_path):
+    source = tmp_path / "03-plots" / "lesson.py"
+    source.parent.mkdir()
+    source.write_text(PLOTTING_LESSON)
+    written = notebook_markdown.notebook_page(read_lesson(source))
+    assert sorted(written.images) == ["plot-1.png", "plot-2.png"]
+    assert all(data.startswith(b"\x89PNG\r\n\x1a\n") for data in written.images.values())
+    # A printed fence does not close the block that shows it.
+    assert "````text\nfence: ```\n````" in written.markdown
+    # The titles the code gave the plot (an f-string's field read as "…"), else its section.
+    html = markdown.markdown(written.markdown, extensions=["attr_list", "fenced_code"])
+    alts = re.findall(r'<img alt="([^"]*)" src="([^"]+)"', html)
+    assert alts == [
+        ("Plot: Loss at lr=\u2026", "plot-1.png"),
+        (
+            "Plot drawn by the code cell above in the section \u201cTraining curve\u201d",
+            "plot-2.png",
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("cell", "line", "message"),
+    [
+        (
+            "total = 1\nmissing_name + total\n",
+            7,
+            "cell 1: code: raised NameError: name 'missing_name' is not defined"
+            " at `missing_name + total`",
+        ),
+        (
+            "import time\ntime.sleep(60)\n",
+            5,
+            "cell 1: code: the notebook ran longer than 8 s (all its cells together)",
+        ),
+    ],
+)
+def test_a_notebook_that_fails_is_a_content_error_at_its_line(tmp_path, cell, line, message):
+    source = tmp_path / "03-broken" / "lesson.py"
+    source.parent.mkdir()
+    source.write_text(f"# %% [markdown]\n# # Broken\n#\n\n# %%\n{cell}")
+    with pytest.raises(ContentError) as caught:
+        notebook_markdown.notebook_page(read_lesson(source, "03-broken/lesson.py"), timeout=8)
+    assert caught.value.messages == [f"03-broken/lesson.py:{line}: {message}"]
 
 
 def test_the_extension_reads_the_course_again_when_a_lesson_changes(tmp_path):
