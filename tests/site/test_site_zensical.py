@@ -1,13 +1,13 @@
-"""What Zensical builds from `quizkit bundle`: every page with its quizzes, notebook lessons as
-stubs.
+"""What Zensical builds from `quizkit bundle`: every page with its quizzes, notebook lessons
+included.
 
 Zensical reads mkdocs.yml and runs Python-Markdown with every extension it lists, but runs
 no MkDocs plugin, so it sees only what exists as files: `quizkit bundle` writes them
 (quizkit.mkdocs.bundle). Runnable cells come from the `quizkit.markdown_ext.cells`
 extension, and every quiz widget, the glossary, the lesson list and the course quiz's shell
-from `quizkit.markdown_ext.quiz`. Notebook lessons are stub pages holding their quiz (running
-them needs mkdocs-jupyter). Links are checked as served under a sub-path (/sub/), since Zensical
-resolves every relative href against the page's source file.
+from `quizkit.markdown_ext.quiz`. Notebook lessons were run by the bundle and written as
+Markdown with their outputs and plots. Links are checked as served under a sub-path (/sub/),
+since Zensical resolves every relative href against the page's source file.
 Outside CI a machine without Zensical skips these tests; under CI (`CI` set) they fail.
 """
 
@@ -145,9 +145,7 @@ def test_every_quiz_page_and_quiz_section_shows_its_bank(zensical_build, course)
         section = text[text.index(opening) :]
         # The lesson's Markdown heading, inside the section it labels.
         assert section.startswith(f'{opening}\n<h2 id="qk-bank-title">Quiz'), lesson.name
-        # A notebook's stub shows every item: the notebook embedding some is not there.
-        source = "" if lesson.is_notebook else lesson.source.read_text(encoding="utf-8")
-        embedded = set(embedded_ids(source))
+        embedded = set(embedded_ids(lesson.source.read_text(encoding="utf-8")))
         rest = [item.id for item in bank.items if item.id not in embedded]
         assert [item_id for item_id, _ in ITEM.findall(section)] == rest, lesson.name
 
@@ -204,13 +202,42 @@ def test_scripts_styles_and_runtime_are_in_the_site(zensical_build, course):
     assert list((zensical_build.site / "pyodide").glob("quizkit_backprop-*.whl"))
 
 
-def test_notebook_lessons_are_stubs_naming_their_source(zensical_build, course):
+# A line each notebook lesson prints, checked by hand from its source: lesson 6's network has
+# 4 layers of a 512 x 512 weight and 512 biases (4 x 262 656 parameters); lesson 7 stores
+# L + 1 activations for L = 16 layers and 2 sqrt(L) = 8 when checkpointed; lesson 8's sigmoid
+# slope s(1 - s) is largest at z = 0, where s = 1/2.
+PRINTED = {
+    "06-efficiency": "parameters: 1050624",
+    "07-checkpointing": "L =  16: plain stores  17, checkpointed (k =  4) stores  8",
+    "08-vanishing-gradients": "largest slope 0.2500 at z = 0.00",
+}
+IMG = re.compile(r'<img alt="(?P<alt>[^"]*)" src="(?P<src>[^"]+)"')
+
+
+def test_notebook_lessons_show_their_prose_code_outputs_plots_and_quiz(zensical_build, course):
     assert zensical_build.returncode == 0, zensical_build.output
     notebooks = [lesson for lesson in course.lessons if lesson.is_notebook]
-    assert notebooks
+    assert [lesson.name for lesson in notebooks] == list(PRINTED)
     for lesson in notebooks:
-        text = page(zensical_build, course.lesson_uri(lesson.topic))
-        assert f">{html.escape(lesson.title, quote=False)}" in text, lesson.name
-        source = lesson.source.relative_to(ROOT).as_posix()
-        assert f"<code>{source}</code>" in text, lesson.name
-        assert "jp-OutputArea" not in text and "quizkit:" not in text, lesson.name
+        url = course.lesson_uri(lesson.topic)
+        text = page(zensical_build, url)
+        assert f">{html.escape(lesson.title, quote=False)}<a " in text, lesson.name
+        notebook = course.notebooks[lesson.name]
+        # Its prose (a sentence of its first paragraph) and its figures shown.
+        prose = re.findall(r"^# ([A-Z][a-z].*)$", notebook.text, re.M)[0]
+        assert " ".join(prose.split()[:4]) in text, lesson.name
+        assert not MARKER.search(PRE.sub("", text)), lesson.name
+        blocks = [html.unescape(re.sub(r"<[^>]+>", "", b)) for b in PRE.findall(text)]
+        first_cell = notebook.cells[0].source.strip().splitlines()[0]
+        assert any(b.lstrip().startswith(first_cell) for b in blocks), lesson.name
+        assert any(PRINTED[lesson.name] in b for b in blocks), lesson.name
+        assert not any("quizkit: hidden cell" in b for b in blocks), lesson.name
+        images = IMG.findall(text)
+        assert images, lesson.name
+        for alt, src in images:
+            assert alt.startswith("Plot"), (lesson.name, alt)
+            assert resolves(zensical_build, url, src), src
+            assert (zensical_build.site / url / src).read_bytes().startswith(b"\x89PNG")
+        quiz = text[text.index('<section class="qk-bank"') :]
+        assert ITEM.findall(quiz), lesson.name
+        assert "quizkit:" not in text and "jp-OutputArea" not in text, lesson.name
