@@ -78,8 +78,12 @@ def execute(notebook: lesson_code.Lesson, timeout: float = TIMEOUT):
         os.environ[figures.RESULTS_ENV] = str(results)
         try:
             client.execute()
-        except (CellTimeoutError, DeadKernelError) as exc:
-            raise ContentError([_stopped(notebook, running[0], exc, timeout)]) from None
+        except CellTimeoutError:
+            message = f"the notebook ran longer than {timeout:g} s (all its cells together)"
+            raise ContentError([_stopped(notebook, running[0], message)]) from None
+        except DeadKernelError:
+            message = "the notebook kernel died while running this cell"
+            raise ContentError([_stopped(notebook, running[0], message)]) from None
         finally:
             if previous is None:
                 os.environ.pop(figures.RESULTS_ENV, None)
@@ -91,15 +95,11 @@ def execute(notebook: lesson_code.Lesson, timeout: float = TIMEOUT):
     return nb
 
 
-def _stopped(notebook: lesson_code.Lesson, cell, exc: Exception, timeout: float) -> str:
+def _stopped(notebook: lesson_code.Lesson, cell, message: str) -> str:
     """The content error of a kernel that did not finish: at the cell it was running."""
     source = (cell.source if cell is not None else "").strip()
     found = next((c for c in notebook.cells if c.source.strip() == source), None)
     line, label = (found.line, found.label) if found else (1, lesson_code.LESSON)
-    if "Timeout" in type(exc).__name__:
-        message = f"the notebook ran longer than {timeout:g} s (all its cells together)"
-    else:
-        message = "the notebook kernel died while running this cell"
     return str(notebook.problem(line, label, "code", message))
 
 
