@@ -88,10 +88,10 @@ def _parser() -> argparse.ArgumentParser:
         description="Write OUT/docs (the docs pages, every lesson and quiz page, the quiz "
         "widgets, KaTeX and the Pyodide runtime) and OUT/mkdocs.yml (the lessons in the nav, "
         "no MkDocs-only plugin), for a generator that runs no MkDocs plugin: "
-        "`cd OUT && zensical build`. Notebook lessons are stub pages with their quiz (running "
-        "them needs mkdocs-jupyter). Run it again after changing the docs or the lessons: "
-        "OUT holds copies of their pages. Content errors are printed as path:line: ... "
-        "like the build's.",
+        "`cd OUT && zensical build`. Notebook lessons are run in a Jupyter kernel and "
+        "written as Markdown with their outputs and plots. Run it again after changing the "
+        "docs or the lessons: OUT holds copies of their pages. Content errors are printed as "
+        "path:line: ... like the build's.",
     )
     bundle.add_argument("out", help="the folder to write (new, or an earlier bundle)")
     bundle.add_argument("-f", "--config-file", default="mkdocs.yml", help="the site's mkdocs.yml")
@@ -165,8 +165,6 @@ def _bundle(args: argparse.Namespace) -> int:
         print(f"quizkit bundle: {exc}", file=sys.stderr)
         return 1
     print(f"wrote {len(done.pages)} pages and {done.config}")
-    for src in done.stubs:
-        print(f"{src} is a stub: a notebook lesson needs MkDocs with mkdocs-jupyter")
     if done.runtime:
         print(f"runtime: {done.runtime}")
     print(f"build it with: cd {done.config.parent} && zensical build")

@@ -80,14 +80,11 @@ def quiz_section(
     lesson: Lesson,
     glossary_url: str,
     heading: str | None,
-    all_items: bool = False,
 ) -> str:
-    """A lesson page's quiz: its bank without the items the page embeds (unless
-    `all_items`), under `heading` (the page's own "Quiz" heading, as rendered) or, without
-    one, a level-2 "Quiz" heading."""
+    """A lesson page's quiz: its bank without the items the page embeds, under `heading`
+    (the page's own "Quiz" heading, as rendered) or, without one, a level-2 "Quiz" heading."""
     ctx = course.render_context(lesson, glossary_url)
-    source = "" if all_items else lesson.source.read_text(encoding="utf-8")
-    embedded = pages.embedded_ids(source)
+    embedded = pages.embedded_ids(lesson.source.read_text(encoding="utf-8"))
     return str(
         renderer.bank(
             course.banks[lesson.name],
@@ -129,8 +126,7 @@ def expand(text: str, course_of) -> str:
                 before = before[: heading.start()]
             lesson = _lesson(course, args["lesson"])
             html = quiz_section(course, renderer, lesson, args["glossary"],
-                                heading.group(1) if heading else None,
-                                args.get("all-items") == "yes")  # fmt: skip
+                                heading.group(1) if heading else None)  # fmt: skip
         else:
             html = _expansion(name, args, course, renderer)
             if html is None:

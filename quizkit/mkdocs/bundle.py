@@ -60,9 +60,6 @@ class Bundle:
     config: Path
     # Every page generated (docs paths), notebook lessons included.
     pages: list[str] = field(default_factory=list)
-    # Always empty now that notebook lessons are written as Markdown; kept only because
-    # quizkit/cli.py still reads it (asked to drop it: requests-nbbundle.md).
-    stubs: list[str] = field(default_factory=list)
     runtime: str = ""
 
 
