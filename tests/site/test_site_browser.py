@@ -594,6 +594,41 @@ def test_a_display_formula_wider_than_the_column_can_be_focused_to_scroll_it(pag
     assert sorted(widths) == [False, True]  # the fixture has one narrow and one wide formula
 
 
+RENDERED = "(el) => el.checkVisibility({contentVisibilityAuto: true})"
+
+
+def test_a_long_lesson_lays_out_only_the_prose_near_the_screen(page, project_site):
+    # quiz.css "Long pages": prose far from the screen is not styled or laid out until it
+    # comes near; headings and widgets always are.
+    page.set_viewport_size({"width": 412, "height": 823})
+    page.goto(project_site.url + "lessons/chain-rule/")
+    page.wait_for_selector(".qk-toolbar.qk-ready")
+    far = page.locator("article.md-typeset > p:has(.katex)").last
+    assert not far.locator(".katex").first.evaluate(RENDERED)
+    assert page.locator("article h2").last.evaluate(RENDERED)
+    assert page.locator("article .qk-bank > .qk-item").last.locator(".qk-title").evaluate(RENDERED)
+    far.scroll_into_view_if_needed()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('article.md-typeset > p')]"
+        ".filter((p) => p.querySelector('.katex')).at(-1).querySelector('.katex')"
+        ".checkVisibility({contentVisibilityAuto: true})"
+    )
+    # A link's focus ring drawn outside its paragraph is not clipped by paint containment.
+    margin = far.evaluate("(el) => parseFloat(getComputedStyle(el).overflowClipMargin)")
+    assert margin >= 8
+
+
+def test_an_anchor_far_down_a_long_lesson_lands_on_its_heading(page, project_site):
+    page.set_viewport_size({"width": 412, "height": 823})
+    page.goto(project_site.url + "lessons/chain-rule/")
+    anchor = page.locator("article h2[id]").nth(-2).get_attribute("id")
+    page.goto(project_site.url + f"lessons/chain-rule/#{anchor}")
+    page.wait_for_selector(".qk-toolbar.qk-ready")
+    page.wait_for_timeout(500)  # blocks coming near the screen are laid out by now
+    top = page.locator(f"#{anchor}").evaluate("(el) => el.getBoundingClientRect().top")
+    assert 0 <= top < 200, top
+
+
 def test_without_javascript_questions_and_answers_are_readable(browser, fixture_site):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
@@ -623,6 +658,11 @@ def test_answers_are_not_in_the_page_text_before_answering(page, fixture_site):
 
 
 def axe_violations(page: Page) -> list[dict]:
+    # axe reads colours from layout: in a prose block whose layout the browser skips while it
+    # is off screen (quiz.css "Long pages") it finds no box and takes the root's background
+    # for the block's (white behind the dark scheme's light text). The colours are the same
+    # on screen, so the audit runs with every block laid out.
+    page.add_style_tag(content="* { content-visibility: visible !important; }")
     page.add_script_tag(path=str(AXE))
     found = page.evaluate(
         """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
