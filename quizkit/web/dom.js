@@ -32,3 +32,26 @@ export function onEveryPage(init) {
     init();
   }
 }
+
+// Long enough to mount a few widgets, short enough that a task stays well under the 50 ms a
+// browser counts as blocking, even on a phone four times slower than a laptop.
+const TURN_MS = 8;
+
+const nextTask = () =>
+  globalThis.scheduler?.yield ? globalThis.scheduler.yield() : new Promise((resolve) => setTimeout(resolve, 0));
+
+/**
+ * Run `work` on each of `items` in order, in turns of about TURN_MS, giving the browser the
+ * main thread between turns: a long lesson has dozens of widgets, and mounting them all in one
+ * task would leave the page unresponsive to the reader's first taps and scrolls.
+ */
+export async function inTurns(items, work) {
+  let start = performance.now();
+  for (const item of items) {
+    work(item);
+    if (performance.now() - start > TURN_MS) {
+      await nextTask();
+      start = performance.now();
+    }
+  }
+}

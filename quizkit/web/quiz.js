@@ -9,7 +9,7 @@ import { renderMathWhenNear } from "./quiz-math.js";
 import { itemPayload } from "./quiz-payload.js";
 import { Store, cleared, credit } from "./quiz-store.js";
 import config from "./quiz-config.js";
-import { make, onEveryPage } from "./dom.js";
+import { inTurns, make, onEveryPage } from "./dom.js";
 
 // Each kind's widget is quiz-<kind>.js, its kind named by quizkit/bank/kinds/ (config.kinds):
 // adding a kind adds no line here. All are loaded before any item mounts.
@@ -468,7 +468,7 @@ export function forgetGroup(prefix) {
   store.flush();
 }
 
-function initPage() {
+async function initPage() {
   renderMathWhenNear(document.querySelector("article") || document.body);
   // The course quiz fetches and mounts its drawn items itself (quiz-course.js).
   const course = document.querySelector(".qk-course:not([data-qk-ready])");
@@ -508,7 +508,8 @@ function initPage() {
     page.refresh();
   };
 
-  mountSections(sections, page);
+  // The toolbar (score, reset, export) starts once every item has.
+  await inTurns(sections, (section) => mountSections([section], page));
   if (toolbar && !toolbar.dataset.qkReady) {
     toolbar.dataset.qkReady = "";
     toolbar.classList.add("qk-ready");
