@@ -63,7 +63,8 @@ def lesson_markdown() -> str:
 
 
 PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Runtime test page</title></head>
+<html lang="en"><head><meta charset="utf-8"><title>Runtime test page</title>
+<link rel="stylesheet" href="assets/quizkit/runtime.css"></head>
 <body><main><article>{body}</article></main>
 <script type="module" src="assets/quizkit/runtime.js"></script>
 </body></html>

@@ -5,8 +5,8 @@ x = 2 and calls show_graph(loss) once before loss.backward() and once after. By 
 w*x = 1, w*x - 3 = -2, loss = 4, dloss/d(w*x - 3) = -4, dloss/dw = -4 * x = -8. The
 "big-graph" cell calls it on 61 nodes (a leaf and sixty tanh), over the view's limit.
 Other computations are typed into the "graph" cell's editor and run there.
-The test page has no Material theme: tests of layout load runtime.css and Material's one rule
-that matters here (.md-button sets display) themselves.
+The test page links runtime.css as every course page does, but has no Material theme: tests
+of layout add Material's one rule that matters here (.md-button sets display) themselves.
 """
 
 from __future__ import annotations
@@ -23,9 +23,8 @@ from quizkit.backprop.tracing import GRAPH_NODE_LIMIT
 SCREENSHOTS = Path(os.environ.get("QUIZKIT_SCREENSHOTS", "/tmp"))
 
 
-def with_styles(page: Page, site) -> None:
-    """The course's stylesheet for cells and graphs, and Material's display rule for buttons."""
-    page.add_style_tag(url=f"{site.url}assets/quizkit/runtime.css")
+def with_styles(page: Page) -> None:
+    """Material's display rule for buttons (the page links the course's runtime.css itself)."""
     page.add_style_tag(content=".md-button { display: inline-block; }")
 
 
@@ -40,7 +39,7 @@ def open_graph_page(page: Page, site, *, phone: bool = False, styles: bool = Fal
         page.set_viewport_size({"width": PHONE_WIDTH, "height": 780})
     open_site(page, site)
     if styles:
-        with_styles(page, site)
+        with_styles(page)
 
 
 def run_code(page: Page, code: str):
