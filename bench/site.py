@@ -4,6 +4,7 @@
     PATH=/tmp/lh/node_modules/.bin:$PATH CHROME_PATH=/usr/bin/chromium \\
         .venv/bin/python bench/site.py [--pages lessons/chain-rule/,lessons/vectorised-backprop/]
                                        [--short contributing/] [--runs 3] [--site DIR]
+                                       [--features navigation.instant,toc.follow]
 
 Set PYODIDE_WHEELS_DIR (as .ci/run does) for a site that self-hosts NumPy, as published.
 Prints:
@@ -27,6 +28,10 @@ Prints:
   inline scripts, style and layout not caused by a script, and unattributable work).
   Then the targets: on every lesson page our scripts add ≤ 50 ms total blocking time and
   ≤ 0.03 of score over (b), and (a) scores within 0.05 of (c).
+* with --features (e.g. navigation.instant,toc.follow,content.code.copy): what each of
+  Material's features costs on the first page of --pages, as variants (a − feature) measured
+  in the same rotation: the page as built with that feature taken out of Material's
+  configuration in the page (its `__config` script), printed as differences from (a).
 
 Absolute scores swing with the machine's load (the same page scores 0.6 or 0.8 from one
 minute to the next on a busy 2-core machine), so the variants are measured in one run and in
@@ -134,6 +139,21 @@ def strip_ours(html: str, where: str) -> str:
     return stripped
 
 
+MATERIAL_CONFIG = re.compile(
+    r'(<script id="__config" type="application/json">)(.*?)(</script>)', re.S
+)
+
+
+def without_feature(html: str, feature: str, where: str) -> str:
+    """`html` with `feature` taken out of the features Material reads from the page."""
+    match = MATERIAL_CONFIG.search(html)
+    config = json.loads(match.group(2)) if match else {}
+    if feature not in config.get("features", []):
+        sys.exit(f"{where}: Material's configuration has no feature {feature!r}")
+    config["features"].remove(feature)
+    return html[: match.start(2)] + json.dumps(config) + html[match.end(2) :]
+
+
 class Variant:
     def __init__(self, key: str, page: str, label: str, url_path: str):
         self.key, self.page, self.label, self.url_path = key, page, label, url_path
@@ -143,8 +163,10 @@ class Variant:
         return statistics.median(run[field] for run in self.runs)
 
 
-def variants(site: Path, pages: list[str], short: str) -> tuple[list[Variant], dict[str, str]]:
-    """The variants to measure and the stripped pages to serve beside the site."""
+def variants(
+    site: Path, pages: list[str], short: str, features: list[str] = ()
+) -> tuple[list[Variant], dict[str, str]]:
+    """The variants to measure and the altered pages to serve beside the site."""
     extra: dict[str, str] = {}
     found: list[Variant] = []
 
@@ -159,6 +181,12 @@ def variants(site: Path, pages: list[str], short: str) -> tuple[list[Variant], d
         found.append(Variant("a", page, f"{page} as built", page))
         found.append(Variant("b", page, f"{page} without ours", plain(page)))
     found.append(Variant("c", short, f"{short} plain Material", plain(short)))
+    index = site / pages[0] / "index.html"
+    for feature in features:
+        url_path = f"{pages[0]}without-{feature}.html"
+        html = index.read_text(encoding="utf-8")
+        extra["/" + url_path] = without_feature(html, feature, str(index))
+        found.append(Variant(f"a − {feature}", pages[0], f"{pages[0]} without {feature}", url_path))
     return found, extra
 
 
@@ -196,7 +224,9 @@ def version(command: list[str]) -> str:
         return f"unknown ({error})"
 
 
-def side_by_side(site: Path, pages: list[str], short: str, runs: int) -> None:
+def side_by_side(
+    site: Path, pages: list[str], short: str, runs: int, features: list[str] = ()
+) -> None:
     """Run Lighthouse on every variant `runs` times, interleaved, and print the table."""
     if shutil.which("lighthouse") is None:
         print(
@@ -206,7 +236,7 @@ def side_by_side(site: Path, pages: list[str], short: str, runs: int) -> None:
             " CHROME_PATH=/usr/bin/chromium"
         )
         return
-    found, extra = variants(site, pages, short)
+    found, extra = variants(site, pages, short, features)
     chromium = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
     with tempfile.TemporaryDirectory() as tmp, serve(site, extra) as url:
         config = Path(tmp) / "lighthouse.json"
@@ -261,6 +291,15 @@ def side_by_side(site: Path, pages: list[str], short: str, runs: int) -> None:
             f" (≤ {TARGET_SCORE}: {verdict(score <= TARGET_SCORE)}); (a) is {vs_c:+.2f} below (c)"
             f" (≤ {TARGET_VS_SHORT}: {verdict(vs_c <= TARGET_VS_SHORT)})"
         )
+    if features:
+        print(f"Material's features on {pages[0]} (paired differences from (a)):")
+        a = by_key[("a", pages[0])]
+        for feature in features:
+            v = by_key[(f"a − {feature}", pages[0])]
+            print(
+                f"  without {feature}: TBT {paired(v, a, 'tbt'):+.0f} ms,"
+                f" score {paired(v, a, 'perf'):+.2f}"
+            )
     worst = min(run["a11y"] for v in found if v.key == "a" for run in v.runs)
     print(f"accessibility of the lesson pages as built: {worst:.2f} at worst (target 1.0)")
 
@@ -275,6 +314,11 @@ def main() -> None:
     parser.add_argument("--short", default="contributing/", help="the short page (c)")
     parser.add_argument("--runs", type=int, default=3, help="repetitions (≥ 3 for medians)")
     parser.add_argument("--site", type=Path, help="a built site: skip the build figures")
+    parser.add_argument(
+        "--features",
+        default="",
+        help="comma-separated Material features to measure the cost of (default: none)",
+    )
     args = parser.parse_args()
     pages = [page.strip().strip("/") + "/" for page in args.pages.split(",") if page.strip()]
     short = args.short.strip("/") + "/"
@@ -294,7 +338,8 @@ def main() -> None:
               " (target <= 150 KB)")  # fmt: skip
         for name, size in sorted(sizes.items()):
             print(f"    {size:7d} B  {name}")
-        side_by_side(site, pages, short, args.runs)
+        features = [name.strip() for name in args.features.split(",") if name.strip()]
+        side_by_side(site, pages, short, args.runs, features)
 
 
 if __name__ == "__main__":
