@@ -29,6 +29,7 @@ import json
 import os
 import re
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -202,6 +203,22 @@ def _kernel_cell_problems(lesson: Lesson, results: dict) -> list[Problem]:
             message = f"raised {error['text']} in the notebook kernel"
             problems.append(lesson.problem(cell.line, cell.label, "code", message))
     return problems
+
+
+@contextlib.contextmanager
+def kernel_results(path: Path) -> Iterator[Path]:
+    """While open, a kernel started (it inherits the environment) writes its results to
+    `path` (RESULTS_ENV), no earlier results left there; the variable is restored after."""
+    path.unlink(missing_ok=True)
+    previous = os.environ.get(RESULTS_ENV)
+    os.environ[RESULTS_ENV] = str(path)
+    try:
+        yield path
+    finally:
+        if previous is None:
+            os.environ.pop(RESULTS_ENV, None)
+        else:
+            os.environ[RESULTS_ENV] = previous
 
 
 def read_results(path: Path) -> dict | None:

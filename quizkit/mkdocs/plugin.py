@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -29,6 +29,12 @@ log = logging.getLogger("mkdocs.plugins.quizkit")
 
 class QuizkitPlugin(BasePlugin[QuizkitConfig]):
     """Adds lessons, quiz pages, the glossary and the quiz widgets to a Material site."""
+
+    def __init__(self):
+        super().__init__()
+        # figures.kernel_results of the notebook page being rendered, from its Markdown
+        # event to its content event.
+        self._results_env = contextlib.ExitStack()
 
     def on_config(self, config):
         config_file = Path(config.config_file_path or "mkdocs.yml")
@@ -152,10 +158,9 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
                 raise PluginError("quizkit: content errors:\n" + str(exc)) from None
         lesson = self._lesson(page)
         if lesson is not None and lesson.is_notebook and lesson.name in self.course.notebooks:
-            # mkdocs-jupyter renders the page next; its kernel writes what it saw here.
-            results = self._results_path(lesson)
-            results.unlink(missing_ok=True)
-            os.environ[figures.RESULTS_ENV] = str(results)
+            # mkdocs-jupyter renders the page next; its kernel writes what it saw here, until
+            # on_page_content closes this.
+            self._results_env.enter_context(figures.kernel_results(self._results_path(lesson)))
         return markdown
 
     def on_page_content(self, html, page, config, files):
@@ -180,7 +185,7 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
         notebook = self.course.notebooks.get(lesson.name)
         if notebook is None:
             return
-        os.environ.pop(figures.RESULTS_ENV, None)
+        self._results_env.close()
         results = figures.read_results(self._results_path(lesson))
         problems = figures.notebook_problems(notebook, results)
         self._notebook_errors += map(str, problems)
@@ -211,6 +216,7 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
         return server
 
     def on_build_error(self, error):
+        self._results_env.close()
         self._remove_scratch()
         math_render.close()
 
