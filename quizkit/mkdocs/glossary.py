@@ -185,13 +185,17 @@ def bank_texts(bank: Bank) -> list[str]:
 
 
 # Elements whose text must never become a link: links themselves, code, headings, form
-# controls and their labels, math, and the quiz widgets.
+# controls and their labels, math, and the quiz widgets; and a notebook's code cells as
+# mkdocs-jupyter writes them (highlight-ipynb), with the copy button's plain text of the
+# code (clipboard-copy-txt), a <div> outside the cell's <pre>.
 _SKIP_TAGS = {
     "a", "code", "pre", "script", "style", "h1", "h2", "h3", "h4", "h5", "h6",
     "label", "button", "summary", "select", "option", "textarea", "legend", "svg",
     "kbd", "math", "abbr", "dt",
 }  # fmt: skip
-_SKIP_CLASS = re.compile(r"""class\s*=\s*["'][^"']*\b(arithmatex|katex|qk-item|qk-bank)\b""")
+_SKIP_CLASS = re.compile(
+    r"""class\s*=\s*["'][^"']*\b(arithmatex|katex|qk-item|qk-bank|highlight-ipynb|clipboard-copy-txt)\b"""
+)
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
          "track", "wbr"}  # fmt: skip
 _RAW_MATH = re.compile(r"(\$\$.*?\$\$|\$[^$]+\$)", re.DOTALL)

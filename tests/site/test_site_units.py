@@ -224,6 +224,21 @@ def test_link_first_uses_leaves_quiz_widgets_alone():
     assert out.startswith('<section class="qk-item"><p>chain rule</p></section><p><a ')
 
 
+def test_link_first_uses_leaves_a_notebooks_code_and_its_copy_text_alone():
+    # A code cell as mkdocs-jupyter writes it (outside any <pre>: the highlighted cell's
+    # wrapper, and the plain text its copy button copies), then the prose after it.
+    relu = make_term("ReLU")
+    html = (
+        '<div class="highlight-ipynb hl-python"><span class="c1"># a ReLU layer</span></div>'
+        '<div class="clipboard-copy-txt" id="cell-4">a = (a @ w.T + b).relu()  # ReLU</div>'
+        "<p>Each ReLU keeps its input.</p>"
+    )
+    out = link_first_uses(html, [relu], lambda t: "#")
+    assert out.count('class="qk-term"') == 1
+    assert out.endswith('<p>Each <a class="qk-term" href="#" title="Glossary: ReLU">ReLU</a>'
+                        " keeps its input.</p>")  # fmt: skip
+
+
 def test_link_first_uses_handles_several_terms_in_one_text_node():
     terms = [make_term("graph"), make_term("computational graph")]
     out = link_first_uses("<p>a computational graph and a graph</p>", terms, lambda t: t.slug)
