@@ -18,6 +18,7 @@ from quizkit.bank.check import check_paths
 from quizkit.bank.evidence import TIME_LIMIT
 from quizkit.bank.mutate import engine_dependence
 from quizkit.mkdocs.glossary import slugify
+from quizkit.mkdocs.notebook_markdown import TIMEOUT as NOTEBOOK_TIMEOUT
 
 DEFAULT_ROOT = "lessons_src"
 _LESSON_DIR = re.compile(r"^(\d{2})-(.+)$")
@@ -98,6 +99,14 @@ def _parser() -> argparse.ArgumentParser:
     bundle.add_argument(
         "--no-runtime", action="store_true", help="leave out the in-browser Python (Pyodide)"
     )
+    bundle.add_argument(
+        "--notebook-timeout",
+        type=float,
+        default=NOTEBOOK_TIMEOUT,
+        metavar="SECONDS",
+        help="stop a notebook lesson whose cells have run this long together, as a content"
+        f" error (default {NOTEBOOK_TIMEOUT:g})",
+    )
     bundle.set_defaults(run=_bundle)
     return parser
 
@@ -153,16 +162,21 @@ def _bundle(args: argparse.Namespace) -> int:
     if not config.is_file():
         print(f"quizkit bundle: {config} not found", file=sys.stderr)
         return 1
+    # Paths in messages relative to mkdocs.yml, as the build prints them.
+    root = f"{config.resolve().parent}/"
     try:
-        done = write_bundle(config, Path(args.out), with_runtime=not args.no_runtime)
+        done = write_bundle(
+            config,
+            Path(args.out),
+            with_runtime=not args.no_runtime,
+            notebook_timeout=args.notebook_timeout,
+        )
     except ContentError as exc:
-        # Paths relative to mkdocs.yml, as the build prints them.
-        root = f"{config.resolve().parent}/"
         lines = [message.replace(root, "") for message in exc.messages]
         print("quizkit bundle: content errors:", *lines, sep="\n", file=sys.stderr)
         return 1
     except (BundleError, FileNotFoundError, RuntimeBundleError) as exc:
-        print(f"quizkit bundle: {exc}", file=sys.stderr)
+        print(f"quizkit bundle: {str(exc).replace(root, '')}", file=sys.stderr)
         return 1
     print(f"wrote {len(done.pages)} pages and {done.config}")
     if done.runtime:

@@ -49,9 +49,10 @@ HEADING_BEFORE = re.compile(
 # Markers that need neither the course nor the page's address.
 NEEDS_NO_COURSE = {"timing"}
 
-# By (lessons folder, lessons_url): the newest modification time of the folder's files
-# when the course was read, and the course with its renderer.
-_courses: dict[tuple[Path, str], tuple[float, Course, Renderer]] = {}
+# By (lessons folder, lessons_url): every file and folder under it with its modification
+# time when the course was read (a file deleted or added changes the list, even when no
+# time is newer), and the course with its renderer.
+_courses: dict[tuple[Path, str], tuple[list[tuple[str, float]], Course, Renderer]] = {}
 
 
 def lesson_html(
@@ -183,12 +184,11 @@ def _lesson(course: Course, name: str) -> Lesson:
 
 def _load(lessons_dir: str, lessons_url: str) -> tuple[Course, Renderer]:
     where = Path(lessons_dir).resolve()
-    newest = max((path.stat().st_mtime for path in where.rglob("*") if path.is_file()),
-                 default=0.0)  # fmt: skip
+    files = sorted((str(path), path.stat().st_mtime) for path in where.rglob("*"))
     cached = _courses.get((where, lessons_url))
-    if cached is None or cached[0] != newest:
+    if cached is None or cached[0] != files:
         course = Course.load(where.parent, where.name, lessons_url)
-        cached = _courses[where, lessons_url] = (newest, course, Renderer(MarkdownRenderer()))
+        cached = _courses[where, lessons_url] = (files, course, Renderer(MarkdownRenderer()))
     return cached[1], cached[2]
 
 

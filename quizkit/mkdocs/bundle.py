@@ -5,7 +5,7 @@ build time is written here as files instead, from the same functions (quizkit.mk
 
     OUT/docs/          the authored docs/ with their markers given their page's address,
                        every lesson page (notebook lessons run and written as Markdown,
-                       their plots as PNG files beside them) and quiz page, the course quiz
+                       their plots as image files beside them) and quiz page, the course quiz
                        page, the widgets' files, KaTeX, quiz-config.js,
                        quiz/items.json and (unless told not to) the Pyodide runtime under
                        pyodide/;
@@ -21,8 +21,8 @@ plugin does after rendering is left out: the pages' math is not typeset at build
 (quizkit.mkdocs.math_render) but in the browser, by quiz.js (quiz-math.js loads KaTeX for
 formulas as they come near the screen), and the offline service worker, which lists the
 built site's files, is not written (nor is offline.js, its loader, linked). Notebook lessons
-are run here, in a Jupyter kernel (generate.notebook_page), as mkdocs-jupyter runs them in
-the MkDocs build.
+are run here, in a Jupyter kernel (generate.notebook_files), as mkdocs-jupyter runs them in
+the MkDocs build, each given a time budget (notebook_timeout) that the MkDocs build lacks.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from mkdocs.utils.yaml import yaml_load
 
 from quizkit.course import Course
 
-from . import generate, runtime
+from . import generate, notebook_markdown, runtime
 from .config import QuizkitConfig
 from .generate import QUIZ_EXTENSION
 from .lessons import ContentError
@@ -63,13 +63,22 @@ class Bundle:
     runtime: str = ""
 
 
-def write_bundle(config_file: Path, out: Path, *, with_runtime: bool = True, **runtime_options):
+def write_bundle(
+    config_file: Path,
+    out: Path,
+    *,
+    with_runtime: bool = True,
+    notebook_timeout: float = notebook_markdown.TIMEOUT,
+    **runtime_options,
+):
     """Write the bundle (see the module's docstring) for the site of `config_file` into
-    `out`; returns a Bundle. Raises ContentError (`path:line: ...` lines) for content
-    errors, BundleError (one line) when `out` is a file, a folder not written by an earlier
-    bundle or inside the docs folder, or mkdocs.yml has settings the bundle cannot build,
-    FileNotFoundError when KaTeX is missing and RuntimeBundleError when the runtime cannot
-    be had. Nothing is written before every check has passed but the runtime's."""
+    `out`; returns a Bundle. Raises ContentError (`path:line: ...` lines) for every content
+    error of the docs and lessons at once (a notebook's cells may run `notebook_timeout`
+    seconds together), BundleError (one line) when `out` is a file, a folder not written by
+    an earlier bundle or inside the docs folder, mkdocs.yml has settings the bundle cannot
+    build or the Jupyter kernel cannot run, FileNotFoundError when KaTeX is missing (checked
+    before any notebook runs) and RuntimeBundleError when the runtime cannot be had.
+    Nothing is written before every check has passed but the runtime's."""
     root = config_file.resolve().parent
     with config_file.open(encoding="utf-8") as f:
         config = yaml_load(f)
@@ -82,14 +91,28 @@ def write_bundle(config_file: Path, out: Path, *, with_runtime: bool = True, **r
     course = Course.load(root, options.lessons_dir, options.lessons_url)
     target = generate.PLAIN
     glossary = options.glossary_page if (source_docs / options.glossary_page).is_file() else None
-    authored = _authored_pages(source_docs, root, glossary, target)
     # Relative to OUT, where the build runs (the extension reads it from where it runs).
     lessons_dir = os.path.relpath(root / options.lessons_dir, out.resolve())
     extensions, configs = _extensions(config, lessons_dir, options.lessons_url)
     renderer = Renderer(MarkdownRenderer(extensions, configs))
-    pages = generate.generated_pages(course, glossary, options.link_terms, target)
-    katex = root / options.katex_dir
-    files = {**authored, **pages, **generate.generated_assets(course, renderer, katex, glossary)}
+    # First: a missing KaTeX is said before minutes of notebooks have run.
+    assets = generate.generated_assets(course, renderer, root / options.katex_dir, glossary)
+    errors: list[str] = []
+    try:
+        authored = _authored_pages(source_docs, root, glossary, target)
+    except ContentError as exc:
+        errors += exc.messages
+    try:
+        pages = generate.generated_pages(
+            course, glossary, options.link_terms, target, notebook_timeout
+        )
+    except ContentError as exc:
+        errors += exc.messages
+    except notebook_markdown.KernelError as exc:
+        raise BundleError(str(exc)) from None
+    if errors:
+        raise ContentError(errors)
+    files = {**authored, **pages, **assets}
     _empty(out)
     docs = out / "docs"
     shutil.copytree(source_docs, docs)

@@ -39,7 +39,7 @@ A Markdown lesson's own source is turned into its page by `lesson_markdown`:
 
 Notebook lessons (lesson.py) are executed by mkdocs-jupyter in the MkDocs build. For a
 generator without it (`Target(plain=True)`) a notebook lesson is executed when its page is
-generated and written as Markdown with its outputs and plots (`notebook_page`,
+generated and written as Markdown with its outputs and plots (`notebook_files`,
 quizkit.mkdocs.notebook_markdown), then ends as a Markdown lesson's page does.
 """
 
@@ -91,7 +91,7 @@ class Target:
     MkDocs (the plugin; `plain=False`) runs notebook lessons with mkdocs-jupyter and leaves raw
     HTML hrefs as written, so addresses are relative to the page's URL. A generator without
     MkDocs plugins (`plain=True`: `quizkit bundle` for Zensical) gets each notebook lesson
-    run and written as Markdown (notebook_page), and resolves every relative href against
+    run and written as Markdown (notebook_files), and resolves every relative href against
     the page's source file, so addresses are relative to that file."""
 
     plain: bool = False
@@ -170,7 +170,7 @@ def page_marker(lesson: Lesson, glossary_url: str, link_terms: bool = True) -> s
 
 def page_path(lesson: Lesson, lessons_url: str = "lessons", markdown: bool = False) -> str:
     """The lesson page's path in the docs tree (lessons/topic/index.md); a notebook lesson's
-    is index.py (mkdocs-jupyter renders it) unless `markdown` (notebook_page wrote it)."""
+    is index.py (mkdocs-jupyter renders it) unless `markdown` (notebook_files wrote it)."""
     suffix = ".md" if markdown else lesson.source.suffix
     return f"{lessons_url}/{lesson.topic}/index{suffix}"
 
@@ -215,6 +215,8 @@ def finish_lesson(
     siblings = {other.folder.name: page_path(other, "", plain).lstrip("/") for other in lessons}
     text, errors = lesson_links(text, lesson.source, lessons, siblings)
     if source is not None:
+        # `text` (a notebook's Markdown) has the file's links but not its lines: the same
+        # links are found again in the file, so that each error names the file's line.
         errors = lesson_links(source, lesson.source, lessons, siblings)[1]
     if errors:
         raise ContentError(errors)
@@ -246,24 +248,26 @@ def lesson_page(
     return lesson_markdown(lesson, course.lessons, glossary_url, link_terms, quiz, target.plain)
 
 
-def notebook_page(
+def notebook_files(
     course: Course,
     lesson: Lesson,
     glossary_src: str | None = "glossary.md",
     link_terms: bool = True,
-    target: Target = PLAIN,
+    timeout: float = notebook_markdown.TIMEOUT,
 ) -> dict[str, str | bytes]:
-    """A notebook lesson run and written as Markdown (quizkit.mkdocs.notebook_markdown), ended
-    as a Markdown lesson's page is (finish_lesson); with its plots, PNG files beside it. By
-    docs path. Raises ContentError (`path:line: ...`) as the MkDocs build reports the
-    notebook's problems."""
-    written = notebook_markdown.notebook_page(course.notebooks[lesson.name])
-    src = target.lesson_src(course, lesson)
-    glossary_url = address(glossary_src, src, target)
+    """For a generator without mkdocs-jupyter (PLAIN): a notebook lesson run and written as
+    Markdown (quizkit.mkdocs.notebook_markdown), ended as a Markdown lesson's page is
+    (finish_lesson), and its plots, image files beside it. By docs path. Raises ContentError
+    (`path:line: ...`) as the MkDocs build reports the notebook's problems (its cells may run
+    `timeout` seconds together), and notebook_markdown.KernelError when the kernel cannot
+    run it."""
+    written = notebook_markdown.run_notebook(course.notebooks[lesson.name], timeout)
+    src = PLAIN.lesson_src(course, lesson)
+    glossary_url = address(glossary_src, src, PLAIN)
     source = lesson.source.read_text(encoding="utf-8")
     quiz = lesson.name in course.banks
     text = finish_lesson(lesson, course.lessons, written.markdown, glossary_url, link_terms,
-                         quiz, target.plain, source)  # fmt: skip
+                         quiz, PLAIN.plain, source)  # fmt: skip
     folder = src.rsplit("/", 1)[0]
     return {src: text, **{f"{folder}/{name}": data for name, data in written.images.items()}}
 
@@ -354,27 +358,31 @@ def generated_pages(
     glossary_src: str | None = "glossary.md",
     link_terms: bool = True,
     target: Target = MKDOCS,
+    notebook_timeout: float = notebook_markdown.TIMEOUT,
 ) -> dict[str, str | Path | bytes]:
     """Every page quizkit adds, by docs path, in nav order: each lesson's page and quiz page,
     then the course quiz page (when any lesson has a quiz). A page is its Markdown, or for a
     notebook lesson the notebook's own file (it needs a kernel: mkdocs-jupyter runs it), or
-    for a plain target its Markdown followed by its plots' PNG files (notebook_page).
+    for a plain target its Markdown followed by its plots' files (notebook_files, each
+    notebook's cells given `notebook_timeout` seconds).
 
-    Raises ContentError with every notebook's problems at once (a plain target)."""
+    Raises ContentError with every lesson's problems at once."""
     written: dict[str, str | Path | bytes] = {}
     errors: list[str] = []
     for lesson in course.lessons:
-        if not lesson.is_notebook:
-            written[target.lesson_src(course, lesson)] = lesson_page(
-                course, lesson, glossary_src, link_terms, target
-            )
-        elif target.plain:
-            try:
-                written.update(notebook_page(course, lesson, glossary_src, link_terms, target))
-            except ContentError as exc:
-                errors += exc.messages
-        else:
-            written[target.lesson_src(course, lesson)] = lesson.source
+        try:
+            if not lesson.is_notebook:
+                written[target.lesson_src(course, lesson)] = lesson_page(
+                    course, lesson, glossary_src, link_terms, target
+                )
+            elif target.plain:
+                written.update(
+                    notebook_files(course, lesson, glossary_src, link_terms, notebook_timeout)
+                )
+            else:
+                written[target.lesson_src(course, lesson)] = lesson.source
+        except ContentError as exc:
+            errors += exc.messages
         if lesson.name in course.banks:
             written[course.quiz_src(lesson)] = quiz_page(course, lesson, glossary_src, target)
     if errors:

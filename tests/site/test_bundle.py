@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import markdown
@@ -11,6 +14,7 @@ import pytest
 import yaml
 
 from quizkit.cli import main
+from quizkit.mkdocs import generate
 from quizkit.mkdocs.bundle import BundleError, write_bundle
 from tests.site.conftest import ROOT
 
@@ -238,4 +242,72 @@ def test_bundle_command_reports_a_failing_notebook_cell_by_path_and_line(
         "lessons_src/02-notebook/lesson.py:14: cell 2: code: raised NameError:"
         " name 'sevn' is not defined at `answer = 6 * sevn`",
     ]
+    assert not (tmp_path / "out").exists()
+
+
+def test_bundle_command_reports_every_content_error_at_once(tmp_path, capsys, monkeypatch):
+    # An authored page's marker and a notebook's cell: both.
+    root = project(tmp_path)
+    (root / "docs" / "index.md").write_text("# Home\n\n<!-- quizkit: lesson -->\n")
+    notebook = root / "lessons_src" / "02-notebook" / "lesson.py"
+    notebook.write_text(notebook.read_text().replace("answer = 6 * 7", "answer = 6 * sevn"))
+    monkeypatch.chdir(root)
+    assert main(["bundle", str(tmp_path / "out"), "--no-runtime"]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "quizkit bundle: content errors:",
+        "docs/index.md:3: quizkit: lesson: no such marker"
+        " (a page may hold glossary, lessons, interview, timing)",
+        "lessons_src/02-notebook/lesson.py:14: cell 2: code: raised NameError:"
+        " name 'sevn' is not defined at `answer = 6 * sevn`",
+    ]
+
+
+def test_bundle_reports_a_missing_katex_before_running_any_notebook(tmp_path, monkeypatch):
+    root = project(tmp_path)
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text().replace(str(KATEX), str(tmp_path / "no-katex")))
+    # A notebook that would fail: KaTeX is said first, without the notebook being run.
+    ran = []
+    monkeypatch.setattr(generate.notebook_markdown, "run_notebook", lambda *a: ran.append(a))
+    with pytest.raises(FileNotFoundError, match="no-katex"):
+        write_bundle(config, tmp_path / "out", with_runtime=False)
+    assert ran == []
+
+
+def test_bundle_command_prints_only_the_error_of_a_notebook_over_its_time_budget(
+    tmp_path, capfd, monkeypatch
+):
+    # capfd: the kernel's own output (its start-up warnings, its messages as it is stopped)
+    # would be written to the file descriptor, not through sys.stderr.
+    root = project(tmp_path)
+    notebook = root / "lessons_src" / "02-notebook" / "lesson.py"
+    notebook.write_text(notebook.read_text().replace("answer = 6 * 7", "import time\n"
+                        "time.sleep(60)\nanswer = 6 * 7"))  # fmt: skip
+    monkeypatch.chdir(root)
+    args = ["bundle", str(tmp_path / "out"), "--no-runtime", "--notebook-timeout", "6"]
+    assert main(args) == 1
+    printed = capfd.readouterr()
+    assert printed.out == ""
+    assert printed.err.splitlines() == [
+        "quizkit bundle: content errors:",
+        "lessons_src/02-notebook/lesson.py:13: cell 2: code:"
+        " the notebook ran longer than 6 s (all its cells together)",
+    ]
+
+
+def test_bundle_command_says_in_one_line_that_the_kernel_cannot_start(tmp_path):
+    # Its own process: nbclient's clean-up at exit must not fail either.
+    root = project(tmp_path)
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+    (shadow / "ipykernel_launcher.py").write_text("raise SystemExit(3)\n")
+    env = {**os.environ, "PYTHONPATH": str(shadow)}
+    args = [sys.executable, "-m", "quizkit.cli", "bundle", str(tmp_path / "out"), "--no-runtime"]
+    done = subprocess.run(args, cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1 and done.stdout == ""
+    command = f"{sys.executable} -m ipykernel_launcher -f '{{connection_file}}'"
+    assert done.stderr == (
+        f"quizkit bundle: cannot start the Jupyter kernel `{command}` for"
+        " lessons_src/02-notebook/lesson.py: Kernel died before replying to kernel_info\n"
+    )
     assert not (tmp_path / "out").exists()

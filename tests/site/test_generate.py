@@ -5,7 +5,10 @@ MkDocs plugin (Zensical) shows."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import sys
 from pathlib import Path
 
 import markdown
@@ -288,7 +291,7 @@ def test_a_notebook_page_writes_plots_as_pngs_with_the_alt_text_of_their_titles(
     source = tmp_path / "03-plots" / "lesson.py"
     source.parent.mkdir()
     source.write_text(PLOTTING_LESSON)
-    written = notebook_markdown.notebook_page(read_lesson(source))
+    written = notebook_markdown.run_notebook(read_lesson(source))
     assert sorted(written.images) == ["plot-1.png", "plot-2.png"]
     assert all(data.startswith(b"\x89PNG\r\n\x1a\n") for data in written.images.values())
     # A printed fence does not close the block that shows it.
@@ -305,35 +308,199 @@ def test_a_notebook_page_writes_plots_as_pngs_with_the_alt_text_of_their_titles(
     ]
 
 
+def broken_lesson(tmp_path: Path, text: str):
+    """A notebook lesson (lessons_src/03-broken/lesson.py) of `text`, read."""
+    source = tmp_path / "03-broken" / "lesson.py"
+    source.parent.mkdir(exist_ok=True)
+    source.write_text(text)
+    return read_lesson(source, "03-broken/lesson.py")
+
+
+def test_a_failing_notebook_cell_is_a_content_error_at_its_line(tmp_path):
+    notebook = broken_lesson(
+        tmp_path, "# %% [markdown]\n# # Broken\n#\n\n# %%\ntotal = 1\nmissing_name + total\n"
+    )
+    with pytest.raises(ContentError) as caught:
+        notebook_markdown.run_notebook(notebook)
+    assert caught.value.messages == [
+        "03-broken/lesson.py:7: cell 1: code: raised NameError: name 'missing_name' is not"
+        " defined at `missing_name + total`"
+    ]
+
+
+SLOW_LESSON = """# %% [markdown]
+# # Slow
+#
+# Quick: {{ quick = 1 }}.
+
+# %%
+import time
+
+quick, runs = 1, 0
+
+# %% [markdown]
+# Slow: {{ slow() = 1 }}, and {{ quick + 1 = 2 }}.
+
+# %%
+def slow():
+    time.sleep(FIGURE_SLEEP)
+    return 1
+
+# %%
+runs += 1
+time.sleep(CELL_SLEEP if runs == 2 else 0)
+
+# %%
+runs += 1
+time.sleep(CELL_SLEEP if runs == 2 else 0)
+"""
+
+
 @pytest.mark.parametrize(
-    ("cell", "line", "message"),
+    ("cell_sleep", "figure_sleep", "where"),
     [
+        # The cell running when the budget ran out: the second of two cells with the same
+        # text, so found by its place among the lesson's cells (line 23), not by its text.
+        (30, 0, ["03-broken/lesson.py:23: cell 4: code"]),
+        # The figures are evaluated after the last cell: at each figure marker's line.
         (
-            "total = 1\nmissing_name + total\n",
-            7,
-            "cell 1: code: raised NameError: name 'missing_name' is not defined"
-            " at `missing_name + total`",
+            0,
+            30,
+            [
+                "03-broken/lesson.py:4: figure: marker",
+                "03-broken/lesson.py:12: figure: marker",
+                "03-broken/lesson.py:12: figure: marker",
+            ],
+        ),  # fmt: skip
+    ],
+)
+def test_a_notebook_over_its_time_budget_is_a_content_error_where_it_stopped(
+    tmp_path, cell_sleep, figure_sleep, where
+):
+    text = SLOW_LESSON.replace("CELL_SLEEP", str(cell_sleep))
+    text = text.replace("FIGURE_SLEEP", str(figure_sleep))
+    with pytest.raises(ContentError) as caught:
+        notebook_markdown.run_notebook(broken_lesson(tmp_path, text), timeout=8)
+    message = "the notebook ran longer than 8 s (all its cells together)"
+    assert caught.value.messages == [f"{at}: {message}" for at in where]
+
+
+def test_a_notebook_runs_in_this_python_whatever_python3_kernel_jupyter_finds(
+    tmp_path, monkeypatch
+):
+    # A python3 kernelspec for another Python (here one that cannot start a kernel at all),
+    # found first by Jupyter.
+    spec = tmp_path / "jupyter" / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    other = ["/nonexistent/python3", "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    spec.joinpath("kernel.json").write_text(
+        json.dumps({"argv": other, "display_name": "Other Python", "language": "python"})
+    )
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    page = notebook_markdown.run_notebook(
+        broken_lesson(tmp_path, "# %% [markdown]\n# # Fine\n\n# %%\nprint(6 * 7)\n")
+    )
+    assert "```text\n42\n```" in page.markdown
+
+
+def shadowing(tmp_path: Path, module: str, code: str) -> str:
+    """A folder for PYTHONPATH holding a module `module` (a package when it has no dot in its
+    file name) that runs `code`, hiding the real one from the kernel's Python."""
+    folder = tmp_path / "shadow"
+    (folder / module).mkdir(parents=True)
+    (folder / module / "__init__.py").write_text(code)
+    return str(folder)
+
+
+@pytest.mark.parametrize(
+    ("module", "code", "message"),
+    [
+        # The kernel starts but cannot import quizkit: it could not report what it saw.
+        (
+            "quizkit",
+            "raise ImportError('quizkit hidden by a test')",
+            "the Jupyter kernel `{command}` ran 03-broken/lesson.py but its hidden cells wrote"
+            " no results (ImportError: quizkit hidden by a test); the kernel must import"
+            " quizkit",
         ),
+        # The kernel exits as it starts.
         (
-            "import time\ntime.sleep(60)\n",
-            5,
-            "cell 1: code: the notebook ran longer than 8 s (all its cells together)",
+            "ipykernel_launcher",
+            "import sys\nprint('the launcher gives up', file=sys.stderr)\nsys.exit(3)",
+            "cannot start the Jupyter kernel `{command}` for 03-broken/lesson.py: Kernel died"
+            " before replying to kernel_info (the kernel's output ends: the launcher gives up)",
         ),
     ],
 )
-def test_a_notebook_that_fails_is_a_content_error_at_its_line(tmp_path, cell, line, message):
-    source = tmp_path / "03-broken" / "lesson.py"
-    source.parent.mkdir()
-    source.write_text(f"# %% [markdown]\n# # Broken\n#\n\n# %%\n{cell}")
+def test_a_kernel_that_cannot_run_the_notebook_is_a_kernel_error_naming_its_command(
+    tmp_path, monkeypatch, module, code, message
+):
+    monkeypatch.setenv("PYTHONPATH", shadowing(tmp_path, module, code))
+    notebook = broken_lesson(tmp_path, "# %% [markdown]\n# # Fine\n\n# %%\nprint(6 * 7)\n")
+    with pytest.raises(notebook_markdown.KernelError) as caught:
+        notebook_markdown.run_notebook(notebook)
+    command = f"{sys.executable} -m ipykernel_launcher -f '{{connection_file}}'"
+    assert str(caught.value) == message.format(command=command)
+
+
+SVG_LESSON = """# %% [markdown]
+# # Shapes
+#
+# ## The `relu` *kink* at $z = 0$
+
+# %%
+from IPython.display import SVG, display
+
+display(SVG('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><circle r="2"/></svg>'))
+"""
+
+
+def test_a_notebook_page_writes_svg_images_as_files_with_the_sections_text_as_alt(tmp_path):
+    written = notebook_markdown.run_notebook(broken_lesson(tmp_path, SVG_LESSON))
+    assert list(written.images) == ["plot-1.svg"]
+    assert b'<circle r="2"/>' in written.images["plot-1.svg"]
+    # The heading's code, emphasis and math marks are not part of its text.
+    html = markdown.markdown(written.markdown, extensions=["attr_list", "fenced_code"])
+    assert re.findall(r'<img alt="([^"]*)" src="([^"]+)"', html) == [
+        ("Plot drawn by the code cell above in the section \u201cThe relu kink at z = 0\u201d",
+         "plot-1.svg")
+    ]  # fmt: skip
+
+
+def test_generated_pages_collect_every_lessons_errors(tmp_path):
+    # A failing notebook (the second lesson) and a Markdown lesson's link that broke after
+    # the course was read (the first): neither error hides the other.
+    lessons = tmp_path / "lessons_src"
+    shutil.copytree(FIXTURE_LESSONS, lessons)
+    notebook = lessons / "02-notebook" / "lesson.py"
+    notebook.write_text(notebook.read_text().replace("answer = 6 * 7", "answer = 6 * sevn"))
+    course = Course.load(tmp_path)
+    basics = lessons / "01-basics" / "lesson.md"
+    basics.write_text(basics.read_text() + "\nSee [the end](../99-nope/).\n")
     with pytest.raises(ContentError) as caught:
-        notebook_markdown.notebook_page(read_lesson(source, "03-broken/lesson.py"), timeout=8)
-    assert caught.value.messages == [f"03-broken/lesson.py:{line}: {message}"]
+        generate.generated_pages(course, target=generate.PLAIN)
+    assert [message.split(": ", 2)[:2] for message in caught.value.messages] == [
+        [f"{basics}:{basics.read_text().count(chr(10))}", "link"],
+        [f"{notebook}:14", "cell 2"],
+    ]
+
+
+def test_the_extension_reads_the_course_again_when_a_file_goes(tmp_path):
+    lessons = tmp_path / "lessons_src"
+    shutil.copytree(FIXTURE_LESSONS, lessons)
+    # The file that goes is no newer than those that stay.
+    for path in lessons.rglob("*"):
+        os.utime(path, (1_000_000, 1_000_000))
+    configs = {QUIZ: {"lessons_dir": str(lessons), "lessons_url": "courses"}}
+    quizzes = re.compile(r'<span class="qk-lesson-figures">')
+    html, _ = render("<!-- quizkit: lessons page= -->\n", configs)
+    assert len(quizzes.findall(html)) == 2
+    (lessons / "02-notebook" / "quiz.yml").unlink()
+    html, _ = render("<!-- quizkit: lessons page= -->\n", configs)
+    assert len(quizzes.findall(html)) == 1
 
 
 def test_the_extension_reads_the_course_again_when_a_lesson_changes(tmp_path):
-    import os
-    import shutil
-
     lessons = tmp_path / "lessons_src"
     shutil.copytree(FIXTURE_LESSONS, lessons)
     configs = {QUIZ: {"lessons_dir": str(lessons), "lessons_url": "courses"}}
