@@ -508,8 +508,19 @@ async function initPage() {
     page.refresh();
   };
 
+  // Items start in turns (a long page's dozens of widgets in one task would block the
+  // reader's first taps). An item the reader reaches for before its turn starts at once, on
+  // the pointer going down or the focus coming in, so before the browser acts on the tap or
+  // key: the answer goes to the widget, not to the plain form it replaces.
+  const startNow = (event) => {
+    const section = event.target.closest?.(".qk-item");
+    if (section && sections.includes(section) && !("qkReady" in section.dataset)) mountSections([section], page);
+  };
+  const early = ["pointerdown", "focusin"];
+  for (const type of early) document.addEventListener(type, startNow, true);
+  await inTurns(sections, (section) => "qkReady" in section.dataset || mountSections([section], page));
+  for (const type of early) document.removeEventListener(type, startNow, true);
   // The toolbar (score, reset, export) starts once every item has.
-  await inTurns(sections, (section) => mountSections([section], page));
   if (toolbar && !toolbar.dataset.qkReady) {
     toolbar.dataset.qkReady = "";
     toolbar.classList.add("qk-ready");

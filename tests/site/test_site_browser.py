@@ -594,28 +594,34 @@ def test_a_display_formula_wider_than_the_column_can_be_focused_to_scroll_it(pag
     assert sorted(widths) == [False, True]  # the fixture has one narrow and one wide formula
 
 
-RENDERED = "(el) => el.checkVisibility({contentVisibilityAuto: true})"
-
-
-def test_a_long_lesson_lays_out_only_the_prose_near_the_screen(page, project_site):
-    # quiz.css "Long pages": prose far from the screen is not styled or laid out until it
-    # comes near; headings and widgets always are.
-    page.set_viewport_size({"width": 412, "height": 823})
-    page.goto(project_site.url + "lessons/chain-rule/")
-    page.wait_for_selector(".qk-toolbar.qk-ready")
-    far = page.locator("article.md-typeset > p:has(.katex)").last
-    assert not far.locator(".katex").first.evaluate(RENDERED)
-    assert page.locator("article h2").last.evaluate(RENDERED)
-    assert page.locator("article .qk-bank > .qk-item").last.locator(".qk-title").evaluate(RENDERED)
-    far.scroll_into_view_if_needed()
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('article.md-typeset > p')]"
-        ".filter((p) => p.querySelector('.katex')).at(-1).querySelector('.katex')"
-        ".checkVisibility({contentVisibilityAuto: true})"
+def test_an_item_answered_before_its_turn_starts_at_once_and_keeps_the_answer(page, fixture_site):
+    # Widgets start in turns (dom.js inTurns, which measures with performance.now and yields
+    # with scheduler.yield). Here every item overruns its turn and the next turn waits until
+    # the test releases it: only the first item has started when the learner answers the
+    # second, which must start on the tap and keep the answer.
+    page.add_init_script(
+        """(() => {
+            let now = 0;
+            performance.now = () => (now += 10);
+            const gate = new Promise((release) => { window.__releaseTurns = release; });
+            globalThis.scheduler = { yield: () => gate };
+        })();"""
     )
-    # A link's focus ring drawn outside its paragraph is not clipped by paint containment.
-    margin = far.evaluate("(el) => parseFloat(getComputedStyle(el).overflowClipMargin)")
-    assert margin >= 8
+    page.goto(fixture_site.url + QUIZ)
+    page.wait_for_selector("#qk-fx-mcq.qk-ready")
+    tf = item(page, "fx-tf")
+    expect(tf).not_to_have_class(re.compile(r"\bqk-ready\b"))
+    choose(page, "fx-tf", "False")
+    expect(tf.locator(".qk-feedback")).to_contain_text("Not quite.")
+    assert urlsplit(page.url).query == ""  # the plain form was not submitted
+    expect(item(page, "fx-order")).not_to_have_class(re.compile(r"\bqk-ready\b"))
+    page.evaluate("window.__releaseTurns()")
+    page.wait_for_selector(".qk-toolbar.qk-ready")
+    expect(page.locator(".qk-item.qk-ready")).to_have_count(page.locator(".qk-item").count())
+    assert page.locator(".qk-item").evaluate_all(
+        "(items) => items.every((el) => el.querySelectorAll('.qk-status').length === 1)"
+    )
+    assert score(page) == "0"
 
 
 def test_an_anchor_far_down_a_long_lesson_lands_on_its_heading(page, project_site):
@@ -658,11 +664,6 @@ def test_answers_are_not_in_the_page_text_before_answering(page, fixture_site):
 
 
 def axe_violations(page: Page) -> list[dict]:
-    # axe reads colours from layout: in a prose block whose layout the browser skips while it
-    # is off screen (quiz.css "Long pages") it finds no box and takes the root's background
-    # for the block's (white behind the dark scheme's light text). The colours are the same
-    # on screen, so the audit runs with every block laid out.
-    page.add_style_tag(content="* { content-visibility: visible !important; }")
     page.add_script_tag(path=str(AXE))
     found = page.evaluate(
         """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
