@@ -395,6 +395,7 @@ function mountToolbar(toolbar, page) {
 
 function mountSections(sections, page) {
   for (const section of sections) {
+    if ("qkReady" in section.dataset) continue; // started already (a tap started it early)
     section.dataset.qkReady = "";
     section.classList.add("qk-ready");
     for (const fallback of section.querySelectorAll(".qk-fallback")) fallback.remove();
@@ -514,11 +515,11 @@ async function initPage() {
   // key: the answer goes to the widget, not to the plain form it replaces.
   const startNow = (event) => {
     const section = event.target.closest?.(".qk-item");
-    if (section && sections.includes(section) && !("qkReady" in section.dataset)) mountSections([section], page);
+    if (section && sections.includes(section)) mountSections([section], page);
   };
   const early = ["pointerdown", "focusin"];
   for (const type of early) document.addEventListener(type, startNow, true);
-  await inTurns(sections, (section) => "qkReady" in section.dataset || mountSections([section], page));
+  await inTurns(sections, (section) => mountSections([section], page));
   for (const type of early) document.removeEventListener(type, startNow, true);
   // The toolbar (score, reset, export) starts once every item has.
   if (toolbar && !toolbar.dataset.qkReady) {
