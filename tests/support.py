@@ -71,3 +71,15 @@ def open_quiz_modules(page, origin: str, sources: dict[str, str] | None = None) 
 
     page.route(f"{origin}**", answer)
     page.goto(origin)
+
+
+def quiz_ready(page) -> None:
+    """Wait until every quiz item of the page open in `page` has started, and its toolbar.
+
+    quiz.js starts items as they come near the screen and the toolbar (its score counts every
+    item) once all have: the toolbar is brought near the screen, and the page is scrolled back
+    to its top afterwards, where a test that then acts on an item expects it to be.
+    """
+    page.locator(".qk-toolbar").scroll_into_view_if_needed()
+    page.wait_for_selector(".qk-toolbar.qk-ready")
+    page.evaluate("window.scrollTo(0, 0)")

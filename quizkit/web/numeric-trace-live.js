@@ -149,20 +149,25 @@ function mount(section, getRuntime) {
 }
 
 let listening = false;
+// The current page view's onLater (instant navigation replaces it with the next page's).
+let laterRow = () => {};
 
 /**
  * Enhance every running numeric_trace item under `scope` (idempotent); returns the "New
- * numbers" rows added (the elements whose visibility may prefetch Python).
- * quiz.js fires "quizkit:ready" when it mounts an item; items mounted before this module
- * ran are found by their data-qk-ready mark.
+ * numbers" rows added, and hands each row added later to `onLater` (the elements whose
+ * visibility may prefetch Python). quiz.js fires "quizkit:ready" when it starts an item, which
+ * on a long page is when the reader comes near it; items started before this module ran are
+ * found by their data-qk-ready mark.
  */
-export function initNumericTraces(scope, getRuntime) {
+export function initNumericTraces(scope, getRuntime, onLater = () => {}) {
+  laterRow = onLater;
   if (!listening) {
     listening = true;
     document.addEventListener("quizkit:ready", (event) => {
       const section = event.target;
       if (section.dataset && section.dataset.qkKind === "numeric_trace" && !("qkLive" in section.dataset)) {
-        mount(section, getRuntime);
+        const row = mount(section, getRuntime);
+        if (row) laterRow(row);
       }
     });
   }

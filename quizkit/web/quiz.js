@@ -509,25 +509,85 @@ async function initPage() {
     page.refresh();
   };
 
-  // Items start in turns (a long page's dozens of widgets in one task would block the
-  // reader's first taps). An item the reader reaches for before its turn starts at once, on
-  // the pointer going down or the focus coming in, so before the browser acts on the tap or
-  // key: the answer goes to the widget, not to the plain form it replaces.
-  const startNow = (event) => {
-    const section = event.target.closest?.(".qk-item");
-    if (section && sections.includes(section)) mountSections([section], page);
-  };
-  const early = ["pointerdown", "focusin"];
-  for (const type of early) document.addEventListener(type, startNow, true);
-  await inTurns(sections, (section) => mountSections([section], page));
-  for (const type of early) document.removeEventListener(type, startNow, true);
-  // The toolbar (score, reset, export) starts once every item has.
-  if (toolbar && !toolbar.dataset.qkReady) {
+  if (view) view.stop();
+  view = startWhenNear(sections, toolbar, page);
+}
+
+// How far ahead of the screen an item starts: a screen or two, so that a reader scrolling
+// down finds it ready and its change of height happens out of sight.
+const AHEAD = "1500px 0px";
+
+// The page view whose items are starting (instant navigation replaces it with the next).
+let view = null;
+
+/**
+ * Start the page's items as they come near the screen, a few per turn (dom.js inTurns), and
+ * the toolbar (its score counts every item) once all have started. A long lesson's dozens of
+ * widgets all started at load would rewrite the page while it is still being laid out for the
+ * first time, and each rewrite lays out all of it again: on a phone that is seconds in which
+ * the first taps and scrolls wait. An item the reader reaches for first (the pointer going
+ * down on it, or the focus coming in) starts at once, before the browser acts on the tap or
+ * key: the answer goes to the widget, not to the plain form it replaces. Printing starts all.
+ */
+function startWhenNear(sections, toolbar, page) {
+  const waiting = new Set(sections);
+  let queue = Promise.resolve();
+  let stopped = false;
+  const mountToolbarOnce = () => {
+    if (stopped || !toolbar || "qkReady" in toolbar.dataset) return;
     toolbar.dataset.qkReady = "";
     toolbar.classList.add("qk-ready");
     mountToolbar(toolbar, page);
+    page.refresh();
+  };
+  /** Start `list`'s waiting items in turns, after those already queued. */
+  const startSome = (list) => {
+    const due = list.filter((section) => waiting.delete(section));
+    if (due.length) queue = queue.then(() => inTurns(due, (section) => !stopped && mountSections([section], page)));
+    return queue;
+  };
+  const startAllNow = () => {
+    const due = [...waiting];
+    waiting.clear();
+    mountSections(due, page);
+    mountToolbarOnce();
+  };
+  const mine = new Set(sections);
+  const startNow = (event) => {
+    // Also an item whose turn is queued but not yet come (mountSections skips started ones).
+    const section = event.target.closest?.(".qk-item");
+    if (!section || !mine.has(section)) return;
+    waiting.delete(section);
+    mountSections([section], page);
+  };
+  const early = ["pointerdown", "focusin"];
+  for (const type of early) document.addEventListener(type, startNow, true);
+  window.addEventListener("beforeprint", startAllNow);
+
+  let near = null;
+  if ("IntersectionObserver" in window) {
+    near = new IntersectionObserver(
+      (entries) => {
+        const reached = entries.filter((entry) => entry.isIntersecting).map((entry) => entry.target);
+        for (const element of reached) near.unobserve(element);
+        startSome(reached.filter((element) => element !== toolbar));
+        if (reached.includes(toolbar)) startSome([...waiting]).then(mountToolbarOnce);
+      },
+      { rootMargin: AHEAD },
+    );
+    for (const section of sections) near.observe(section);
+    if (toolbar) near.observe(toolbar);
+  } else {
+    startSome([...waiting]).then(mountToolbarOnce);
   }
-  page.refresh();
+  return {
+    stop() {
+      stopped = true;
+      near?.disconnect();
+      for (const type of early) document.removeEventListener(type, startNow, true);
+      window.removeEventListener("beforeprint", startAllNow);
+    },
+  };
 }
 
 onEveryPage(initPage);

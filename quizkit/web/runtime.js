@@ -330,11 +330,13 @@ export function prefetchWhenSeen(elements) {
 // -- page views ---------------------------------------------------------------------------------
 
 function initPage() {
-  const widgets = [...initCells(document, getRuntime), ...initNumericTraces(document, getRuntime)];
-  if (widgets.length === 0) return;
-  const prefetch = () => prefetchWhenSeen(widgets);
-  if (document.readyState === "complete") prefetch();
-  else window.addEventListener("load", prefetch, { once: true });
+  const afterLoad = (elements) => {
+    const prefetch = () => prefetchWhenSeen(elements);
+    if (document.readyState === "complete") prefetch();
+    else window.addEventListener("load", prefetch, { once: true });
+  };
+  const widgets = [...initCells(document, getRuntime), ...initNumericTraces(document, getRuntime, (row) => afterLoad([row]))];
+  if (widgets.length) afterLoad(widgets);
 }
 
 onEveryPage(initPage);

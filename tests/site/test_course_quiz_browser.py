@@ -23,6 +23,7 @@ from quizkit.bank.load import load_bank
 from quizkit.bank.model import Bank
 from quizkit.mkdocs.glossary import bank_texts, load_terms, merge_terms, terms_used
 from quizkit.mkdocs.stats import item_minutes
+from tests.support import quiz_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE_LESSONS = Path(__file__).resolve().parent / "fixtures" / "lessons_src"
@@ -186,7 +187,7 @@ def test_the_real_course_draws_5_6_4_across_lessons_reproducibly(page, project_s
 
 def test_nothing_is_marked_before_submit_and_lesson_progress_is_untouched(page, fixture_site):
     page.goto(fixture_site.url + "lessons/basics/quiz/")
-    page.wait_for_selector(".qk-toolbar.qk-ready")
+    quiz_ready(page)
     page.locator("#qk-fx-mcq").get_by_label("5", exact=True).check()
     page.locator("#qk-fx-mcq").get_by_role("button", name="Check").click()
     open_quiz(page, fixture_site, "?seed=5")
@@ -210,7 +211,7 @@ def test_nothing_is_marked_before_submit_and_lesson_progress_is_untouched(page, 
     assert marks(page) == 0
     # The lesson page still shows its own answer, unchanged by the quiz.
     page.goto(fixture_site.url + "lessons/basics/quiz/")
-    page.wait_for_selector(".qk-toolbar.qk-ready")
+    quiz_ready(page)
     assert page.locator("#qk-fx-mcq").get_by_label("5", exact=True).is_checked()
     assert page.locator(".qk-score-value").inner_text() == "0"
 
@@ -256,7 +257,7 @@ def test_submit_shows_the_answer_sheet_with_keys_explanations_and_lessons(page, 
     links = page.locator(".qk-course-sheet-list .qk-course-lesson")
     assert links.count() == len(ids)
     links.first.click()
-    page.wait_for_selector(".qk-toolbar.qk-ready")
+    quiz_ready(page)
     expect(page.locator("h1")).to_contain_text("Fixture basics")
     # The sheet is still there after coming back.
     open_quiz(page, fixture_site, "?seed=6")
@@ -439,7 +440,7 @@ def test_an_import_on_a_lesson_page_cannot_touch_the_course_quiz(page, fixture_s
     page.locator("#qk-fx-mcq").get_by_label("5", exact=True).check()
     submit_quiz(page)
     page.goto(fixture_site.url + "lessons/basics/quiz/")
-    page.wait_for_selector(".qk-toolbar.qk-ready")
+    quiz_ready(page)
     # Export leaves the course quiz's records out.
     with page.expect_download() as download:
         page.get_by_role("button", name="Export").click()
@@ -553,7 +554,7 @@ def test_back_after_new_questions_shows_the_draw_of_the_address(page, fixture_si
 
 def test_ordering_buttons_name_their_step_and_moves_say_which(page, fixture_site):
     page.goto(fixture_site.url + "lessons/basics/quiz/")
-    page.wait_for_selector(".qk-toolbar.qk-ready")
+    quiz_ready(page)
     order = page.locator("#qk-fx-order")
     steps = order.locator(".qk-step-text").all_inner_texts()
     for step in steps:

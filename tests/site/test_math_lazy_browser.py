@@ -6,6 +6,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from quizkit.mkdocs import assets
+from tests.support import quiz_ready
 
 LESSON = "lessons/basics/"
 KATEX_SCRIPTS = (assets.KATEX_JS, assets.KATEX_AUTO_RENDER)
@@ -17,7 +18,7 @@ def katex_requests(seen: list[str]) -> list[str]:
 
 def test_a_lesson_loads_katex_only_when_feedback_brings_math(page, fixture_site, requests_seen):
     page.goto(fixture_site.url + LESSON)
-    page.wait_for_selector(".qk-toolbar.qk-ready")
+    quiz_ready(page)
     page.wait_for_load_state("networkidle")
     mcq = page.locator("#qk-fx-mcq")
     # The prompt's "$2 \times 3$" arrived typeset; nothing was typeset in the page.
@@ -53,7 +54,7 @@ def test_a_display_formula_typeset_at_build_is_focusable_when_wide(page, fixture
     # without KaTeX's script.
     page.set_viewport_size({"width": 360, "height": 720})
     page.goto(fixture_site.url + LESSON)
-    page.wait_for_selector(".qk-toolbar.qk-ready")
+    quiz_ready(page)
     page.evaluate("document.fonts.ready")
     displays = page.locator("article div.arithmatex[data-qk-math]")
     expect(displays.nth(1)).to_have_attribute("tabindex", "0")  # the fixture's wide one

@@ -23,7 +23,7 @@ from test_site_browser import choose, item
 
 from tests.runtime.conftest import Site
 from tests.site.conftest import FIXTURE_CONFIG, ROOT, build_site
-from tests.support import CHROMIUM, CHROMIUM_ARGS
+from tests.support import CHROMIUM, CHROMIUM_ARGS, quiz_ready
 
 LESSON = "lessons/basics/"
 UNVISITED = "lessons/notebook/"
@@ -167,7 +167,7 @@ def first_visit(course: Course, profile) -> Page:
     Site(root=course.site, report=course.build_output).require_numpy()
     page = page_of(profile())
     page.goto(course.url + LESSON)
-    page.wait_for_selector(".qk-toolbar.qk-ready")
+    quiz_ready(page)
     controlled(page)
     choose(page, "fx-mcq", "6")
     expect(item(page, "fx-mcq").locator(".qk-feedback")).to_contain_text("Correct.")
@@ -191,7 +191,7 @@ def test_a_visited_lesson_works_offline_quiz_and_python_included(course, profile
     seen = responses_of(page)
     response = page.goto(course.url + LESSON)
     assert response.ok and response.from_service_worker
-    page.wait_for_selector(".qk-toolbar.qk-ready")
+    quiz_ready(page)
     expect(page.locator("article")).to_contain_text("MARKER-ONE")
     # The answer given online is still there, and another item checks offline.
     expect(item(page, "fx-mcq").locator(".qk-feedback")).to_contain_text("Correct.")
@@ -238,7 +238,7 @@ def test_a_new_deploy_is_offered_then_served_whole(course, profile):
     seen = responses_of(page)
     with page.expect_navigation():
         notice.get_by_role("button", name="Reload").click()
-    page.wait_for_selector(".qk-toolbar.qk-ready")
+    quiz_ready(page)
     expect(page.locator("article")).to_contain_text("MARKER-TWO")
     assert "MARKER-TWO" in css_served(page)
     texts = [r.text() for r in seen if r.url.startswith(course.url) and _is_text(r)]
@@ -262,7 +262,7 @@ def test_an_update_whose_files_do_not_match_is_not_installed(course, profile):
     leave a half-filled cache or be offered; once the upload is whole it is."""
     page = page_of(profile())
     page.goto(course.url + LESSON)
-    page.wait_for_selector(".qk-toolbar.qk-ready")
+    quiz_ready(page)
     controlled(page)
     wait_cached(page, [LESSON + "index.html", "assets/site.css"])
     course.build("MARKER-TWO")
@@ -271,7 +271,7 @@ def test_an_update_whose_files_do_not_match_is_not_installed(course, profile):
     css.write_text(whole + "/* a later deploy's bytes */\n", encoding="utf-8")
 
     page.reload()
-    page.wait_for_selector(".qk-toolbar.qk-ready")
+    quiz_ready(page)
     assert page.evaluate(NOTHING_WAITING)
     expect(page.get_by_role("status").filter(has_text="A new version")).to_be_hidden()
     assert page.evaluate("async () => (await caches.keys()).length") == 1
@@ -291,7 +291,7 @@ def test_a_page_the_host_alters_is_shown_but_not_saved(course, profile):
     the page is shown as the host sends it, and never saved as this build's."""
     page = page_of(profile())
     page.goto(course.url + LESSON)
-    page.wait_for_selector(".qk-toolbar.qk-ready")
+    quiz_ready(page)
     controlled(page)
     home = course.site / "index.html"
     home.write_text(home.read_text("utf-8") + "<!-- HOST-INJECTED -->\n", "utf-8")

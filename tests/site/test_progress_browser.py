@@ -20,13 +20,14 @@ from test_site_browser import (
     open_page,
     score,
 )
+from tests.support import quiz_ready
 
 KEY = "backprop-lab:progress:v1"
 
 
 def reload(page: Page) -> None:
     page.reload()
-    page.wait_for_selector(".qk-toolbar.qk-ready")
+    quiz_ready(page)
 
 
 def stored(page: Page) -> dict:
@@ -138,7 +139,7 @@ def test_notes_typed_and_not_left_survive_a_reload(page, fixture_site):
     short.click()
     page.keyboard.type("Uphill because")  # the box keeps the focus: no change event
     page.reload()  # at once, inside the save delay
-    page.wait_for_selector(".qk-toolbar.qk-ready")
+    quiz_ready(page)
     expect(item(page, "fx-short").get_by_label("Your answer")).to_have_value("Uphill because")
 
 

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
+from tests.support import quiz_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -29,7 +30,7 @@ ORDER_KEY = ["Forward pass", "Compute the loss", "Backward pass", "Update the we
 
 def open_page(page: Page, site, path: str) -> None:
     page.goto(site.url + path)
-    page.wait_for_selector(".qk-toolbar.qk-ready")
+    quiz_ready(page)
 
 
 def item(page: Page, item_id: str):
@@ -365,7 +366,7 @@ def test_progress_survives_reload_and_is_shared_by_item_id(page, fixture_site):
     item(page, "fx-trace").locator('[data-qk-quantity="q"] input').fill("5")
     item(page, "fx-trace").get_by_role("button", name="Check").click()
     page.reload()
-    page.wait_for_selector(".qk-toolbar.qk-ready")
+    quiz_ready(page)
     expect(item(page, "fx-mcq").locator(".qk-feedback")).to_contain_text("Correct.")
     expect(item(page, "fx-mcq").get_by_label("6", exact=True)).to_be_checked()
     expect(item(page, "fx-trace").locator('[data-qk-quantity="q"] input')).to_have_value("5")
@@ -391,7 +392,7 @@ def test_reset_clears_the_answers_but_not_a_locked_score(page, fixture_site):
     assert score(page) == "1"
     expect(item(page, "fx-mcq").get_by_label("6", exact=True)).not_to_be_checked()
     page.reload()
-    page.wait_for_selector(".qk-toolbar.qk-ready")
+    quiz_ready(page)
     assert score(page) == "1"
 
 
@@ -411,7 +412,7 @@ def test_export_then_import_restores_progress(page, fixture_site, tmp_path):
 
     page.evaluate("localStorage.clear()")  # as in another browser
     page.reload()
-    page.wait_for_selector(".qk-toolbar.qk-ready")
+    quiz_ready(page)
     assert score(page) == "0"
     page.locator(".qk-import-file").set_input_files(str(path))
     page.get_by_role("button", name="Import", exact=True).click()  # it asks first
@@ -419,7 +420,7 @@ def test_export_then_import_restores_progress(page, fixture_site, tmp_path):
     assert score(page) == "1"
     expect(item(page, "fx-tf").locator(".qk-feedback")).to_contain_text("Not quite.")
     page.reload()
-    page.wait_for_selector(".qk-toolbar.qk-ready")
+    quiz_ready(page)
     assert score(page) == "1"
 
     bad = tmp_path / "bad.json"
@@ -483,7 +484,7 @@ def test_unreadable_progress_is_kept_aside_and_saving_goes_on(page, fixture_site
     expect(page.locator(".qk-storage")).to_contain_text("kept aside")
     choose(page, "fx-mcq", "6")
     page.reload()
-    page.wait_for_selector(".qk-toolbar.qk-ready")
+    quiz_ready(page)
     assert score(page) == "1"
 
 
@@ -506,7 +507,7 @@ def test_learner_input_is_never_executed(page, fixture_site, requests_seen, tmp_
     path = tmp_path / "progress.json"
     download.value.save_as(path)
     page.reload()
-    page.wait_for_selector(".qk-toolbar.qk-ready")
+    quiz_ready(page)
     expect(item(page, "fx-short").get_by_label("Your answer")).to_have_value(XSS)
     page.locator(".qk-import-file").set_input_files(str(path))
     page.get_by_role("button", name="Import", exact=True).click()  # it asks first
@@ -543,16 +544,18 @@ def test_instant_navigation_mounts_widgets_and_math(page, fixture_site):
     page.evaluate("window.__sameDocument = true")
     page.locator(".qk-lessons a", has_text="Fixture basics").click()
     page.wait_for_url(f"**/{LESSON}")
+    # Items start and math is typeset as they near the screen; the item sits below the
+    # lesson's figures.
+    item(page, "fx-mcq").scroll_into_view_if_needed()
     page.wait_for_selector("#qk-fx-mcq.qk-ready")
     assert page.evaluate("window.__sameDocument") is True  # no full page load
-    # Math is typeset as it nears the screen; the item sits below the lesson's figures.
-    item(page, "fx-mcq").scroll_into_view_if_needed()
     expect(page.locator("#qk-fx-mcq .qk-prompt .katex").first).to_be_attached()
     choose(page, "fx-mcq", "6")
     expect(item(page, "fx-mcq").locator(".qk-feedback")).to_contain_text("Correct.")
     page.go_back()
     page.wait_for_selector(".qk-lessons")
     page.go_forward()
+    item(page, "fx-mcq").scroll_into_view_if_needed()
     page.wait_for_selector("#qk-fx-mcq.qk-ready")
     expect(item(page, "fx-mcq").locator(".qk-feedback")).to_contain_text("Correct.")
     assert page.evaluate("window.__sameDocument") is True
@@ -616,7 +619,7 @@ def test_an_item_answered_before_its_turn_starts_at_once_and_keeps_the_answer(pa
     assert urlsplit(page.url).query == ""  # the plain form was not submitted
     expect(item(page, "fx-order")).not_to_have_class(re.compile(r"\bqk-ready\b"))
     page.evaluate("window.__releaseTurns()")
-    page.wait_for_selector(".qk-toolbar.qk-ready")
+    quiz_ready(page)
     expect(page.locator(".qk-item.qk-ready")).to_have_count(page.locator(".qk-item").count())
     assert page.locator(".qk-item").evaluate_all(
         "(items) => items.every((el) => el.querySelectorAll('.qk-status').length === 1)"
@@ -624,12 +627,45 @@ def test_an_item_answered_before_its_turn_starts_at_once_and_keeps_the_answer(pa
     assert score(page) == "0"
 
 
+def test_a_long_lesson_starts_its_items_as_the_reader_comes_near_them(page, project_site):
+    # Starting every widget at load would rewrite a long page while it is first laid out: the
+    # items start as they near the screen, the toolbar once all have (its score counts all).
+    page.set_viewport_size({"width": 412, "height": 823})
+    page.goto(project_site.url + "lessons/chain-rule/")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(500)
+    items = page.locator(".qk-item")
+    total = items.count()
+    assert total > 5
+    started = page.locator(".qk-item.qk-ready")
+    assert started.count() == 0  # the first item is many screens down
+    expect(page.locator(".qk-toolbar")).not_to_have_class(re.compile(r"\bqk-ready\b"))
+    first = items.first
+    first.scroll_into_view_if_needed()
+    expect(first).to_have_class(re.compile(r"\bqk-ready\b"))
+    assert started.count() < total
+    page.locator(".qk-toolbar").scroll_into_view_if_needed()
+    expect(page.locator(".qk-toolbar")).to_have_class(re.compile(r"\bqk-ready\b"))
+    expect(started).to_have_count(total)
+    assert page.locator(".qk-score-max").inner_text() == str(total)
+
+
+def test_printing_a_long_lesson_starts_every_item(page, project_site):
+    page.goto(project_site.url + "lessons/chain-rule/")
+    page.wait_for_load_state("networkidle")
+    assert page.locator(".qk-item.qk-ready").count() < page.locator(".qk-item").count()
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    expect(page.locator(".qk-item.qk-ready")).to_have_count(page.locator(".qk-item").count())
+    expect(page.locator(".qk-toolbar")).to_have_class(re.compile(r"\bqk-ready\b"))
+
+
 def test_an_anchor_far_down_a_long_lesson_lands_on_its_heading(page, project_site):
     page.set_viewport_size({"width": 412, "height": 823})
     page.goto(project_site.url + "lessons/chain-rule/")
     anchor = page.locator("article h2[id]").nth(-2).get_attribute("id")
     page.goto(project_site.url + f"lessons/chain-rule/#{anchor}")
-    page.wait_for_selector(".qk-toolbar.qk-ready")
+    # The items near the heading start as it comes on screen, changing their height.
+    page.wait_for_selector(".qk-item.qk-ready")
     page.wait_for_timeout(500)  # blocks coming near the screen are laid out by now
     top = page.locator(f"#{anchor}").evaluate("(el) => el.getBoundingClientRect().top")
     assert 0 <= top < 200, top
