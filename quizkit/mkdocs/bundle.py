@@ -216,7 +216,7 @@ def _settings(config, course, options, extensions, configs, target) -> dict:
     styles, modules = generate.page_assets(offline=False)
     settings["extra_css"] = [*styles, *(config.get("extra_css") or [])]
     settings["extra_javascript"] = [
-        *({"path": path, "type": "module"} for path in modules),
+        *({"path": path, **generate.ASYNC_MODULES} for path in modules),
         *(config.get("extra_javascript") or []),
     ]
     settings["markdown_extensions"] = [

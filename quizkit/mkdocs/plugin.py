@@ -70,7 +70,8 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
         config.extra_css[:0] = styles
         scripts = [ExtraScriptValue(p) for p in modules]
         for script in scripts:
-            script.type = "module"
+            script.type = generate.ASYNC_MODULES["type"]
+            script.async_ = generate.ASYNC_MODULES["async"]
         config.extra_javascript[:0] = scripts
 
     @event_priority(50)  # before mkdocs-jupyter wraps notebook files

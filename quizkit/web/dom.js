@@ -22,12 +22,15 @@ export function makeSvg(tag, attrs = {}, text = "") {
 /**
  * Run `init` for every page the reader sees: Material's instant navigation swaps the content
  * without reloading scripts and announces each page on `document$`; without it, once.
+ * Our scripts are async modules (they do not hold up DOMContentLoaded, when Material starts
+ * its own components), so one may run while the page is still being parsed, before Material's
+ * script has defined `document$`: it waits for the parse to end first.
  */
 export function onEveryPage(init) {
-  if (window.document$ && typeof window.document$.subscribe === "function") {
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", () => onEveryPage(init), { once: true });
+  } else if (window.document$ && typeof window.document$.subscribe === "function") {
     window.document$.subscribe(() => init());
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", init);
   } else {
     init();
   }

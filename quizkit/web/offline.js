@@ -141,4 +141,10 @@ async function start() {
   });
 }
 
-if ("serviceWorker" in navigator) start();
+// Registered once the page has loaded: installing the worker fetches the course's quiz assets,
+// which would otherwise compete with the page's own first load; and by then the page's
+// resources are all listed for keepPage.
+if ("serviceWorker" in navigator) {
+  if (document.readyState === "complete") start();
+  else window.addEventListener("load", start, { once: true });
+}

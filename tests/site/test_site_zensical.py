@@ -189,7 +189,7 @@ def test_scripts_styles_and_runtime_are_in_the_site(zensical_build, course):
     assert zensical_build.returncode == 0, zensical_build.output
     text = page(zensical_build, course.lesson_uri(markdown_lessons(course)[0].topic))
     url = course.lesson_uri(markdown_lessons(course)[0].topic)
-    scripts = re.findall(r'<script src="([^"]+)" type="module">', text)
+    scripts = re.findall(r'<script src="([^"]+)" type="module" async>', text)
     # No offline.js: the bundle has no service worker for it to register.
     assert [Path(s).name for s in scripts] == ["quiz.js", "runtime.js"]
     styles = re.findall(r'<link rel="stylesheet" href="([^"]+)">', text)
