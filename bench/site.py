@@ -20,6 +20,9 @@ Prints:
         (put on every page by the quizkit plugin and run by our quiz-math.js) and
         assets/site.css, and any inline script of ours; so plain Material renders the same
         HTML, and (a) − (b) is what our scripts and styles cost;
+    (s) the same page as built without our scripts only (the <script> tags of (b)), our
+        styles and KaTeX's kept: (a) − (s) is what our scripts cost, and (s) − (b) what laying
+        out our styles and the build-typeset math costs;
     (c) a short page without math, quizzes or cells (--short, default the contributing page),
         stripped the same way: what Material alone scores on this machine.
   For each: performance score, total blocking time and main-thread time by whom it is spent
@@ -27,7 +30,8 @@ Prints:
   Material = assets/javascripts/*, KaTeX = assets/katex/*, rest = the HTML document, its
   inline scripts, style and layout not caused by a script, and unattributable work).
   Then the targets: on every lesson page our scripts add ≤ 50 ms total blocking time and
-  ≤ 0.03 of score over (b), and (a) scores within 0.05 of (c).
+  ≤ 0.03 of score over (b), and (a) scores within 0.05 of (c). Each lesson's (a) − (b) is
+  printed split into its two parts, scripts (a) − (s) and styles (s) − (b).
 * with --features (e.g. navigation.instant,toc.follow,content.code.copy): what each of
   Material's features costs on the first page of --pages, as variants (a − feature) measured
   in the same rotation: the page as built with that feature taken out of Material's
@@ -68,6 +72,7 @@ TARGET_TBT_MS = 50.0  # (a) − (b), every lesson page
 TARGET_SCORE = 0.03  # (b) − (a), every lesson page
 TARGET_VS_SHORT = 0.05  # (c) − (a)
 PLAIN = "plain-material.html"
+NO_SCRIPTS = "without-our-scripts.html"
 
 # What Backprop Lab adds to a Material page: our widgets, KaTeX (the quizkit plugin adds it and
 # only our quiz-math.js runs it) and the site's style sheet.
@@ -129,6 +134,17 @@ def own_asset_bytes(site: Path, page: Path) -> dict[str, int]:
     return seen
 
 
+def strip_our_scripts(html: str, where: str) -> str:
+    """`html` without the <script> tags of OURS (the <link> tags kept); exits naming `where`
+    if there were none."""
+    stripped, removed = OUR_TAGS.subn(
+        lambda match: match.group(0) if match.group(0).startswith("<link") else "", html
+    )
+    if stripped == html:
+        sys.exit(f"{where}: no script of ours to strip ({removed} tags of ours found)")
+    return stripped
+
+
 def strip_ours(html: str, where: str) -> str:
     """`html` without the tags of OURS; exits naming `where` if there were none to remove, or
     if a reference to our assets survives (the page changed shape and (b) would be wrong)."""
@@ -177,8 +193,16 @@ def variants(
         extra["/" + page + PLAIN] = strip_ours(index.read_text(encoding="utf-8"), str(index))
         return page + PLAIN
 
+    def no_scripts(page: str) -> str:
+        index = site / page / "index.html"
+        extra["/" + page + NO_SCRIPTS] = strip_our_scripts(
+            index.read_text(encoding="utf-8"), str(index)
+        )
+        return page + NO_SCRIPTS
+
     for page in pages:
         found.append(Variant("a", page, f"{page} as built", page))
+        found.append(Variant("s", page, f"{page} without our scripts", no_scripts(page)))
         found.append(Variant("b", page, f"{page} without ours", plain(page)))
     found.append(Variant("c", short, f"{short} plain Material", plain(short)))
     index = site / pages[0] / "index.html"
@@ -283,13 +307,18 @@ def side_by_side(
     c = by_key[("c", short)]
     print("targets (each difference the median of the differences within one repetition):")
     for page in pages:
-        a, b = by_key[("a", page)], by_key[("b", page)]
+        a, s, b = by_key[("a", page)], by_key[("s", page)], by_key[("b", page)]
         tbt, score, vs_c = paired(a, b, "tbt"), paired(b, a, "perf"), paired(c, a, "perf")
         print(
-            f"  {page}: our scripts add {tbt:+.0f} ms TBT (≤ {TARGET_TBT_MS:.0f}:"
+            f"  {page}: ours add {tbt:+.0f} ms TBT over (b) (≤ {TARGET_TBT_MS:.0f}:"
             f" {verdict(tbt <= TARGET_TBT_MS)}) and cost {score:+.2f} of score"
             f" (≤ {TARGET_SCORE}: {verdict(score <= TARGET_SCORE)}); (a) is {vs_c:+.2f} below (c)"
             f" (≤ {TARGET_VS_SHORT}: {verdict(vs_c <= TARGET_VS_SHORT)})"
+        )
+        print(
+            f"    of which our scripts (a) − (s): {paired(a, s, 'tbt'):+.0f} ms TBT,"
+            f" {paired(s, a, 'perf'):+.2f} of score; our styles and the math's (s) − (b):"
+            f" {paired(s, b, 'tbt'):+.0f} ms TBT, {paired(b, s, 'perf'):+.2f} of score"
         )
     if features:
         print(f"Material's features on {pages[0]} (paired differences from (a)):")
