@@ -11,7 +11,8 @@ Prints:
 
 * the cold build time (mkdocs-jupyter's notebook cache emptied first) and the cached build time
   (a second build right after), both `mkdocs build --strict` into a temporary directory;
-* the bytes of Backprop Lab's own JavaScript and CSS that the first lesson page loads;
+* the bytes of Backprop Lab's own JavaScript and CSS that the first lesson page fetches as it
+  loads in Chromium (uncompressed, and as sent gzipped);
 * Lighthouse (performance and accessibility, its default mobile preset and simulated
   throttling, the site served gzipped as a static host would) for these variants:
     (a) each lesson page of --pages as built;
@@ -60,6 +61,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -115,23 +117,31 @@ def build(site: Path) -> float:
     return elapsed
 
 
-def own_asset_bytes(site: Path, page: Path) -> dict[str, int]:
-    """Bytes of each of our scripts and style sheets that `page` loads, imports included."""
-    html = page.read_text(encoding="utf-8")
-    refs = re.findall(r'(?:src|href)="([^"]*assets/(?:quizkit/[^"]+|site\.css))"', html)
-    seen: dict[str, int] = {}
-    queue = [(page.parent / ref).resolve() for ref in refs]
-    while queue:
-        path = queue.pop()
-        key = str(path.relative_to(site.resolve()))
-        if key in seen or not path.is_file():
-            continue
-        text = path.read_text(encoding="utf-8")
-        seen[key] = len(text.encode("utf-8"))
-        if path.suffix == ".js":
-            imports = re.findall(r"""(?:import|from)\s*\(?\s*["'](\.[^"']+)["']""", text)
-            queue.extend((path.parent / rel).resolve() for rel in imports)
-    return seen
+def own_asset_bytes(site: Path, page: str) -> dict[str, tuple[int, int]]:
+    """Bytes of each of our scripts and style sheets that `page` fetches as it loads in
+    Chromium, module imports included: (uncompressed, as sent gzipped). What a page would
+    fetch only later (KaTeX's script for feedback, the course quiz's module, Python) is not
+    counted: reading the files' imports instead would count the course quiz's module on every
+    page and miss the widgets, whose names are computed (quiz.js loads quiz-<kind>.js)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.support import CHROMIUM, CHROMIUM_ARGS
+
+    with serve(site, {}) as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        # Without the offline worker, whose install fetches files the page itself does not.
+        tab = browser.new_context(service_workers="block").new_page()
+        tab.goto(url + page, wait_until="networkidle")
+        entries = tab.evaluate(
+            "performance.getEntriesByType('resource')"
+            ".map((e) => [e.name, e.decodedBodySize, e.encodedBodySize])"
+        )
+        browser.close()
+    return {
+        urlsplit(name).path.lstrip("/"): (size, sent)
+        for name, size, sent in entries
+        if re.search(r"/assets/(?:quizkit/|site\.css)", urlsplit(name).path)
+    }
 
 
 def strip_our_scripts(html: str, where: str) -> str:
@@ -360,13 +370,13 @@ def main() -> None:
             cached = build(site)
             print(f"cold build (--strict, notebook cache empty): {cold:.1f} s (target <= 20 s)")
             print(f"cached build (--strict, notebooks from cache): {cached:.1f} s")
-        page = site / pages[0] / "index.html"
-        sizes = own_asset_bytes(site, page)
-        total_kb = sum(sizes.values()) / 1024
-        print(f"own JS/CSS loaded by {pages[0]}: {total_kb:.1f} KB in {len(sizes)} files"
-              " (target <= 150 KB)")  # fmt: skip
-        for name, size in sorted(sizes.items()):
-            print(f"    {size:7d} B  {name}")
+        sizes = own_asset_bytes(site, pages[0])
+        total_kb = sum(size for size, _ in sizes.values()) / 1024
+        sent_kb = sum(sent for _, sent in sizes.values()) / 1024
+        print(f"own JS/CSS fetched by {pages[0]} as it loads: {total_kb:.1f} KB in {len(sizes)}"
+              f" files (target <= 150 KB), {sent_kb:.1f} KB sent gzipped")  # fmt: skip
+        for name, (size, sent) in sorted(sizes.items()):
+            print(f"    {size:7d} B ({sent:6d} B gzipped)  {name}")
         features = [name.strip() for name in args.features.split(",") if name.strip()]
         side_by_side(site, pages, short, args.runs, features)
 
