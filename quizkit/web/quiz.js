@@ -414,7 +414,27 @@ function mountSections(sections, page) {
     section.dispatchEvent(
       new CustomEvent("quizkit:ready", { bubbles: true, detail: { id: section.dataset.qkId, kind: section.dataset.qkKind } }),
     );
+    if (!page.exam) quietUntilUsed(section);
   }
+}
+
+const WAKE = ["pointerdown", "focusin", "keydown"];
+
+/**
+ * A question that starts as the reader scrolls past shows what was saved ("Correct.", how it
+ * counts): its live regions stay silent until the learner acts in it, or a screen reader would
+ * read one old verdict after another, out of context. (An exam silences its own.)
+ */
+function quietUntilUsed(section) {
+  const regions = [...section.querySelectorAll('[aria-live="polite"], [aria-live="assertive"]')];
+  if (regions.length === 0) return;
+  const live = regions.map((region) => region.getAttribute("aria-live"));
+  for (const region of regions) region.setAttribute("aria-live", "off");
+  const wake = () => {
+    regions.forEach((region, i) => region.setAttribute("aria-live", live[i]));
+    for (const type of WAKE) section.removeEventListener(type, wake, true);
+  };
+  for (const type of WAKE) section.addEventListener(type, wake, true);
 }
 
 /**
@@ -470,6 +490,9 @@ export function forgetGroup(prefix) {
 }
 
 async function initPage() {
+  // The page before (instant navigation) stops starting its items, whatever this page holds.
+  view?.stop();
+  view = null;
   renderMathWhenNear(document.querySelector("article") || document.body);
   // The course quiz fetches and mounts its drawn items itself (quiz-course.js).
   const course = document.querySelector(".qk-course:not([data-qk-ready])");
@@ -509,7 +532,6 @@ async function initPage() {
     page.refresh();
   };
 
-  if (view) view.stop();
   view = startWhenNear(sections, toolbar, page);
 }
 
@@ -556,9 +578,32 @@ function startWhenNear(sections, toolbar, page) {
   const startNow = (event) => {
     // Also an item whose turn is queued but not yet come (mountSections skips started ones).
     const section = event.target.closest?.(".qk-item");
-    if (!section || !mine.has(section)) return;
+    if (!section || !mine.has(section) || "qkReady" in section.dataset) return;
     waiting.delete(section);
+    const target = event.target;
+    const before = target.getBoundingClientRect();
     mountSections([section], page);
+    const after = target.isConnected ? target.getBoundingClientRect() : null;
+    const moved = !after || Math.abs(after.top - before.top) > 1 || Math.abs(after.left - before.left) > 1;
+    if (event.type === "pointerdown" && moved) {
+      // The tap's click would land on whatever the start put under the finger (a Check
+      // button, a hint): it is dropped, and the learner, who sees the question changed, taps
+      // again. A click that never comes (the finger scrolled) leaves nothing behind.
+      const drop = (click) => {
+        click.preventDefault();
+        click.stopImmediatePropagation();
+      };
+      document.addEventListener("click", drop, { capture: true, once: true });
+      document.addEventListener("pointerdown", () => document.removeEventListener("click", drop, true), { capture: true, once: true });
+    } else if (event.type === "focusin" && !target.isConnected) {
+      // The focused control was part of the plain form the widget replaced: focus stays in
+      // the question, at its first control, or its last when the focus came from below.
+      const controls = [...section.querySelectorAll("button, input, select, textarea, summary, [tabindex]")].filter(
+        (el) => !el.disabled && el.tabIndex >= 0 && el.getClientRects().length,
+      );
+      const fromBelow = event.relatedTarget && section.compareDocumentPosition(event.relatedTarget) & Node.DOCUMENT_POSITION_FOLLOWING;
+      (fromBelow ? controls.at(-1) : controls[0])?.focus();
+    }
   };
   const early = ["pointerdown", "focusin"];
   for (const type of early) document.addEventListener(type, startNow, true);

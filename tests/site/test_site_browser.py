@@ -659,6 +659,65 @@ def test_printing_a_long_lesson_starts_every_item(page, project_site):
     expect(page.locator(".qk-toolbar")).to_have_class(re.compile(r"\bqk-ready\b"))
 
 
+NEVER_NEAR = """window.IntersectionObserver = class {
+    observe() {}
+    unobserve() {}
+    disconnect() {}
+};"""  # no question comes near the screen: each starts only when tapped or focused
+
+
+def test_a_tap_that_starts_a_question_does_not_land_on_what_the_start_put_under_it(
+    page, fixture_site
+):
+    # Starting a question replaces its hints box with a "Show a hint" button: the tap that
+    # started it must not open a hint (a cost) by landing on the new button.
+    page.add_init_script(NEVER_NEAR)
+    page.goto(fixture_site.url + QUIZ)
+    mcq = item(page, "fx-mcq")
+    expect(mcq.locator("details.qk-hints summary")).to_be_visible()
+    expect(mcq).not_to_have_class(re.compile(r"\bqk-ready\b"))
+    mcq.locator("details.qk-hints summary").click()
+    expect(mcq).to_have_class(re.compile(r"\bqk-ready\b"))
+    hint = mcq.get_by_role("button", name="Show a hint (1 of 2)")
+    expect(hint).to_be_visible()
+    expect(mcq.get_by_text("HINT-ONE")).to_have_count(0)
+    hint.click()  # the next tap works
+    expect(mcq.get_by_text("HINT-ONE")).to_be_visible()
+    # A tap on a choice, which the start does not move, is the choice.
+    tf = item(page, "fx-tf")
+    choose(page, "fx-tf", "False")
+    expect(tf.locator(".qk-feedback")).to_contain_text("Not quite.")
+
+
+def test_a_question_started_by_scrolling_reads_out_its_saved_verdict_only_once_used(
+    page, fixture_site
+):
+    open_page(page, fixture_site, QUIZ)
+    choose(page, "fx-tf", "False")
+    feedback = item(page, "fx-tf").locator(".qk-feedback")
+    expect(feedback).to_contain_text("Not quite.")
+    expect(feedback).to_have_attribute("aria-live", "polite")
+    page.reload()
+    quiz_ready(page)
+    expect(feedback).to_contain_text("Not quite.")
+    expect(feedback).to_have_attribute("aria-live", "off")
+    expect(item(page, "fx-tf").locator(".qk-status")).to_have_attribute("aria-live", "off")
+    # The choices are locked after a check: the first control the learner can reach.
+    item(page, "fx-tf").locator(".qk-form button:enabled >> visible=true").first.focus()
+    expect(feedback).to_have_attribute("aria-live", "polite")
+    expect(item(page, "fx-tf").locator(".qk-status")).to_have_attribute("aria-live", "polite")
+
+
+def test_an_item_focused_from_below_before_it_started_keeps_the_focus(page, fixture_site):
+    page.add_init_script(NEVER_NEAR)
+    page.goto(fixture_site.url + QUIZ)
+    mcq = item(page, "fx-mcq")
+    # The hints box is the question's last control until it starts, and is replaced then.
+    mcq.locator("details.qk-hints summary").focus()
+    expect(mcq).to_have_class(re.compile(r"\bqk-ready\b"))
+    assert page.evaluate("document.activeElement.closest('#qk-fx-mcq') !== null")
+
+
 def test_an_anchor_far_down_a_long_lesson_lands_on_its_heading(page, project_site):
     page.set_viewport_size({"width": 412, "height": 823})
     page.goto(project_site.url + "lessons/chain-rule/")
@@ -685,6 +744,14 @@ def test_without_javascript_questions_and_answers_are_readable(browser, fixture_
     expect(fallback).to_contain_text("FIVE-FEEDBACK")
     expect(page.locator("#qk-fx-trace details.qk-fallback")).to_contain_text("20")
     expect(page.locator(".qk-noscript")).to_be_visible()
+    # Enter in a field submits the plain form, which must not leave the page (and with it
+    # what was typed): the same holds with JavaScript on, before the widget has started.
+    field = page.locator("#qk-fx-trace input").first
+    field.fill("1.05")
+    field.press("Enter")
+    page.wait_for_timeout(300)
+    assert urlsplit(page.url).query == ""
+    expect(field).to_have_value("1.05")
     context.close()
 
 
