@@ -28,10 +28,15 @@ async function keep(message) {
   ready.active?.postMessage({ type: "keep", urls: [], runtime: false, ...message });
 }
 
-/** The page and everything it loaded (also what loaded before the worker controlled it). */
+// Every page viewed in this document (instant navigation shows several), from the start: the
+// worker registers after the load event, and the first page may have been left before that.
+const viewed = new Set();
+onEveryPage(() => viewed.add(location.href));
+
+/** The pages viewed and everything they loaded (also before the worker controlled them). */
 function keepPage() {
   const loaded = performance.getEntriesByType("resource").map((entry) => entry.name);
-  keep({ urls: [location.href, ...loaded.filter(sameOrigin)] });
+  keep({ urls: [...viewed, ...loaded.filter(sameOrigin)] });
 }
 
 async function keepRuntimeOnceStarted() {
