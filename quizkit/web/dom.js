@@ -36,6 +36,11 @@ export function onEveryPage(init) {
   }
 }
 
+// How far ahead of the screen lazy work starts (a question's widget, a formula's typesetting):
+// a screen or two, so that a reader scrolling down finds it done, and any change of height
+// happens out of sight. An IntersectionObserver rootMargin.
+export const AHEAD = "1500px 0px";
+
 // Long enough to mount a few widgets, short enough that a task stays well under the 50 ms a
 // browser counts as blocking, even on a phone four times slower than a laptop.
 const TURN_MS = 8;

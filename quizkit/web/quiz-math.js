@@ -7,10 +7,10 @@
 // script is loaded the first time such math is to be shown, and formulas far down a page wait
 // until the reader scrolls towards them (or prints the page).
 
+import { AHEAD } from "./dom.js";
+
 const NOTEBOOK_MARKDOWN = ".jp-RenderedMarkdown";
 const PENDING = `.arithmatex:not([data-qk-math]), ${NOTEBOOK_MARKDOWN}:not([data-qk-math])`;
-// Far enough ahead that a formula is typeset before it scrolls into view.
-const AHEAD = "1500px 0px";
 // KaTeX as the plugin copies it (quizkit/mkdocs/assets.py KATEX), beside assets/quizkit/.
 const KATEX_JS = new URL("../katex/katex.min.js", import.meta.url).href;
 const KATEX_AUTO_RENDER = new URL("../katex/contrib/auto-render.min.js", import.meta.url).href;

@@ -9,7 +9,7 @@ import { renderMathWhenNear } from "./quiz-math.js";
 import { itemPayload } from "./quiz-payload.js";
 import { Store, cleared, credit } from "./quiz-store.js";
 import config from "./quiz-config.js";
-import { inTurns, make, onEveryPage } from "./dom.js";
+import { AHEAD, inTurns, make, onEveryPage } from "./dom.js";
 
 // Each kind's widget is quiz-<kind>.js, its kind named by quizkit/bank/kinds/ (config.kinds):
 // adding a kind adds no line here. All are loaded before any item mounts.
@@ -534,10 +534,6 @@ async function initPage() {
 
   view = startWhenNear(sections, toolbar, page);
 }
-
-// How far ahead of the screen an item starts: a screen or two, so that a reader scrolling
-// down finds it ready and its change of height happens out of sight.
-const AHEAD = "1500px 0px";
 
 // The page view whose items are starting (instant navigation replaces it with the next).
 let view = null;
