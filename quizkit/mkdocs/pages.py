@@ -153,3 +153,22 @@ _SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog
 def name_search_dialog(html: str) -> str:
     """Give Material's search dialog an accessible name."""
     return html.replace(_SEARCH_DIALOG, _SEARCH_DIALOG[:-1] + ' aria-label="Search">', 1)
+
+
+# anchors.js, without its comment lines (every page carries it): see the file for why.
+_ANCHORS_SCRIPT = Path(__file__).with_name("anchors.js")
+
+
+def anchors_script() -> str:
+    """anchors.js as an inline script element."""
+    lines = _ANCHORS_SCRIPT.read_text(encoding="utf-8").splitlines()
+    code = "\n".join(line for line in lines if not line.lstrip().startswith("//"))
+    return f"<script>{code}</script>"
+
+
+def add_anchors_script(html: str) -> str:
+    """`html` with anchors.js at the end of its head, before Material's script has run."""
+    head_end = html.find("</head>")
+    if head_end < 0:
+        return html
+    return html[:head_end] + anchors_script() + html[head_end:]

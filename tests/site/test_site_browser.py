@@ -730,6 +730,41 @@ def test_an_anchor_far_down_a_long_lesson_lands_on_its_heading(page, project_sit
     assert 0 <= top < 200, top
 
 
+def test_a_jump_within_a_lesson_keeps_the_page_and_what_was_typed(page, project_site):
+    # Material's instant navigation fetched and swapped in the same page again on the first
+    # jump within a page loaded in full (anchors.js): the questions restarted, losing what was
+    # typed, and the heading landed above the screen.
+    page.set_viewport_size({"width": 1280, "height": 800})
+    lesson = project_site.url + "lessons/chain-rule/"
+    page.goto(lesson)
+    trace = page.locator("#qk-chain-worked-two-layer")
+    trace.scroll_into_view_if_needed()
+    expect(trace).to_have_class(re.compile(r"\bqk-ready\b"))
+    field = trace.locator("input").first
+    field.fill("0.25")
+    title = page.locator("article h1").inner_text()
+    page.evaluate("window.articleBefore = document.querySelector('article')")
+    scrolled = page.evaluate("window.scrollY")
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    page.locator(".md-sidebar--secondary a[href$='#summary']").click()
+    expect(page).to_have_url(lesson + "#summary")
+    page.wait_for_timeout(1000)  # a fetch of the page would have been swapped in by now
+    top = page.locator("#summary").evaluate("(el) => el.getBoundingClientRect().top")
+    assert 0 <= top < 200, top
+    page.go_back()
+    expect(page).to_have_url(lesson)
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.scrollY") == scrolled
+    assert lesson not in fetched, fetched
+    assert page.evaluate("window.articleBefore === document.querySelector('article')")
+    expect(field).to_have_value("0.25")
+    # A link to another page still goes by instant navigation, and jumps within that page after.
+    page.locator("a.md-footer__link--next").click()
+    expect(page.locator("article h1")).not_to_have_text(title)
+    assert page.evaluate("window.articleBefore !== undefined"), "the document was loaded in full"
+
+
 def test_without_javascript_questions_and_answers_are_readable(browser, fixture_site):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()

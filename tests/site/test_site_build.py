@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from quizkit.mkdocs import pages
 from quizkit.mkdocs.lessons import discover
 from tests.site.conftest import FIXTURE_CONFIG, ROOT, Build, build_site
 
@@ -113,6 +115,21 @@ def test_assets_are_self_hosted(project_build):
     page = (site / "lessons").rglob("index.html").__next__().read_text()
     # Async: our modules must not hold up DOMContentLoaded, when Material starts (page_assets).
     assert '<script src="../../assets/quizkit/quiz.js" type="module" async>' in page
+
+
+def test_every_page_keeps_jumps_within_it_to_the_browser_before_material_starts(project_build):
+    # anchors.js's popstate listener must come before Material's: its script is inlined in the
+    # head, ahead of Material's bundle at the end of the body.
+    script = pages.anchors_script()
+    code = script.removeprefix("<script>").removesuffix("</script>")
+    assert "</" not in code and "//" not in code.split("\n")[0], code[:200]
+    checked = subprocess.run(["node", "--check", "--input-type=commonjs"], input=code, text=True)
+    assert checked.returncode == 0
+    # 404.html is a template, not a page, and links to no anchor of its own.
+    for path in [project_build.site / "index.html", *project_build.site.rglob("*/index.html")]:
+        html = path.read_text()
+        assert html.count(script) == 1 and html.index(script) < html.index("</head>"), path
+        assert html.index(script) < html.index("assets/javascripts/bundle."), path
 
 
 def test_glossary_page_lists_every_term(project_build):
