@@ -160,10 +160,11 @@ _ANCHORS_SCRIPT = Path(__file__).with_name("anchors.js")
 
 
 def anchors_script() -> str:
-    """anchors.js as an inline script element."""
+    """anchors.js as an inline script element, headed by the name of its source (which is
+    also how bench/site.py tells it from Material's inline scripts)."""
     lines = _ANCHORS_SCRIPT.read_text(encoding="utf-8").splitlines()
     code = "\n".join(line for line in lines if not line.lstrip().startswith("//"))
-    return f"<script>{code}</script>"
+    return f"<script>/* quizkit/mkdocs/anchors.js */\n{code}</script>"
 
 
 def add_anchors_script(html: str) -> str:

@@ -122,7 +122,7 @@ def test_every_page_keeps_jumps_within_it_to_the_browser_before_material_starts(
     # head, ahead of Material's bundle at the end of the body.
     script = pages.anchors_script()
     code = script.removeprefix("<script>").removesuffix("</script>")
-    assert "</" not in code and "//" not in code.split("\n")[0], code[:200]
+    assert "</" not in code and "instant navigation" not in code, code[:200]  # no comments
     checked = subprocess.run(["node", "--check", "--input-type=commonjs"], input=code, text=True)
     assert checked.returncode == 0
     # 404.html is a template, not a page, and links to no anchor of its own.
