@@ -8,7 +8,6 @@
 // unchanged keeps the step the learner had reached.
 
 import { make } from "./dom.js";
-import { mountGraphView } from "./graph-view.js";
 import { decodeBase64 } from "./quiz-payload.js";
 
 const OUTPUT_SHOWN = 200_000; // characters kept on screen per run
@@ -251,7 +250,9 @@ function mountCell(root, getRuntime) {
       root.classList.remove("qk-cell-running");
     }
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    drawn = drawGraphs(graphs, result.graphs, drawn);
+    // The graph view's module is loaded the first time a run has a graph to draw.
+    const views = result.graphs.some((payload) => payload.graph) ? await import("./graph-view.js") : null;
+    drawn = drawGraphs(graphs, result.graphs, drawn, views?.mountGraphView);
     const told = graphWords(result.graphs);
     if (result.ok) {
       if (!shown) write("(no output)", "qk-cell-note");
@@ -322,9 +323,10 @@ function shapeOf(graph) {
  * nodes, or calls left out). `previous` is what the last run drew (its return value): a
  * graph of the same structure at the same place reuses that view, so the step is kept.
  * With more than two graphs (show_graph in a loop), all but the first and last are folded
- * away. Every word comes from the payload or the view, inserted as text.
+ * away. Every word comes from the payload or the view, inserted as text. `mountGraphView` is
+ * graph-view.js's, loaded by the caller when some payload has a graph to draw.
  */
-function drawGraphs(box, payloads, previous) {
+function drawGraphs(box, payloads, previous, mountGraphView) {
   const count = payloads.filter((p) => p.graph || !p.skipped).length;
   const wasOpen = box.querySelector(".qk-cell-graphs-more")?.open ?? false;
   box.replaceChildren();

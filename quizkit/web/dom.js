@@ -41,6 +41,28 @@ export function onEveryPage(init) {
 // happens out of sight. An IntersectionObserver rootMargin.
 export const AHEAD = "1500px 0px";
 
+/**
+ * Call `start` with each batch of `elements` that comes within AHEAD of the screen, each
+ * element once (all at once where IntersectionObserver is missing). Returns a function that
+ * stops watching those not reached yet (a page left by instant navigation).
+ */
+export function whenNear(elements, start) {
+  if (!("IntersectionObserver" in window)) {
+    if (elements.length) start([...elements]);
+    return () => {};
+  }
+  const near = new IntersectionObserver(
+    (entries) => {
+      const reached = entries.filter((entry) => entry.isIntersecting).map((entry) => entry.target);
+      for (const element of reached) near.unobserve(element);
+      if (reached.length) start(reached);
+    },
+    { rootMargin: AHEAD },
+  );
+  for (const element of elements) near.observe(element);
+  return () => near.disconnect();
+}
+
 // Long enough to mount a few widgets, short enough that a task stays well under the 50 ms a
 // browser counts as blocking, even on a phone four times slower than a laptop.
 const TURN_MS = 8;

@@ -10,7 +10,6 @@
 // opening such an address draws the same numbers again. A seed for which no draw kept the
 // rules gives the bank's own numbers, and the status line says so.
 import { make } from "./dom.js";
-import { mountGraphView } from "./graph-view.js";
 import { printedParams } from "./quiz-numeric-trace.js";
 import { itemPayload } from "./quiz-payload.js";
 
@@ -76,8 +75,12 @@ function mount(section, getRuntime) {
     box.append(make("summary", {}, "Show the computation graph, step by step"));
     const body = make("div", { class: "qk-trace-graph-body" });
     box.append(body);
-    box.addEventListener("toggle", () => {
-      if (box.open && !view) view = mountGraphView(body, currentGraph, { name: itemName(section) });
+    box.addEventListener("toggle", async () => {
+      // The graph view's module is loaded when a graph is first opened.
+      if (box.open && !view) {
+        const { mountGraphView } = await import("./graph-view.js");
+        view ??= mountGraphView(body, currentGraph, { name: itemName(section) });
+      }
       // Restored drawn numbers: their graph comes from the engine, when first asked for.
       if (box.open && restoredSeed !== null && !restoredGraph) {
         restoredGraph = true;

@@ -7,7 +7,7 @@
 // script is loaded the first time such math is to be shown, and formulas far down a page wait
 // until the reader scrolls towards them (or prints the page).
 
-import { AHEAD } from "./dom.js";
+import { whenNear } from "./dom.js";
 
 const NOTEBOOK_MARKDOWN = ".jp-RenderedMarkdown";
 const PENDING = `.arithmatex:not([data-qk-math]), ${NOTEBOOK_MARKDOWN}:not([data-qk-math])`;
@@ -22,7 +22,6 @@ export function renderMath(root) {
   typesetAll([...found, ...root.querySelectorAll(PENDING)]);
 }
 
-let near = null;
 let printing = false;
 
 /** Typeset the formulas under `root` as they come near the screen. */
@@ -32,19 +31,7 @@ export function renderMathWhenNear(root) {
   for (const el of root.querySelectorAll("div.arithmatex[data-qk-math]")) watchWidth(el);
   const pending = root.querySelectorAll(PENDING);
   if (pending.length === 0) return;
-  if (!("IntersectionObserver" in window)) {
-    typesetAll([...pending]);
-    return;
-  }
-  near ??= new IntersectionObserver(
-    (entries) => {
-      const reached = entries.filter((entry) => entry.isIntersecting).map((entry) => entry.target);
-      for (const el of reached) near.unobserve(el);
-      typesetAll(reached);
-    },
-    { rootMargin: AHEAD },
-  );
-  for (const el of pending) near.observe(el);
+  whenNear(pending, typesetAll);
   if (!printing) {
     printing = true;
     window.addEventListener("beforeprint", () => renderMath(document.body));
