@@ -1,6 +1,6 @@
 // Keeps a jump to an anchor within the page the browser's own until Material's instant
 // navigation has carried a first navigation to another page. Inlined in every page's head
-// (pages.add_anchors_script): its popstate listener must be added before Material's.
+// (pages.head_scripts): its popstate listener must be added before Material's.
 //
 // Instant navigation (navigation.instant) decides whether to fetch a page by comparing each new
 // address with the last one it handled, and in a page loaded in full it has handled none: the
@@ -18,9 +18,16 @@
 // Back and Forward, as on a site without instant navigation. Once Material has navigated, it
 // knows the page it shows and handles jumps within it without fetching anything.
 (() => {
-  // Until then every history entry of this document was made by a jump within it.
+  // Until then every history entry of this document was made by a jump within it, but the
+  // page's own scripts may have changed an entry's query (a course quiz's ?seed=): an entry
+  // whose query differs from the address at the last click or popstate is not a jump within.
   const path = location.pathname;
+  let search = location.search;
+  const seen = () => {
+    search = location.search;
+  };
   const onClick = (event) => {
+    seen();
     const link = event.target instanceof Element ? event.target.closest("a[href]") : null;
     if (!link || link.target || !link.hash) return;
     const url = new URL(link.href);
@@ -29,10 +36,24 @@
     setTimeout(() => link.removeAttribute("target")); // the browser has followed it by then
   };
   // Listeners at the window run in the order they were added, so this one, added in the head,
-  // stops Material's. It stops all others too: the only other (quiz-course.js) acts on a change
-  // of the address's seed, which a jump within the page does not make.
+  // stops Material's, and all others: the only other (quiz-course.js) acts on a change of the
+  // ?seed= in the address, which is let through.
   const onPopState = (event) => {
-    if (location.pathname === path) event.stopImmediatePropagation();
+    const within = location.pathname === path && location.search === search;
+    seen();
+    if (!within) return;
+    event.stopImmediatePropagation();
+    // An entry Material had scrolled itself, before a reload, is not restored by the browser:
+    // put it where Material would have (its offset in the entry's state, or the anchor).
+    if (history.scrollRestoration !== "manual") return;
+    const y = event.state && Number.isFinite(event.state.y) ? event.state.y : null;
+    const id = location.hash.slice(1);
+    let target = id ? document.getElementById(id) : null;
+    try {
+      target ??= id ? document.getElementById(decodeURIComponent(id)) : null;
+    } catch {} // a malformed %-escape names no element
+    if (y === null && target) target.scrollIntoView();
+    else scrollTo(0, y ?? 0);
   };
   const stop = () => {
     removeEventListener("click", onClick, true);
@@ -43,7 +64,7 @@
   // Material's script, at the end of the body, has defined location$ by then.
   document.addEventListener("DOMContentLoaded", () => {
     const location$ = window.location$;
-    if (!location$ || typeof location$.subscribe !== "function") return stop(); // not instant
+    if (!location$ || typeof location$.subscribe !== "function") return stop(); // not Material
     const first = location$.subscribe(() => {
       stop();
       setTimeout(() => first.unsubscribe());

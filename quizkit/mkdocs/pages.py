@@ -155,21 +155,25 @@ def name_search_dialog(html: str) -> str:
     return html.replace(_SEARCH_DIALOG, _SEARCH_DIALOG[:-1] + ' aria-label="Search">', 1)
 
 
-# anchors.js, without its comment lines (every page carries it): see the file for why.
-_ANCHORS_SCRIPT = Path(__file__).with_name("anchors.js")
+# Scripts every page runs from its head, before any other script: each file inlined without
+# its comment lines (see the files for why they must run first).
+HEAD_SCRIPTS = [Path(__file__).with_name(name) for name in ("anchors.js", "scripts-failed.js")]
 
 
-def anchors_script() -> str:
-    """anchors.js as an inline script element, headed by the name of its source (which is
-    also how bench/site.py tells it from Material's inline scripts)."""
-    lines = _ANCHORS_SCRIPT.read_text(encoding="utf-8").splitlines()
-    code = "\n".join(line for line in lines if not line.lstrip().startswith("//"))
-    return f"<script>/* quizkit/mkdocs/anchors.js */\n{code}</script>"
+def head_scripts() -> str:
+    """HEAD_SCRIPTS as inline script elements, each headed by the name of its source (which is
+    also how bench/site.py tells them from Material's inline scripts)."""
+    elements = []
+    for path in HEAD_SCRIPTS:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        code = "\n".join(line for line in lines if not line.lstrip().startswith("//"))
+        elements.append(f"<script>/* quizkit/mkdocs/{path.name} */\n{code}</script>")
+    return "".join(elements)
 
 
-def add_anchors_script(html: str) -> str:
-    """`html` with anchors.js at the end of its head, before Material's script has run."""
+def add_head_scripts(html: str) -> str:
+    """`html` with head_scripts() at the end of its head, before Material's script has run."""
     head_end = html.find("</head>")
     if head_end < 0:
         return html
-    return html[:head_end] + anchors_script() + html[head_end:]
+    return html[:head_end] + head_scripts() + html[head_end:]

@@ -200,7 +200,7 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
         return env
 
     def on_post_page(self, output, page, config):
-        output = pages.add_anchors_script(pages.name_search_dialog(output))
+        output = pages.add_head_scripts(pages.name_search_dialog(output))
         # Here, not in on_page_content: the search index keeps the TeX, not KaTeX's HTML.
         katex_dir = Path(config.config_file_path or ".").resolve().parent / self.config.katex_dir
         where = page.file.abs_src_path or page.file.src_uri

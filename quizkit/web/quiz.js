@@ -9,13 +9,17 @@ import { renderMathWhenNear } from "./quiz-math.js";
 import { itemPayload } from "./quiz-payload.js";
 import { Store, cleared, credit } from "./quiz-store.js";
 import config from "./quiz-config.js";
-import { AHEAD, inTurns, make, onEveryPage } from "./dom.js";
+import { inTurns, make, onEveryPage, whenNear } from "./dom.js";
 
 // Each kind's widget is quiz-<kind>.js, its kind named by quizkit/bank/kinds/ (config.kinds):
 // adding a kind adds no line here. All are loaded before any item mounts.
 const WIDGETS = Object.fromEntries(
   await Promise.all(config.kinds.map(async (kind) => [kind, await import(`./quiz-${kind.replaceAll("_", "-")}.js`)])),
 );
+// The widgets can start: quiz.css hides the plain forms they replace again, if a script had
+// failed before now (the root's qk-failed, from quizkit/mkdocs/scripts-failed.js).
+document.documentElement.dataset.qkWidgets = "";
+document.documentElement.classList.remove("qk-failed");
 const rules = config.progress;
 const UNDO_MS = 60_000;
 
@@ -98,10 +102,48 @@ function statusText(record, score, selfAssessed) {
   return parts.join(" ");
 }
 
+/**
+ * What the learner entered in a question's plain form before its widget started (a slow
+ * connection, or a tap before its turn): each changed control with its new value.
+ */
+function editsBeforeStart(section) {
+  const edits = [];
+  for (const control of section.querySelectorAll(".qk-form input, .qk-form select, .qk-form textarea")) {
+    if (control.type === "radio") {
+      if (control.checked && !control.defaultChecked) edits.push({ control, checked: true });
+    } else if (control.type === "checkbox") {
+      if (control.checked !== control.defaultChecked) edits.push({ control, checked: control.checked });
+    } else if (control.tagName === "SELECT") {
+      // Without an option marked selected, a list shows its first one.
+      const initial = [...control.options].find((option) => option.defaultSelected) ?? control.options[0];
+      if (control.value !== (initial?.value ?? "")) edits.push({ control, value: control.value });
+    } else if (control.value !== control.defaultValue) {
+      edits.push({ control, value: control.value });
+    }
+  }
+  return edits;
+}
+
+/**
+ * Put `edits` back once the widget has started (its reset cleared them) and tell the widget
+ * as typing would, so it records them: nothing the learner typed is lost. A control the widget
+ * replaced, or that shows a checked answer (disabled, read-only), keeps what the widget shows.
+ */
+function keepEdits(edits) {
+  for (const { control, value, checked } of edits) {
+    if (!control.isConnected || control.disabled || control.readOnly) continue;
+    if (checked === undefined) control.value = value;
+    else control.checked = checked;
+    control.dispatchEvent(new Event("input", { bubbles: true }));
+    control.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+}
+
 function mountItem(section, page) {
   const kind = section.dataset.qkKind;
   const id = section.dataset.qkId;
   const payload = itemPayload(section);
+  const edits = editsBeforeStart(section);
   const status = make("p", { class: "qk-status", "aria-live": "polite" });
   section.querySelector(".qk-form").after(status);
   let record = freshRecord(kind);
@@ -254,6 +296,7 @@ function mountItem(section, page) {
   } else {
     item.load(null);
   }
+  keepEdits(edits);
   return item;
 }
 
@@ -576,55 +619,35 @@ function startWhenNear(sections, toolbar, page) {
     const section = event.target.closest?.(".qk-item");
     if (!section || !mine.has(section) || "qkReady" in section.dataset) return;
     waiting.delete(section);
-    const target = event.target;
-    const before = target.getBoundingClientRect();
     mountSections([section], page);
-    const after = target.isConnected ? target.getBoundingClientRect() : null;
-    const moved = !after || Math.abs(after.top - before.top) > 1 || Math.abs(after.left - before.left) > 1;
-    if (event.type === "pointerdown" && moved) {
-      // The tap's click would land on whatever the start put under the finger (a Check
-      // button, a hint): it is dropped, and the learner, who sees the question changed, taps
-      // again. A click that never comes (the finger scrolled) leaves nothing behind.
-      const drop = (click) => {
-        click.preventDefault();
-        click.stopImmediatePropagation();
-      };
-      document.addEventListener("click", drop, { capture: true, once: true });
-      document.addEventListener("pointerdown", () => document.removeEventListener("click", drop, true), { capture: true, once: true });
-    } else if (event.type === "focusin" && !target.isConnected) {
-      // The focused control was part of the plain form the widget replaced: focus stays in
-      // the question, at its first control, or its last when the focus came from below.
-      const controls = [...section.querySelectorAll("button, input, select, textarea, summary, [tabindex]")].filter(
-        (el) => !el.disabled && el.tabIndex >= 0 && el.getClientRects().length,
-      );
-      const fromBelow = event.relatedTarget && section.compareDocumentPosition(event.relatedTarget) & Node.DOCUMENT_POSITION_FOLLOWING;
-      (fromBelow ? controls.at(-1) : controls[0])?.focus();
-    }
+    // What the widget replaces at its start (hints, the no-JS answer box) is hidden until then
+    // (quiz.css), so focus is never on it. A tap, though, may have been on the place where the
+    // start put a control (the hints box's place takes "Show a hint", a cost): its click is
+    // dropped unless what is under the finger is still what was tapped, and the learner, who
+    // sees the question changed, taps again. A click that never comes (the finger scrolled)
+    // leaves nothing behind.
+    if (event.type !== "pointerdown") return;
+    const under = document.elementFromPoint(event.clientX, event.clientY);
+    if (under === event.target) return;
+    const drop = (click) => {
+      click.preventDefault();
+      click.stopImmediatePropagation();
+    };
+    document.addEventListener("click", drop, { capture: true, once: true });
+    document.addEventListener("pointerdown", () => document.removeEventListener("click", drop, true), { capture: true, once: true });
   };
   const early = ["pointerdown", "focusin"];
   for (const type of early) document.addEventListener(type, startNow, true);
   window.addEventListener("beforeprint", startAllNow);
 
-  let near = null;
-  if ("IntersectionObserver" in window) {
-    near = new IntersectionObserver(
-      (entries) => {
-        const reached = entries.filter((entry) => entry.isIntersecting).map((entry) => entry.target);
-        for (const element of reached) near.unobserve(element);
-        startSome(reached.filter((element) => element !== toolbar));
-        if (reached.includes(toolbar)) startSome([...waiting]).then(mountToolbarOnce);
-      },
-      { rootMargin: AHEAD },
-    );
-    for (const section of sections) near.observe(section);
-    if (toolbar) near.observe(toolbar);
-  } else {
-    startSome([...waiting]).then(mountToolbarOnce);
-  }
+  const stopWatching = whenNear(toolbar ? [...sections, toolbar] : sections, (reached) => {
+    startSome(reached.filter((element) => element !== toolbar));
+    if (reached.includes(toolbar)) startSome([...waiting]).then(mountToolbarOnce);
+  });
   return {
     stop() {
       stopped = true;
-      near?.disconnect();
+      stopWatching();
       for (const type of early) document.removeEventListener(type, startNow, true);
       window.removeEventListener("beforeprint", startAllNow);
     },

@@ -669,17 +669,20 @@ NEVER_NEAR = """window.IntersectionObserver = class {
 def test_a_tap_that_starts_a_question_does_not_land_on_what_the_start_put_under_it(
     page, fixture_site
 ):
-    # Starting a question replaces its hints box with a "Show a hint" button: the tap that
-    # started it must not open a hint (a cost) by landing on the new button.
+    # Until a question starts, its hints box keeps its place unseen; starting puts a "Show a
+    # hint" button there: the tap that started it must not open a hint (a cost) by landing on it.
     page.add_init_script(NEVER_NEAR)
     page.goto(fixture_site.url + QUIZ)
     mcq = item(page, "fx-mcq")
-    expect(mcq.locator("details.qk-hints summary")).to_be_visible()
+    hints = mcq.locator("details.qk-hints")
+    hints.scroll_into_view_if_needed()
     expect(mcq).not_to_have_class(re.compile(r"\bqk-ready\b"))
-    mcq.locator("details.qk-hints summary").click()
+    box = hints.bounding_box()
+    page.mouse.click(box["x"] + 30, box["y"] + box["height"] / 2)
     expect(mcq).to_have_class(re.compile(r"\bqk-ready\b"))
     hint = mcq.get_by_role("button", name="Show a hint (1 of 2)")
     expect(hint).to_be_visible()
+    assert hint.bounding_box()["y"] <= box["y"] + box["height"] / 2  # it was under the tap
     expect(mcq.get_by_text("HINT-ONE")).to_have_count(0)
     hint.click()  # the next tap works
     expect(mcq.get_by_text("HINT-ONE")).to_be_visible()
@@ -712,10 +715,13 @@ def test_an_item_focused_from_below_before_it_started_keeps_the_focus(page, fixt
     page.add_init_script(NEVER_NEAR)
     page.goto(fixture_site.url + QUIZ)
     mcq = item(page, "fx-mcq")
-    # The hints box is the question's last control until it starts, and is replaced then.
-    mcq.locator("details.qk-hints summary").focus()
+    # Shift+Tab from the next question: the unstarted one's last control is its last choice
+    # (its hints and answer box are hidden until it starts), which the start keeps.
+    item(page, "fx-tf").locator("input").first.focus()
+    page.keyboard.press("Shift+Tab")
     expect(mcq).to_have_class(re.compile(r"\bqk-ready\b"))
     assert page.evaluate("document.activeElement.closest('#qk-fx-mcq') !== null")
+    assert page.evaluate("document.activeElement.matches('input[type=radio]')")
 
 
 def test_an_anchor_far_down_a_long_lesson_lands_on_its_heading(page, project_site):
@@ -792,11 +798,56 @@ def test_an_answer_cannot_be_found_in_a_question_that_has_not_started(page, fixt
     mcq = item(page, "fx-mcq")
     expect(mcq).not_to_have_class(re.compile(r"\bqk-ready\b"))
     expect(mcq.locator("details.qk-fallback")).to_be_hidden()
+    expect(mcq.locator("details.qk-hints")).to_be_hidden()  # hints cost credit once opened
     assert "MCQ-EXPLANATION" not in page.locator("article").inner_text()
     height = mcq.bounding_box()["height"]
     mcq.locator("input").first.focus()  # starts it
     expect(mcq).to_have_class(re.compile(r"\bqk-ready\b"))
     assert abs(mcq.bounding_box()["height"] - height) < 30, height  # hints: a box, then a button
+
+
+def test_what_was_entered_before_a_question_started_is_kept_and_saved(page, fixture_site):
+    # On a slow connection a learner can type into a question's plain form before quiz.js
+    # has run: starting the widget must not clear it, and it is saved as if typed after.
+    page.add_init_script(NEVER_NEAR)
+    page.goto(fixture_site.url + QUIZ)
+    page.evaluate("""() => {
+        document.querySelector("#qk-fx-trace input").value = "1.05";
+        document.querySelectorAll("#qk-fx-mcq input[type=radio]")[1].checked = true;
+        document.querySelector("#qk-fx-short textarea").value = "SHORT-NOTES";
+        document.querySelector("#qk-fx-match select").selectedIndex = 2;
+    }""")
+    chosen = item(page, "fx-match").locator("select").first.input_value()
+    for item_id in ("fx-trace", "fx-mcq", "fx-short", "fx-match"):
+        page.evaluate(f"document.querySelector('#qk-{item_id} :is(input, textarea, select)').focus()")
+        expect(item(page, item_id)).to_have_class(re.compile(r"\bqk-ready\b"))
+    expect(item(page, "fx-trace").locator("input").first).to_have_value("1.05")
+    expect(item(page, "fx-mcq").locator("input[type=radio]").nth(1)).to_be_checked()
+    expect(item(page, "fx-short").locator("textarea")).to_have_value("SHORT-NOTES")
+    expect(item(page, "fx-match").locator("select").first).to_have_value(chosen)
+    page.wait_for_timeout(300)  # the store writes shortly after a change
+    again = page.context.new_page()  # without NEVER_NEAR, so every question starts
+    open_page(again, fixture_site, QUIZ)
+    expect(item(again, "fx-trace").locator("input").first).to_have_value("1.05")
+    expect(item(again, "fx-mcq").locator("input[type=radio]").nth(1)).to_be_checked()
+    expect(item(again, "fx-short").locator("textarea")).to_have_value("SHORT-NOTES")
+    expect(item(again, "fx-match").locator("select").first).to_have_value(chosen)
+
+
+def test_when_the_quiz_script_fails_to_load_the_plain_forms_show(browser, fixture_site):
+    # quiz.css hides an unstarted question's answer box once Material's script has run; if
+    # quiz.js never runs, the page shows the plain forms as without JavaScript.
+    context = browser.new_context(service_workers="block")
+    page = context.new_page()
+    page.route("**/assets/quizkit/quiz.js", lambda route: route.abort())
+    page.goto(fixture_site.url + QUIZ)
+    expect(page.locator("html")).to_have_class(re.compile(r"\bqk-failed\b"))
+    mcq = item(page, "fx-mcq")
+    expect(mcq.locator("details.qk-fallback summary")).to_be_visible()
+    expect(mcq.locator("details.qk-hints summary")).to_be_visible()
+    expect(mcq.locator(".qk-actions")).to_be_hidden()
+    assert mcq.locator(".qk-actions").evaluate("(el) => getComputedStyle(el).display") == "none"
+    context.close()
 
 
 def test_without_javascript_questions_and_answers_are_readable(browser, fixture_site):

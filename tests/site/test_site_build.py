@@ -117,19 +117,23 @@ def test_assets_are_self_hosted(project_build):
     assert '<script src="../../assets/quizkit/quiz.js" type="module" async>' in page
 
 
-def test_every_page_keeps_jumps_within_it_to_the_browser_before_material_starts(project_build):
-    # anchors.js's popstate listener must come before Material's: its script is inlined in the
-    # head, ahead of Material's bundle at the end of the body.
-    script = pages.anchors_script()
-    code = script.removeprefix("<script>").removesuffix("</script>")
-    assert "</" not in code and "instant navigation" not in code, code[:200]  # no comments
-    checked = subprocess.run(["node", "--check", "--input-type=commonjs"], input=code, text=True)
-    assert checked.returncode == 0
-    # 404.html is a template, not a page, and links to no anchor of its own.
+def test_every_page_runs_its_head_scripts_before_material_starts(project_build):
+    # anchors.js's popstate listener must come before Material's, and scripts-failed.js must
+    # listen before any script of ours loads: both are inlined in the head, ahead of Material's
+    # bundle at the end of the body, and without their comments.
+    scripts = pages.head_scripts()
+    for path in pages.HEAD_SCRIPTS:
+        start = scripts.index(f"<script>/* quizkit/mkdocs/{path.name} */")
+        code = scripts[start:].removeprefix("<script>").split("</script>")[0]
+        comments = [line for line in path.read_text().splitlines() if line.startswith("// ")]
+        assert comments and not any(line in code for line in comments), path
+        checked = subprocess.run(["node", "--check", "--input-type=commonjs"], input=code, text=True)
+        assert checked.returncode == 0, path
+    # 404.html is a template, not a page, and has no anchor or question of its own.
     for path in [project_build.site / "index.html", *project_build.site.rglob("*/index.html")]:
         html = path.read_text()
-        assert html.count(script) == 1 and html.index(script) < html.index("</head>"), path
-        assert html.index(script) < html.index("assets/javascripts/bundle."), path
+        assert html.count(scripts) == 1 and html.index(scripts) < html.index("</head>"), path
+        assert html.index(scripts) < html.index("assets/javascripts/bundle."), path
 
 
 def test_glossary_page_lists_every_term(project_build):
