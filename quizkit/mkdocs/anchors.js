@@ -18,16 +18,10 @@
 // Back and Forward, as on a site without instant navigation. Once Material has navigated, it
 // knows the page it shows and handles jumps within it without fetching anything.
 (() => {
-  // Until then every history entry of this document was made by a jump within it, but the
-  // page's own scripts may have changed an entry's query (a course quiz's ?seed=): an entry
-  // whose query differs from the address at the last click or popstate is not a jump within.
+  // Until then every history entry of this document was made by a jump within it (or changed
+  // by the page's own scripts: a course quiz's or a trace's ?seed=), so its path is this one.
   const path = location.pathname;
-  let search = location.search;
-  const seen = () => {
-    search = location.search;
-  };
   const onClick = (event) => {
-    seen();
     const link = event.target instanceof Element ? event.target.closest("a[href]") : null;
     if (!link || link.target || !link.hash) return;
     const url = new URL(link.href);
@@ -36,13 +30,12 @@
     setTimeout(() => link.removeAttribute("target")); // the browser has followed it by then
   };
   // Listeners at the window run in the order they were added, so this one, added in the head,
-  // stops Material's, and all others: the only other (quiz-course.js) acts on a change of the
-  // ?seed= in the address, which is let through.
+  // stops Material's and all others; the page's own (quiz-course.js, which follows a ?seed=
+  // in the address) hear of it as quizkit:popstate.
   const onPopState = (event) => {
-    const within = location.pathname === path && location.search === search;
-    seen();
-    if (!within) return;
+    if (location.pathname !== path) return;
     event.stopImmediatePropagation();
+    dispatchEvent(new CustomEvent("quizkit:popstate", { detail: { state: event.state } }));
     // An entry Material had scrolled itself, before a reload, is not restored by the browser:
     // put it where Material would have (its offset in the entry's state, or the anchor).
     if (history.scrollRestoration !== "manual") return;

@@ -250,8 +250,9 @@ function mountCell(root, getRuntime) {
       root.classList.remove("qk-cell-running");
     }
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    // The graph view's module is loaded the first time a run has a graph to draw.
-    const views = result.graphs.some((payload) => payload.graph) ? await import("./graph-view.js") : null;
+    // The graph view's module is loaded the first time a run has a graph to draw; if it cannot
+    // be (offline without the course kept, a deploy in between), each graph says so.
+    const views = result.graphs.some((payload) => payload.graph) ? await import("./graph-view.js").catch(() => null) : null;
     drawn = drawGraphs(graphs, result.graphs, drawn, views?.mountGraphView);
     const told = graphWords(result.graphs);
     if (result.ok) {
@@ -324,7 +325,8 @@ function shapeOf(graph) {
  * graph of the same structure at the same place reuses that view, so the step is kept.
  * With more than two graphs (show_graph in a loop), all but the first and last are folded
  * away. Every word comes from the payload or the view, inserted as text. `mountGraphView` is
- * graph-view.js's, loaded by the caller when some payload has a graph to draw.
+ * graph-view.js's, loaded by the caller when some payload has a graph to draw (null when it
+ * could not be loaded).
  */
 function drawGraphs(box, payloads, previous, mountGraphView) {
   const count = payloads.filter((p) => p.graph || !p.skipped).length;
@@ -341,9 +343,10 @@ function drawGraphs(box, payloads, previous, mountGraphView) {
     }
     const name = payload.calls > 1 ? `show_graph(${payload.root}), call ${payload.call} of ${payload.calls}` : `show_graph(${payload.root})`;
     const label = `Graph ${i + 1} of ${count}`;
-    if (!payload.graph) {
+    if (!payload.graph || !mountGraphView) {
       const figure = make("section", { class: "qk-cell-graph", "aria-label": label });
-      figure.append(make("p", { class: "qk-cell-graph-message" }, payload.message));
+      const message = payload.graph ? "This graph cannot be drawn: the page's graph viewer did not load. Reload the page to try again." : payload.message;
+      figure.append(make("p", { class: "qk-cell-graph-message" }, message));
       return figure;
     }
     const shape = shapeOf(payload.graph);

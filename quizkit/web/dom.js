@@ -39,7 +39,7 @@ export function onEveryPage(init) {
 // How far ahead of the screen lazy work starts (a question's widget, a formula's typesetting):
 // a screen or two, so that a reader scrolling down finds it done, and any change of height
 // happens out of sight. An IntersectionObserver rootMargin.
-export const AHEAD = "1500px 0px";
+const AHEAD = "1500px 0px";
 
 /**
  * Call `start` with each batch of `elements` that comes within AHEAD of the screen, each

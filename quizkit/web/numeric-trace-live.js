@@ -78,8 +78,9 @@ function mount(section, getRuntime) {
     box.addEventListener("toggle", async () => {
       // The graph view's module is loaded when a graph is first opened.
       if (box.open && !view) {
-        const { mountGraphView } = await import("./graph-view.js");
-        view ??= mountGraphView(body, currentGraph, { name: itemName(section) });
+        const views = await import("./graph-view.js").catch(() => null);
+        if (!views) body.replaceChildren(make("p", {}, "The graph viewer did not load. Reload the page to try again."));
+        else view ??= views.mountGraphView(body, currentGraph, { name: itemName(section) });
       }
       // Restored drawn numbers: their graph comes from the engine, when first asked for.
       if (box.open && restoredSeed !== null && !restoredGraph) {

@@ -482,15 +482,19 @@ export async function mount(course) {
   window.addEventListener("storage", onStorage);
   // Back or Forward to another draw's address: instant navigation keeps this page when only
   // the seed differs, so the page is loaded again for the address's seed.
+  // (quizkit/mkdocs/anchors.js turns a traversal within a page loaded in full, which Material's
+  // instant navigation must not see, into a quizkit:popstate.)
   const onPopState = () => {
     if (!course.isConnected) {
       window.removeEventListener("popstate", onPopState);
+      window.removeEventListener("quizkit:popstate", onPopState);
       return;
     }
     const wanted = addressSeed();
     if (wanted !== null && wanted !== seed) window.location.reload();
   };
   window.addEventListener("popstate", onPopState);
+  window.addEventListener("quizkit:popstate", onPopState);
 
   save();
   if (exam.submitted) finish("", false);

@@ -14,7 +14,13 @@ import { inTurns, make, onEveryPage, whenNear } from "./dom.js";
 // Each kind's widget is quiz-<kind>.js, its kind named by quizkit/bank/kinds/ (config.kinds):
 // adding a kind adds no line here. All are loaded before any item mounts.
 const WIDGETS = Object.fromEntries(
-  await Promise.all(config.kinds.map(async (kind) => [kind, await import(`./quiz-${kind.replaceAll("_", "-")}.js`)])),
+  await Promise.all(config.kinds.map(async (kind) => [kind, await import(`./quiz-${kind.replaceAll("_", "-")}.js`)])).catch(
+    (error) => {
+      // No question can start: the page shows the plain forms (quiz.css, qk-failed).
+      document.documentElement.classList.add("qk-failed");
+      throw error;
+    },
+  ),
 );
 // The widgets can start: quiz.css hides the plain forms they replace again, if a script had
 // failed before now (the root's qk-failed, from quizkit/mkdocs/scripts-failed.js).
@@ -111,8 +117,6 @@ function editsBeforeStart(section) {
   for (const control of section.querySelectorAll(".qk-form input, .qk-form select, .qk-form textarea")) {
     if (control.type === "radio") {
       if (control.checked && !control.defaultChecked) edits.push({ control, checked: true });
-    } else if (control.type === "checkbox") {
-      if (control.checked !== control.defaultChecked) edits.push({ control, checked: control.checked });
     } else if (control.tagName === "SELECT") {
       // Without an option marked selected, a list shows its first one.
       const initial = [...control.options].find((option) => option.defaultSelected) ?? control.options[0];
@@ -125,15 +129,17 @@ function editsBeforeStart(section) {
 }
 
 /**
- * Put `edits` back once the widget has started (its reset cleared them) and tell the widget
- * as typing would, so it records them: nothing the learner typed is lost. A control the widget
- * replaced, or that shows a checked answer (disabled, read-only), keeps what the widget shows.
+ * Put `edits` back once the widget has started a question with no saved progress (its reset
+ * cleared them) and tell the widget as typing would, so it records them: nothing the learner
+ * typed is lost. A question with saved progress shows that instead (its numbers may be drawn
+ * ones the plain form did not show). What the widget limits (maxlength, set as it starts)
+ * is cut to its limit, as typing would have been.
  */
 function keepEdits(edits) {
   for (const { control, value, checked } of edits) {
-    if (!control.isConnected || control.disabled || control.readOnly) continue;
-    if (checked === undefined) control.value = value;
-    else control.checked = checked;
+    if (control.disabled || control.readOnly) continue;
+    if (checked) control.checked = true;
+    else control.value = control.maxLength > 0 ? value.slice(0, control.maxLength) : value;
     control.dispatchEvent(new Event("input", { bubbles: true }));
     control.dispatchEvent(new Event("change", { bubbles: true }));
   }
@@ -296,7 +302,7 @@ function mountItem(section, page) {
   } else {
     item.load(null);
   }
-  keepEdits(edits);
+  if (!stored) keepEdits(edits);
   return item;
 }
 
@@ -588,7 +594,7 @@ let view = null;
  * first time, and each rewrite lays out all of it again: on a phone that is seconds in which
  * the first taps and scrolls wait. An item the reader reaches for first (the pointer going
  * down on it, or the focus coming in) starts at once, before the browser acts on the tap or
- * key: the answer goes to the widget, not to the plain form it replaces. Printing starts all.
+ * key: the answer goes to the widget, which takes over the form's controls. Printing starts all.
  */
 function startWhenNear(sections, toolbar, page) {
   const waiting = new Set(sections);
@@ -633,8 +639,14 @@ function startWhenNear(sections, toolbar, page) {
       click.preventDefault();
       click.stopImmediatePropagation();
     };
+    const disarm = () => document.removeEventListener("click", drop, true);
     document.addEventListener("click", drop, { capture: true, once: true });
-    document.addEventListener("pointerdown", () => document.removeEventListener("click", drop, true), { capture: true, once: true });
+    // A tap's click comes within a moment, before the next tap or key; a press that became a
+    // scroll never brings one, and the next click (a key's, a screen reader's) is left alone.
+    for (const type of ["pointerdown", "pointercancel", "keydown"]) {
+      document.addEventListener(type, disarm, { capture: true, once: true });
+    }
+    setTimeout(disarm, 1000);
   };
   const early = ["pointerdown", "focusin"];
   for (const type of early) document.addEventListener(type, startNow, true);

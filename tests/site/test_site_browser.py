@@ -667,10 +667,13 @@ NEVER_NEAR = """window.IntersectionObserver = class {
 
 
 def test_a_tap_that_starts_a_question_does_not_land_on_what_the_start_put_under_it(
-    page, fixture_site
+    browser, fixture_site
 ):
     # Until a question starts, its hints box keeps its place unseen; starting puts a "Show a
-    # hint" button there: the tap that started it must not open a hint (a cost) by landing on it.
+    # hint" button there: the tap that started it must not open a hint (a cost) by landing on
+    # it. A touch screen's tap, whose click goes to what is under the finger after the start.
+    context = browser.new_context(has_touch=True, is_mobile=True, viewport={"width": 412, "height": 823})
+    page = context.new_page()
     page.add_init_script(NEVER_NEAR)
     page.goto(fixture_site.url + QUIZ)
     mcq = item(page, "fx-mcq")
@@ -678,7 +681,7 @@ def test_a_tap_that_starts_a_question_does_not_land_on_what_the_start_put_under_
     hints.scroll_into_view_if_needed()
     expect(mcq).not_to_have_class(re.compile(r"\bqk-ready\b"))
     box = hints.bounding_box()
-    page.mouse.click(box["x"] + 30, box["y"] + box["height"] / 2)
+    page.touchscreen.tap(box["x"] + 30, box["y"] + box["height"] / 2)
     expect(mcq).to_have_class(re.compile(r"\bqk-ready\b"))
     hint = mcq.get_by_role("button", name="Show a hint (1 of 2)")
     expect(hint).to_be_visible()
@@ -690,6 +693,7 @@ def test_a_tap_that_starts_a_question_does_not_land_on_what_the_start_put_under_
     tf = item(page, "fx-tf")
     choose(page, "fx-tf", "False")
     expect(tf.locator(".qk-feedback")).to_contain_text("Not quite.")
+    context.close()
 
 
 def test_a_question_started_by_scrolling_reads_out_its_saved_verdict_only_once_used(
@@ -816,12 +820,18 @@ def test_what_was_entered_before_a_question_started_is_kept_and_saved(page, fixt
         document.querySelectorAll("#qk-fx-mcq input[type=radio]")[1].checked = true;
         document.querySelector("#qk-fx-short textarea").value = "SHORT-NOTES";
         document.querySelector("#qk-fx-match select").selectedIndex = 2;
+        document.querySelectorAll("#qk-fx-trace input")[1].value = "9".repeat(500);
     }""")
     chosen = item(page, "fx-match").locator("select").first.input_value()
     for item_id in ("fx-trace", "fx-mcq", "fx-short", "fx-match"):
         page.evaluate(f"document.querySelector('#qk-{item_id} :is(input, textarea, select)').focus()")
         expect(item(page, item_id)).to_have_class(re.compile(r"\bqk-ready\b"))
     expect(item(page, "fx-trace").locator("input").first).to_have_value("1.05")
+    # Cut to the field's limit, as typing would have been: the saved record stays readable.
+    long = item(page, "fx-trace").locator("input").nth(1)
+    limit = long.evaluate("(input) => input.maxLength")
+    assert 0 < limit < 500
+    expect(long).to_have_value("9" * limit)
     expect(item(page, "fx-mcq").locator("input[type=radio]").nth(1)).to_be_checked()
     expect(item(page, "fx-short").locator("textarea")).to_have_value("SHORT-NOTES")
     expect(item(page, "fx-match").locator("select").first).to_have_value(chosen)
@@ -829,18 +839,27 @@ def test_what_was_entered_before_a_question_started_is_kept_and_saved(page, fixt
     again = page.context.new_page()  # without NEVER_NEAR, so every question starts
     open_page(again, fixture_site, QUIZ)
     expect(item(again, "fx-trace").locator("input").first).to_have_value("1.05")
+    expect(item(again, "fx-trace").locator("input").nth(1)).to_have_value("9" * limit)
     expect(item(again, "fx-mcq").locator("input[type=radio]").nth(1)).to_be_checked()
     expect(item(again, "fx-short").locator("textarea")).to_have_value("SHORT-NOTES")
     expect(item(again, "fx-match").locator("select").first).to_have_value(chosen)
 
 
-def test_when_the_quiz_script_fails_to_load_the_plain_forms_show(browser, fixture_site):
+@pytest.mark.parametrize("missing", ["quiz.js", "quiz-mcq.js", "runtime.js"])
+def test_when_the_quiz_script_fails_to_load_the_plain_forms_show(browser, fixture_site, missing):
     # quiz.css hides an unstarted question's answer box once Material's script has run; if
-    # quiz.js never runs, the page shows the plain forms as without JavaScript.
+    # quiz.js or a kind's module (which quiz.js imports as it runs) does not load, no question
+    # can start, and the page shows the plain forms as without JavaScript. The Python
+    # runtime's failing leaves the questions working.
     context = browser.new_context(service_workers="block")
     page = context.new_page()
-    page.route("**/assets/quizkit/quiz.js", lambda route: route.abort())
+    page.route(f"**/assets/quizkit/{missing}", lambda route: route.abort())
     page.goto(fixture_site.url + QUIZ)
+    if missing == "runtime.js":
+        quiz_ready(page)
+        expect(page.locator("html")).not_to_have_class(re.compile(r"\bqk-failed\b"))
+        context.close()
+        return
     expect(page.locator("html")).to_have_class(re.compile(r"\bqk-failed\b"))
     mcq = item(page, "fx-mcq")
     expect(mcq.locator("details.qk-fallback summary")).to_be_visible()
