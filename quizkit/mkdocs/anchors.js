@@ -6,10 +6,10 @@
 // address with the last one it handled, and in a page loaded in full it has handled none: the
 // first jump within the page (a link of the table of contents, an anchor typed in the address
 // bar, Back to where the reader was) made it fetch the same page again and swap it in. The swap
-// restarted every question, losing an answer typed and not yet checked, and it restored a
-// scroll position read from the page it replaced, whose started questions are taller than the
-// new page's unstarted ones: on the chain-rule lesson, "Summary" in the table of contents left
-// that heading 101 px above the top of a desktop's screen, and the anchor typed on a phone 179 px.
+// restarted every question (from what it had saved), and it restored a scroll position read
+// from the page it replaced, whose started questions are taller than the new page's unstarted
+// ones: on the chain-rule lesson, "Summary" in the table of contents left that heading 101 px
+// above the top of a desktop's screen, and the anchor typed on a phone 179 px.
 //
 // Material leaves a link that has a target to the browser, and learns of a jump from the
 // popstate event the browser fires for it. So until its first navigation, a link to an anchor
@@ -35,7 +35,7 @@
   const onPopState = (event) => {
     if (location.pathname !== path) return;
     event.stopImmediatePropagation();
-    dispatchEvent(new CustomEvent("quizkit:popstate", { detail: { state: event.state } }));
+    dispatchEvent(new CustomEvent("quizkit:popstate"));
     // An entry Material had scrolled itself, before a reload, is not restored by the browser:
     // put it where Material would have (its offset in the entry's state, or the anchor).
     if (history.scrollRestoration !== "manual") return;

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html as html_lib
 import re
 from collections.abc import Callable
@@ -160,6 +161,7 @@ def name_search_dialog(html: str) -> str:
 HEAD_SCRIPTS = [Path(__file__).with_name(name) for name in ("anchors.js", "scripts-failed.js")]
 
 
+@functools.cache  # every page carries them: read once per build, not once per page
 def head_scripts() -> str:
     """HEAD_SCRIPTS as inline script elements, each headed by the name of its source (which is
     also how bench/site.py tells them from Material's inline scripts)."""
