@@ -486,6 +486,8 @@ def test_imported_trace_numbers_are_not_trusted(page, fixture_site, tmp_path):
     assert stored(page)["items"]["fx-trace"]["counted"]["numbers"]["q"] == 6
     bad = {"kind": "numeric_trace", "response": outside, "counted": outside}
     import_file(page, tmp_path, {"fx-trace": bad}, confirm=False)
+    # The file is read asynchronously: wait for its report before reading it.
+    expect(page.locator(".qk-import-problems li")).to_have_count(1)
     problems = page.locator(".qk-import-problems li").all_inner_texts()
     assert len(problems) == 1 and problems[0].startswith("fx-trace: ")
     assert "ranges and steps" in problems[0]
