@@ -17,13 +17,13 @@ Prints:
   throttling, the site served gzipped as a static host would) for these variants:
     (a) each lesson page of --pages as built;
     (b) the same HTML with everything Backprop Lab adds to Material's page removed: the
-        <script> and <link> tags of assets/quizkit/ (our widgets and runtime), assets/katex/
-        (put on every page by the quizkit plugin and run by our quiz-math.js) and
-        assets/site.css, and any inline script of ours; so plain Material renders the same
-        HTML, and (a) − (b) is what our scripts and styles cost;
+        <script> and <link> tags of assets/quizkit/ (our widgets, runtime and styles.css,
+        which holds KaTeX's styles and ours) and of assets/katex/, and any inline script of
+        ours; so plain Material renders the same HTML, and (a) − (b) is what our scripts and
+        styles cost;
     (s) the same page as built without our scripts only (the <script> tags of (b)), our
-        styles and KaTeX's kept: (a) − (s) is what our scripts cost, and (s) − (b) what laying
-        out our styles and the build-typeset math costs;
+        style sheet kept: (a) − (s) is what our scripts cost, and (s) − (b) what laying out
+        our styles and the build-typeset math costs;
     (c) a short page without math, quizzes or cells (--short, default the contributing page),
         stripped the same way: what Material alone scores on this machine.
   For each: performance score, total blocking time and main-thread time by whom it is spent
@@ -76,9 +76,9 @@ TARGET_VS_SHORT = 0.05  # (c) − (a)
 PLAIN = "plain-material.html"
 NO_SCRIPTS = "without-our-scripts.html"
 
-# What Backprop Lab adds to a Material page: our widgets, KaTeX (the quizkit plugin adds it and
-# only our quiz-math.js runs it) and the site's style sheet.
-OURS = r"assets/(?:quizkit/[^\"]*|katex/[^\"]*|site\.css)"
+# What Backprop Lab adds to a Material page: our widgets and styles, and KaTeX (the quizkit
+# plugin adds it and only our quiz-math.js runs it).
+OURS = r"assets/(?:quizkit/[^\"]*|katex/[^\"]*)"
 OUR_TAGS = re.compile(
     rf"<script\b[^>]*\bsrc=\"[^\"]*{OURS}\"[^>]*>\s*</script>\s*"
     rf"|<link\b[^>]*\bhref=\"[^\"]*{OURS}\"[^>]*>\s*"
@@ -140,7 +140,7 @@ def own_asset_bytes(site: Path, page: str) -> dict[str, tuple[int, int]]:
     return {
         urlsplit(name).path.lstrip("/"): (size, sent)
         for name, size, sent in entries
-        if re.search(r"/assets/(?:quizkit/|site\.css)", urlsplit(name).path)
+        if re.search(r"/assets/quizkit/", urlsplit(name).path)
     }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import posixpath
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,3 +31,31 @@ def katex_files(dist: Path) -> list[tuple[str, Path]]:
         )
     fonts = sorted(p for p in (dist / "fonts").iterdir() if p.is_file())
     return [(f"{KATEX}/{p.relative_to(dist).as_posix()}", p) for p in needed + fonts]
+
+
+# A url() in a style sheet: its target, quoted or not.
+CSS_URL = re.compile(r"""url\(\s*(?P<quote>['"]?)(?P<target>[^'")]+)(?P=quote)\s*\)""")
+
+
+def stylesheet(parts: list[tuple[str, Path]], uri: str) -> str:
+    """The style sheets `parts` ((site URI, source file), in cascade order) as one sheet to be
+    served at `uri`, so a page makes one request for them instead of one each: every request a
+    style sheet adds holds up the page's first paint (on the chain-rule lesson, Lighthouse's
+    simulated first paint 1.96 s with four sheets of ours, 1.81 s with one). A relative url()
+    is rewritten to resolve from `uri` as it did from its sheet's own URI (KaTeX's fonts).
+    Raises ValueError for an @import, which is only valid at the start of a sheet."""
+    out = []
+    for part_uri, path in parts:
+        text = path.read_text(encoding="utf-8")
+        if "@import" in text:
+            raise ValueError(f"{path}: @import cannot be joined into {uri}; link that sheet")
+
+        def rebase(match: re.Match, part_uri: str = part_uri) -> str:
+            target = match["target"].strip()
+            if re.match(r"[a-z][a-z0-9+.-]*:|/|#", target, re.I):  # data:, absolute, fragment
+                return match[0]
+            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(part_uri), target))
+            return f"url({posixpath.relpath(resolved, posixpath.dirname(uri))})"
+
+        out.append(f"/* {part_uri} */\n{CSS_URL.sub(rebase, text).strip()}\n")
+    return "\n".join(out)

@@ -65,6 +65,8 @@ if TYPE_CHECKING:
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 # Where the site's quiz widgets and their settings are (under the site root).
 ASSETS = "assets/quizkit"
+# The one style sheet every page links: generated_assets joins _style_sources into it.
+STYLESHEET = f"{ASSETS}/styles.css"
 # The Markdown extension that expands the markers below (quizkit/markdown_ext/quiz.py).
 QUIZ_EXTENSION = "quizkit.markdown_ext.quiz"
 
@@ -397,7 +399,8 @@ def generated_assets(
 ) -> dict[str, str | Path]:
     """Every other file quizkit adds, by site path: its text, or the file to copy. The quiz
     widgets (quizkit/web), the client's settings (quiz-config.js), the course quiz's items,
-    and KaTeX (raises FileNotFoundError, saying how to install it, when it is missing)."""
+    the pages' style sheet (STYLESHEET) and KaTeX (raises FileNotFoundError, saying how to
+    install it, when it is missing)."""
     written: dict[str, str | Path] = dict(assets.web_files(WEB_DIR, ASSETS))
     # The course's item ids and kinds: an import naming any other id is refused.
     items = {item.id: item.kind for bank in course.banks.values() for item in bank.items}
@@ -405,6 +408,7 @@ def generated_assets(
     if course.banks:
         written[course_quiz.POOL_URI] = course_pool(course, renderer, glossary_src)
     written.update(assets.katex_files(katex_dir))
+    written[STYLESHEET] = assets.stylesheet(_style_sources(katex_dir), STYLESHEET)
     return written
 
 
@@ -425,15 +429,27 @@ def page_assets(offline: bool = True) -> tuple[list[str], list[str]]:
     a module that runs before Material's script."""
     # No KaTeX script: the build typesets the pages' math (math_render), and quiz-math.js
     # loads KaTeX only for math that appears later (feedback, the course quiz).
-    styles, modules = [assets.KATEX_CSS, f"{ASSETS}/quiz.css"], [f"{ASSETS}/quiz.js"]
+    modules = [f"{ASSETS}/quiz.js"]
     if (WEB_DIR / "runtime.js").is_file():
-        # Linked in the page, not added by runtime.js: a style sheet added after the page has
-        # rendered makes the browser style the whole page again.
-        styles.append(f"{ASSETS}/runtime.css")
         modules.append(f"{ASSETS}/runtime.js")
     if offline:
         modules.append(f"{ASSETS}/offline.js")
-    return styles, modules
+    return [STYLESHEET], modules
+
+
+def _style_sources(katex_dir: Path) -> list[tuple[str, Path]]:
+    """The style sheets joined into STYLESHEET, (site URI, source file) in cascade order:
+    KaTeX's, then ours (page.css: Material adjusted; quiz.css: questions; runtime.css:
+    runnable cells). Each is also in the site on its own. runtime.css is in it, not added by
+    runtime.js: a style sheet added after the page has rendered makes the browser style the
+    whole page again."""
+    ours = ["page.css", "quiz.css"]
+    if (WEB_DIR / "runtime.js").is_file():
+        ours.append("runtime.css")
+    return [
+        (assets.KATEX_CSS, katex_dir / "katex.min.css"),
+        *((f"{ASSETS}/{name}", WEB_DIR / name) for name in ours),
+    ]
 
 
 def nav_section(course: Course, target: Target = MKDOCS) -> list[dict]:

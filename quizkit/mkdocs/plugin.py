@@ -83,7 +83,7 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
         try:
             katex = root / self.config.katex_dir
             generated |= generate.generated_assets(self.course, self.renderer, katex, glossary)
-        except FileNotFoundError as exc:
+        except (FileNotFoundError, ValueError) as exc:  # no KaTeX; a style sheet not joinable
             raise PluginError(f"quizkit: {exc}") from None
         for src, page in generated.items():
             if isinstance(page, Path):  # copied; or a notebook lesson, for mkdocs-jupyter

@@ -41,7 +41,7 @@ markdown_extensions:
   - toc:
       permalink: true
 extra_css:
-  - assets/site.css
+  - assets/extra.css
 """
 
 
@@ -100,12 +100,7 @@ def test_bundle_writes_every_page_asset_and_a_config_without_mkdocs_plugins(tmp_
             },
         ]
     }
-    assert settings["extra_css"] == [
-        "assets/katex/katex.min.css",
-        "assets/quizkit/quiz.css",
-        "assets/quizkit/runtime.css",
-        "assets/site.css",
-    ]
+    assert settings["extra_css"] == ["assets/quizkit/styles.css", "assets/extra.css"]
     scripts = [entry["path"] for entry in settings["extra_javascript"]]
     assert scripts[0] == "assets/quizkit/quiz.js"
     # There is no service worker (it lists the built site), so not its loader either.

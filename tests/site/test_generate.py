@@ -17,7 +17,7 @@ from mkdocs.utils.meta import get_data
 
 from quizkit.bank.lesson_code import read_lesson
 from quizkit.course import Course
-from quizkit.mkdocs import course_quiz, generate, notebook_markdown
+from quizkit.mkdocs import assets, course_quiz, generate, notebook_markdown
 from quizkit.mkdocs.lessons import ContentError
 from quizkit.mkdocs.pages import embedded_ids
 from quizkit.mkdocs.render import MarkdownRenderer, Renderer
@@ -210,7 +210,7 @@ def test_every_page_url_is_page_url_and_directory_urls_are_required(course):
 def test_the_bundle_leaves_the_offline_worker_out():
     styles, modules = generate.page_assets()
     assert modules[-1] == "assets/quizkit/offline.js"
-    assert "assets/quizkit/runtime.css" in styles or "assets/quizkit/runtime.js" not in modules
+    assert styles == ["assets/quizkit/styles.css"]
     styles_out, modules_out = generate.page_assets(offline=False)
     assert modules_out == modules[:-1] and styles_out == styles
 
@@ -513,3 +513,29 @@ def test_the_extension_reads_the_course_again_when_a_lesson_changes(tmp_path):
     os.utime(source, (later, later))
     html, _ = render("<!-- quizkit: lessons page= -->\n", configs)
     assert re.findall(r'<li><a href="[^"]+">([^<]+)<', html)[0] == "Renamed basics"
+
+
+def test_style_sheets_are_joined_with_their_urls_rebased(tmp_path):
+    katex = tmp_path / "katex.min.css"
+    katex.write_text(
+        '@font-face{src:url(fonts/A.woff2) format("woff2"),url("fonts/B.woff")}'
+        ".x{background:url(data:image/png;base64,AA==)}.y{mask:url(/root.svg)}"
+        ".z{filter:url(#blur)}",
+        encoding="utf-8",
+    )
+    ours = tmp_path / "quiz.css"
+    ours.write_text(".qk-item { margin: 0; }\n", encoding="utf-8")
+    joined = assets.stylesheet(
+        [("assets/katex/katex.min.css", katex), ("assets/quizkit/quiz.css", ours)],
+        "assets/quizkit/styles.css",
+    )
+    assert joined == (
+        "/* assets/katex/katex.min.css */\n"
+        '@font-face{src:url(../katex/fonts/A.woff2) format("woff2"),url(../katex/fonts/B.woff)}'
+        ".x{background:url(data:image/png;base64,AA==)}.y{mask:url(/root.svg)}"
+        ".z{filter:url(#blur)}\n"
+        "\n/* assets/quizkit/quiz.css */\n.qk-item { margin: 0; }\n"
+    )
+    ours.write_text('@import "theme.css";\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"quiz\.css: @import cannot be joined"):
+        assets.stylesheet([("assets/quizkit/quiz.css", ours)], "assets/quizkit/styles.css")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import os
 import shutil
 import socket
 import threading
@@ -61,6 +62,8 @@ class Course:
         config = config.replace("../../../mkdocs.yml", str(ROOT / "mkdocs.yml"))
         config = config.replace("../../../docs", str(self.src / "docs"))
         config = config.replace("../../../node_modules", str(ROOT / "node_modules"))
+        # A style sheet of the site's own, besides ours, for a deploy to change.
+        config += "extra_css:\n  - assets/extra.css\n"
         self.config.write_text(config, encoding="utf-8")
         self.site = tmp / "site"
         with socket.socket() as probe:  # the origin, and so the worker's scope, stays put
@@ -72,14 +75,14 @@ class Course:
 
     def build(self, marker: str) -> None:
         """Build the course with `marker` in the lesson's first sentence, at the end of the
-        home page and in site.css."""
+        home page and in the site's style sheet extra.css."""
         lesson = self.src / "lessons_src" / "01-basics" / "lesson.md"
         text = (FIXTURE_CONFIG.parent / "lessons_src/01-basics/lesson.md").read_text("utf-8")
         lesson.write_text(text.replace(SENTENCE, f"{SENTENCE} {marker}."), encoding="utf-8")
         home = (ROOT / "docs" / "index.md").read_text(encoding="utf-8")
         (self.src / "docs/index.md").write_text(f"{home}\n{marker}\n", "utf-8")
-        css = (ROOT / "docs" / "assets" / "site.css").read_text(encoding="utf-8")
-        (self.src / "docs/assets/site.css").write_text(f"{css}\n/* {marker} */\n", "utf-8")
+        (self.src / "docs/assets").mkdir(exist_ok=True)
+        (self.src / "docs/assets/extra.css").write_text(f"/* {marker} */\n", "utf-8")
         built = build_site(self.config, self.site, self.url)
         assert built.returncode == 0, built.output
         self.build_output = built.output
@@ -213,7 +216,7 @@ def test_a_visited_lesson_works_offline_quiz_and_python_included(course, profile
 
 
 def css_served(page: Page) -> str:
-    return page.evaluate("async () => (await fetch('/assets/site.css')).text()")
+    return page.evaluate("async () => (await fetch('/assets/extra.css')).text()")
 
 
 def test_a_new_deploy_is_offered_then_served_whole(course, profile):
@@ -257,6 +260,15 @@ def _is_text(response) -> bool:
     return response.ok and any(t in kind for t in ("text/", "javascript", "json"))
 
 
+def upload(path: Path, text: str) -> None:
+    """Write `path` as an upload would: with a later modification time, even within the second
+    of the last write (the test server's Last-Modified has whole seconds, and the worker's
+    revalidation would be told the old bytes are still current)."""
+    stamp = path.stat().st_mtime + 2
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, (stamp, stamp))
+
+
 def test_an_update_whose_files_do_not_match_is_not_installed(course, profile):
     """A deploy caught halfway (sw.js new, a file not yet or no longer its build's) must not
     leave a half-filled cache or be offered; once the upload is whole it is."""
@@ -264,11 +276,11 @@ def test_an_update_whose_files_do_not_match_is_not_installed(course, profile):
     page.goto(course.url + LESSON)
     quiz_ready(page)
     controlled(page)
-    wait_cached(page, [LESSON + "index.html", "assets/site.css"])
+    wait_cached(page, [LESSON + "index.html", "assets/extra.css"])
     course.build("MARKER-TWO")
-    css = course.site / "assets" / "site.css"
+    css = course.site / "assets" / "extra.css"
     whole = css.read_text(encoding="utf-8")
-    css.write_text(whole + "/* a later deploy's bytes */\n", encoding="utf-8")
+    upload(css, whole + "/* a later deploy's bytes */\n")
 
     page.reload()
     quiz_ready(page)
@@ -277,7 +289,7 @@ def test_an_update_whose_files_do_not_match_is_not_installed(course, profile):
     assert page.evaluate("async () => (await caches.keys()).length") == 1
     expect(page.locator("article")).to_contain_text("MARKER-ONE")
 
-    css.write_text(whole, encoding="utf-8")  # the upload completes
+    upload(css, whole)  # the upload completes
     page.reload()
     notice = page.get_by_role("status").filter(has_text="A new version of the course is ready")
     expect(notice).to_be_visible(timeout=30_000)

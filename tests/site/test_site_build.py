@@ -117,6 +117,23 @@ def test_assets_are_self_hosted(project_build):
     assert '<script src="../../assets/quizkit/quiz.js" type="module" async>' in page
 
 
+def test_every_page_links_one_style_sheet_of_ours_whose_fonts_are_in_the_site(project_build):
+    site = project_build.site
+    for html in site.rglob("*.html"):
+        links = re.findall(r'<link rel="stylesheet" href="([^"]+)">', html.read_text("utf-8"))
+        ours = [href for href in links if "assets/" in href and "stylesheets/" not in href]
+        assert [href.rsplit("/", 1)[-1] for href in ours] == ["styles.css"], html
+    joined = (site / "assets/quizkit/styles.css").read_text(encoding="utf-8")
+    for name in ["page.css", "quiz.css", "runtime.css"]:
+        assert (site / "assets/quizkit" / name).read_text(encoding="utf-8").strip() in joined
+    katex = (site / "assets/katex/katex.min.css").read_text(encoding="utf-8")
+    assert katex.replace("url(fonts/", "url(../katex/fonts/").strip() in joined
+    fonts = re.findall(r"url\(([^)]+)\)", joined)
+    assert len(fonts) >= 60  # KaTeX's 20 faces, three formats each
+    for url in fonts:
+        assert (site / "assets/quizkit" / url).resolve().is_file(), url
+
+
 def test_every_page_runs_its_head_scripts_before_material_starts(project_build):
     # anchors.js's popstate listener must come before Material's, and scripts-failed.js must
     # listen before any script of ours loads: both are inlined in the head, ahead of Material's
