@@ -439,13 +439,14 @@ def page_assets(offline: bool = True) -> tuple[list[str], list[str]]:
 
 def _style_sources(katex_dir: Path) -> list[tuple[str, Path]]:
     """The style sheets joined into STYLESHEET, (site URI, source file) in cascade order:
-    KaTeX's, then ours (page.css: Material adjusted; quiz.css: questions; runtime.css:
-    runnable cells). Each is also in the site on its own. runtime.css is in it, not added by
-    runtime.js: a style sheet added after the page has rendered makes the browser style the
-    whole page again."""
-    ours = ["page.css", "quiz.css"]
+    KaTeX's, then ours (quiz.css: questions; runtime.css: runnable cells; page.css: the page
+    around them, last as it adjusts what comes before). Each is also in the site on its own.
+    runtime.css is in it, not added by runtime.js: a style sheet added after the page has
+    rendered makes the browser style the whole page again."""
+    ours = ["quiz.css"]
     if (WEB_DIR / "runtime.js").is_file():
         ours.append("runtime.css")
+    ours.append("page.css")
     return [
         (assets.KATEX_CSS, katex_dir / "katex.min.css"),
         *((f"{ASSETS}/{name}", WEB_DIR / name) for name in ours),
