@@ -377,6 +377,9 @@ def main() -> None:
               f" files (target <= 150 KB), {sent_kb:.1f} KB sent gzipped")  # fmt: skip
         for name, (size, sent) in sorted(sizes.items()):
             print(f"    {size:7d} B ({sent:6d} B gzipped)  {name}")
+        katex_css = site / "assets/katex/katex.min.css"
+        if katex_css.is_file():  # vendored, and counted since it is joined into styles.css
+            print(f"    of which KaTeX's style sheet, in styles.css: {katex_css.stat().st_size} B")
         features = [name.strip() for name in args.features.split(",") if name.strip()]
         side_by_side(site, pages, short, args.runs, features)
 
