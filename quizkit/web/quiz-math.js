@@ -126,21 +126,14 @@ function speakGlyphs(el) {
 // widths costs nothing. Every width is read before any tabindex is written, and only a
 // change is written: a write between two reads would lay the whole page out again, once per
 // formula (seconds on a lesson whose formulas all arrive typeset).
-// An equation far from the screen is not laid out (page.css, content-visibility) and its box
-// measures no wider than the column until it is; asking for the formula's size lays out that
-// formula alone (well under a millisecond), so that a wide one is focusable, and in the Tab
-// order, before the reader has scrolled to it.
 let resized = null;
-
-function tooWide(box) {
-  box.querySelector(".katex")?.getBoundingClientRect();
-  return box.scrollWidth > box.clientWidth;
-}
 
 function watchWidth(el) {
   resized ??= new ResizeObserver((entries) => {
     const boxes = new Set(entries.map(({ target }) => target.closest(".arithmatex")));
-    const changed = [...boxes].filter((box) => tooWide(box) !== box.hasAttribute("tabindex"));
+    const changed = [...boxes].filter(
+      (box) => box.scrollWidth > box.clientWidth !== box.hasAttribute("tabindex"),
+    );
     for (const box of changed) {
       if (box.hasAttribute("tabindex")) box.removeAttribute("tabindex");
       else box.tabIndex = 0;
