@@ -650,6 +650,10 @@ function startWhenNear(sections, toolbar, page) {
   };
   const early = ["pointerdown", "focusin"];
   for (const type of early) document.addEventListener(type, startNow, true);
+  // The focus came into an item before this ran (the page is shown before the widgets' modules
+  // have loaded, and a learner on a slow connection was already in a question): it starts now.
+  const focused = document.activeElement;
+  if (focused?.closest(".qk-item")) startNow({ type: "focusin", target: focused });
   window.addEventListener("beforeprint", startAllNow);
 
   const stopWatching = whenNear(toolbar ? [...sections, toolbar] : sections, (reached) => {

@@ -666,6 +666,12 @@ NEVER_NEAR = """window.IntersectionObserver = class {
 };"""  # no question comes near the screen: each starts only when tapped or focused
 
 
+def widgets_loaded(page: Page) -> None:
+    """Wait until quiz.js watches the page for taps and focus. Its module awaits the kinds'
+    widget modules at its top level, which the load event (page.goto) does not wait for."""
+    page.wait_for_function("'qkWidgets' in document.documentElement.dataset")
+
+
 def test_a_tap_that_starts_a_question_does_not_land_on_what_the_start_put_under_it(
     browser, fixture_site
 ):
@@ -676,6 +682,7 @@ def test_a_tap_that_starts_a_question_does_not_land_on_what_the_start_put_under_
     page = context.new_page()
     page.add_init_script(NEVER_NEAR)
     page.goto(fixture_site.url + QUIZ)
+    widgets_loaded(page)
     mcq = item(page, "fx-mcq")
     hints = mcq.locator("details.qk-hints")
     hints.scroll_into_view_if_needed()
@@ -718,6 +725,7 @@ def test_a_question_started_by_scrolling_reads_out_its_saved_verdict_only_once_u
 def test_an_item_focused_from_below_before_it_started_keeps_the_focus(page, fixture_site):
     page.add_init_script(NEVER_NEAR)
     page.goto(fixture_site.url + QUIZ)
+    widgets_loaded(page)
     mcq = item(page, "fx-mcq")
     # Shift+Tab from the next question: the unstarted one's last control is its last choice
     # (its hints and answer box are hidden until it starts), which the start keeps.
@@ -726,6 +734,25 @@ def test_an_item_focused_from_below_before_it_started_keeps_the_focus(page, fixt
     expect(mcq).to_have_class(re.compile(r"\bqk-ready\b"))
     assert page.evaluate("document.activeElement.closest('#qk-fx-mcq') !== null")
     assert page.evaluate("document.activeElement.matches('input[type=radio]')")
+
+
+def test_the_question_the_focus_was_in_before_the_widgets_loaded_starts_with_it(page, fixture_site):
+    # The page is shown before quiz.js has its widgets (one module held back here, as a slow
+    # connection would): a learner already in a question must not have to leave and come back.
+    page.add_init_script(NEVER_NEAR)
+    held = []
+    page.route("**/quiz-true-false.js", lambda route: held.append(route))
+    page.goto(fixture_site.url + QUIZ, wait_until="domcontentloaded")
+    mcq = item(page, "fx-mcq")
+    mcq.locator("input[type=radio]").last.focus()
+    while not held:
+        page.wait_for_timeout(50)
+    assert page.evaluate("!('qkWidgets' in document.documentElement.dataset)")
+    held[0].continue_()
+    widgets_loaded(page)
+    expect(mcq).to_have_class(re.compile(r"\bqk-ready\b"))
+    assert page.evaluate("document.activeElement.closest('#qk-fx-mcq') !== null")
+    expect(item(page, "fx-tf")).not_to_have_class(re.compile(r"\bqk-ready\b"))
 
 
 def test_an_anchor_far_down_a_long_lesson_lands_on_its_heading(page, project_site):
@@ -799,6 +826,7 @@ def test_an_answer_cannot_be_found_in_a_question_that_has_not_started(page, fixt
     # the question has not recorded as seen.
     page.add_init_script(NEVER_NEAR)
     page.goto(fixture_site.url + QUIZ)
+    widgets_loaded(page)
     mcq = item(page, "fx-mcq")
     expect(mcq).not_to_have_class(re.compile(r"\bqk-ready\b"))
     expect(mcq.locator("details.qk-fallback")).to_be_hidden()
@@ -815,6 +843,7 @@ def test_what_was_entered_before_a_question_started_is_kept_and_saved(page, fixt
     # has run: starting the widget must not clear it, and it is saved as if typed after.
     page.add_init_script(NEVER_NEAR)
     page.goto(fixture_site.url + QUIZ)
+    widgets_loaded(page)
     page.evaluate("""() => {
         document.querySelector("#qk-fx-trace input").value = "1.05";
         document.querySelectorAll("#qk-fx-mcq input[type=radio]")[1].checked = true;
