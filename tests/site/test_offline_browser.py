@@ -239,7 +239,9 @@ def test_a_new_deploy_is_offered_then_served_whole(course, profile):
     other.close()
 
     seen = responses_of(page)
-    with page.expect_navigation():
+    # Chromium activates a worker that called skipWaiting only once the old one has no work in
+    # flight (for up to 5 minutes): here about 1.5 s; one clean-clone CI run passed 30 s.
+    with page.expect_navigation(timeout=BOOT_MS):
         notice.get_by_role("button", name="Reload").click()
     quiz_ready(page)
     expect(page.locator("article")).to_contain_text("MARKER-TWO")
