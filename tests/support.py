@@ -83,3 +83,43 @@ def quiz_ready(page) -> None:
     page.locator(".qk-toolbar").scroll_into_view_if_needed()
     page.wait_for_selector(".qk-toolbar.qk-ready")
     page.evaluate("window.scrollTo(0, 0)")
+
+
+# quizkit/web/page.css lets the browser skip the blocks of a page far from the screen
+# (content-visibility: auto). A skipped block is not drawn, so innerText leaves its text out
+# and axe, which judges colours where an element is drawn, misjudges them. A check of what a
+# reader would see of the whole page has every block drawn while it runs (the %s below), and
+# runs after the page's scripts have seen them drawn (quiz-math.js makes a wide equation
+# focusable from a ResizeObserver, told after the next layout).
+_ALL_SHOWN = """async (arg) => {
+    const style = document.createElement("style");
+    style.textContent = "* { content-visibility: visible !important; }";
+    document.head.append(style);
+    await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+    try { %s } finally { style.remove(); }
+}"""
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def shown_text(locator) -> str:
+    """The text of `locator` as a reader would find it on the page (innerText)."""
+    return locator.evaluate(_ALL_SHOWN % "return arg.innerText;")
+
+
+def texts(locator) -> list[str]:
+    """The text of each element of `locator`, whether or not the browser has drawn it yet."""
+    return [text.strip() for text in locator.all_text_contents()]
+
+
+def axe_violations(page) -> list[dict]:
+    """axe-core's serious and critical findings on the page open in `page`, every block
+    drawn, once any fade-in has ended (mid-fade, feedback is faint on purpose)."""
+    page.wait_for_function("document.getAnimations().every((a) => a.playState !== 'running')")
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(
+        _ALL_SHOWN
+        % """return (await axe.run(document, {resultTypes: ["violations"]})).violations
+            .filter((v) => v.impact === "serious" || v.impact === "critical")
+            .map((v) => ({id: v.id, impact: v.impact,
+                          nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" "))}));"""
+    )

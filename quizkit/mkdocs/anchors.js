@@ -64,3 +64,98 @@
     });
   });
 })();
+
+// Back and Forward to a page Material's instant navigation swaps in again: Material scrolls to
+// the pixel offset the reader left (history.state.y), but on the page swapped in the questions
+// have not started and the blocks the browser had not drawn (page.css, content-visibility) have
+// estimated heights, so that offset is elsewhere in the text: on the softmax lesson up to
+// 2,600 px away. So the block at the top of the screen is remembered with each offset Material
+// records, and put back where it was once Material has scrolled, with every block of the page
+// drawn (qk-restoring) so that the blocks above it have their real heights, which the browser
+// then remembers for them (contain-intrinsic-size: auto).
+(() => {
+  const BLOCKS = ".md-content__inner > *";
+  const RESTORING = "qk-restoring";
+  const seen = new Map(); // "path?search|offset" -> [index of the top block, its top on the screen]
+  const key = (y) => `${location.pathname}${location.search}|${y}`;
+  // The first block of text that begins on the screen (or the one across its top, taller than
+  // the screen). Not a question or a runnable cell: those not started yet on the page swapped
+  // in have another height (and so would what follows them) until they start.
+  const CHANGING = ".qk-item, .qk-cell, .qk-bank";
+  const steady = (block) => !block.matches(CHANGING) && !block.querySelector(CHANGING);
+  const remember = () => {
+    const blocks = document.querySelectorAll(BLOCKS);
+    let place = null;
+    for (let i = 0; i < blocks.length; i += 1) {
+      const box = blocks[i].getBoundingClientRect();
+      if (box.bottom <= 0) continue;
+      if (box.top >= innerHeight) break;
+      if (!place || (box.top >= 0 && steady(blocks[i]))) place = [i, box.top];
+      if (box.top >= 0 && steady(blocks[i])) break;
+    }
+    if (!place) return;
+    // The offset as Material records it (its viewport offset: scrollY, never negative).
+    const at = key(Math.max(0, scrollY));
+    seen.delete(at); // the newest last, the oldest dropped first
+    seen.set(at, place);
+    if (seen.size > 500) seen.delete(seen.keys().next().value);
+  };
+  // The questions near the screen start in the next frames and take their height, which can
+  // move the block: it is held in place for a moment, unless the reader scrolls or acts first.
+  const HOLD_MS = 1500;
+  const ACTS = ["wheel", "touchstart", "keydown", "pointerdown"];
+  const hold = (block, top) => {
+    const until = performance.now() + HOLD_MS;
+    let held = true;
+    const release = () => {
+      held = false;
+      for (const type of ACTS) removeEventListener(type, release, true);
+    };
+    for (const type of ACTS) addEventListener(type, release, { capture: true, passive: true });
+    const step = () => {
+      if (!held || !block.isConnected) return;
+      const off = block.getBoundingClientRect().top - top;
+      if (Math.abs(off) >= 1) scrollBy(0, off);
+      if (performance.now() < until) requestAnimationFrame(step);
+      else release();
+    };
+    step();
+  };
+  let timer = 0;
+  addEventListener(
+    "scroll",
+    () => {
+      clearTimeout(timer);
+      timer = setTimeout(remember, 100);
+    },
+    { passive: true },
+  );
+  // A link followed within 100 ms of a scroll: Material records the offset at the click.
+  addEventListener("click", remember, true);
+  let shown = location.pathname; // the page on screen; on popstate, location is the next one's
+  addEventListener(
+    "popstate",
+    (event) => {
+      // An entry with an offset Material recorded, of another page: Material swaps that in.
+      const y = event.state && event.state.y;
+      if (Number.isFinite(y) && location.pathname !== shown) document.documentElement.classList.add(RESTORING);
+    },
+    true,
+  );
+  document.addEventListener("DOMContentLoaded", () => {
+    const document$ = window.document$;
+    if (!document$ || typeof document$.subscribe !== "function") return; // not Material
+    // Material scrolls before document$ emits the page it swapped in.
+    document$.subscribe(() => {
+      shown = location.pathname;
+      const root = document.documentElement;
+      if (!root.classList.contains(RESTORING)) return;
+      const y = history.state && history.state.y;
+      const place = Number.isFinite(y) ? seen.get(key(y)) : undefined;
+      const block = place && document.querySelectorAll(BLOCKS)[place[0]];
+      if (block) hold(block, place[1]);
+      // Once drawn, each block keeps its height when it is skipped again.
+      requestAnimationFrame(() => requestAnimationFrame(() => root.classList.remove(RESTORING)));
+    });
+  });
+})();

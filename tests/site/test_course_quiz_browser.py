@@ -17,13 +17,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import yaml
 from playwright.sync_api import Page, expect
-from test_site_browser import AXE, MATCH_KEY, ORDER_KEY, arrange, match_letters, tab_to
+from test_site_browser import MATCH_KEY, ORDER_KEY, arrange, match_letters, tab_to
 
 from quizkit.bank.load import load_bank
 from quizkit.bank.model import Bank
 from quizkit.mkdocs.glossary import bank_texts, load_terms, merge_terms, terms_used
 from quizkit.mkdocs.stats import item_minutes
-from tests.support import quiz_ready
+from tests.support import axe_violations, quiz_ready, texts
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE_LESSONS = Path(__file__).resolve().parent / "fixtures" / "lessons_src"
@@ -108,7 +108,7 @@ def course_record(page: Page, seed: int, item_id: str) -> dict:
 
 def shown_order_credit(page: Page) -> float:
     """The credit of the ordering item as it is shown: steps in their place, of all."""
-    shown = page.locator("#qk-fx-order .qk-step-text").all_inner_texts()
+    shown = texts(page.locator("#qk-fx-order .qk-step-text"))
     return sum(a == b for a, b in zip(shown, ORDER_KEY, strict=True)) / len(ORDER_KEY)
 
 
@@ -135,7 +135,7 @@ def test_fixture_draw_takes_all_there_are_and_says_so(page, fixture_site):
     # Easy to hard, and numbered as the page shows them.
     order = [items[i][1].difficulty for i in ids]
     assert order == sorted(order, key=list(WANTED).index)
-    titles = page.locator(".qk-course .qk-title").all_inner_texts()
+    titles = texts(page.locator(".qk-course .qk-title"))
     assert [t.split(":")[0] for t in titles] == [f"Question {n}" for n in range(1, len(ids) + 1)]
     # The seed in the address gives the same draw; without one, a seed is written there.
     open_quiz(page, fixture_site, "?seed=11")
@@ -197,8 +197,8 @@ def test_nothing_is_marked_before_submit_and_lesson_progress_is_untouched(page, 
     expect(page.locator(".qk-course .qk-check").first).to_be_hidden()
     answer_some(page)
     assert marks(page) == 0
-    assert page.locator(".qk-course .qk-status").all_inner_texts() == [""] * len(drawn(page))
-    assert page.locator(".qk-course .qk-feedback").all_inner_texts() == [""] * len(drawn(page))
+    assert texts(page.locator(".qk-course .qk-status")) == [""] * len(drawn(page))
+    assert texts(page.locator(".qk-course .qk-feedback")) == [""] * len(drawn(page))
     # Four answered, and the ordering as shown (it is marked as it stands).
     expect(page.locator(".qk-course-progress")).to_contain_text("5 of 6 questions answered")
     page.wait_for_timeout(500)  # saving is debounced
@@ -318,17 +318,6 @@ def test_the_whole_quiz_with_the_keyboard_only(page, fixture_site):
     expect(page.locator("#qk-answer-sheet")).to_be_focused()
     expect(page.locator("#qk-fx-mcq .qk-status")).to_have_text("Counts 1 of 1.")
     expect(page.locator("#qk-fx-tf .qk-status")).to_have_text("Counts 1 of 1.")
-
-
-def axe_violations(page: Page) -> list[dict]:
-    # Feedback fades in: contrast is judged once it has (mid-fade it is faint on purpose).
-    page.wait_for_function("document.getAnimations().every((a) => a.playState !== 'running')")
-    page.add_script_tag(path=str(AXE))
-    return page.evaluate(
-        """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
-            .filter((v) => v.impact === "serious" || v.impact === "critical")
-            .map((v) => ({id: v.id, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" "))}))"""
-    )
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -562,7 +551,7 @@ def test_ordering_buttons_name_their_step_and_moves_say_which(page, fixture_site
     page.goto(fixture_site.url + "lessons/basics/quiz/")
     quiz_ready(page)
     order = page.locator("#qk-fx-order")
-    steps = order.locator(".qk-step-text").all_inner_texts()
+    steps = texts(order.locator(".qk-step-text"))
     for step in steps:
         expect(order.get_by_role("button", name=f"Move up: {step}", exact=True)).to_have_count(1)
         expect(order.get_by_role("button", name=f"Move down: {step}", exact=True)).to_have_count(1)

@@ -20,7 +20,7 @@ from test_site_browser import (
     open_page,
     score,
 )
-from tests.support import quiz_ready
+from tests.support import quiz_ready, texts
 
 KEY = "backprop-lab:progress:v1"
 
@@ -154,7 +154,7 @@ def test_choices_matches_and_order_are_saved_before_checking(page, fixture_site)
     expect(item(page, "fx-mcq").get_by_label("5", exact=True)).to_be_checked()
     chosen = item(page, "fx-match").get_by_label("Add gate")
     assert chosen.evaluate("s => s.selectedOptions[0].textContent") == letters["Add gate"]
-    steps = item(page, "fx-order").locator(".qk-step-text").all_inner_texts()
+    steps = texts(item(page, "fx-order").locator(".qk-step-text"))
     assert steps == ORDER_KEY
     assert score(page) == "0"  # nothing checked yet
 

@@ -13,10 +13,9 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
-from tests.support import quiz_ready
+from tests.support import axe_violations, quiz_ready, shown_text, texts
 
 ROOT = Path(__file__).resolve().parents[2]
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 QUIZ = "lessons/basics/quiz/"
 LESSON = "lessons/basics/"
 XSS = '<img src=x onerror="window.__xss=(window.__xss||0)+1">'
@@ -60,7 +59,7 @@ def arrange(page: Page, target: list[str], keyboard: bool = False) -> None:
     """Put the ordering item's steps in `target` order with its Move up buttons."""
     steps = item(page, "fx-order").locator(".qk-step")
     for position, text in enumerate(target):
-        current = steps.locator(".qk-step-text").all_inner_texts()
+        current = texts(steps.locator(".qk-step-text"))
         for _ in range(current.index(text) - position):
             button = steps.filter(has_text=text).get_by_role("button", name="Move up")
             if keyboard:
@@ -68,7 +67,7 @@ def arrange(page: Page, target: list[str], keyboard: bool = False) -> None:
                 page.keyboard.press("Enter")
             else:
                 button.click()
-    assert steps.locator(".qk-step-text").all_inner_texts() == target
+    assert texts(steps.locator(".qk-step-text")) == target
 
 
 # -- every kind, right and wrong -------------------------------------------------------------
@@ -282,7 +281,7 @@ def test_whole_quiz_with_the_keyboard_only(page, fixture_site):
     open_page(page, fixture_site, QUIZ)
     letters = match_letters(page, MATCH_KEY)
     labels = item(page, "fx-mcq").locator("label").all_inner_texts()
-    steps_now = item(page, "fx-order").locator(".qk-step-text").all_inner_texts()
+    steps_now = texts(item(page, "fx-order").locator(".qk-step-text"))
     kb = page.keyboard
 
     tab_to(page, "#qk-fx-mcq input[type=radio]")
@@ -831,7 +830,7 @@ def test_an_answer_cannot_be_found_in_a_question_that_has_not_started(page, fixt
     expect(mcq).not_to_have_class(re.compile(r"\bqk-ready\b"))
     expect(mcq.locator("details.qk-fallback")).to_be_hidden()
     expect(mcq.locator("details.qk-hints")).to_be_hidden()  # hints cost credit once opened
-    assert "MCQ-EXPLANATION" not in page.locator("article").inner_text()
+    assert "MCQ-EXPLANATION" not in shown_text(page.locator("article"))
     height = mcq.bounding_box()["height"]
     mcq.locator("input").first.focus()  # starts it
     expect(mcq).to_have_class(re.compile(r"\bqk-ready\b"))
@@ -925,24 +924,13 @@ def test_without_javascript_questions_and_answers_are_readable(browser, fixture_
 
 def test_answers_are_not_in_the_page_text_before_answering(page, fixture_site):
     open_page(page, fixture_site, QUIZ)
-    text = page.locator("article").inner_text()
+    text = shown_text(page.locator("article"))
     for secret in ("EXPLANATION", "FEEDBACK", "MODEL-ANSWER", "INTERVIEW-ANSWER"):
         assert secret not in text
     assert page.locator(".qk-fallback").count() == 0  # removed once the widgets run
 
 
 # -- accessibility ---------------------------------------------------------------------------
-
-
-def axe_violations(page: Page) -> list[dict]:
-    page.add_script_tag(path=str(AXE))
-    found = page.evaluate(
-        """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
-            .filter((v) => v.impact === "serious" || v.impact === "critical")
-            .map((v) => ({id: v.id, impact: v.impact,
-                          nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" "))}))"""
-    )
-    return found
 
 
 def test_axe_finds_no_serious_problems_on_any_page_of_the_course(page, project_site, requests_seen):

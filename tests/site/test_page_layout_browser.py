@@ -1,0 +1,194 @@
+"""A long page laid out only where the reader is (quizkit/web/page.css), in a real browser.
+
+page.css lets the browser skip blocks of the article far from the screen (content-visibility:
+auto). Shown, such a block is contained (layout, style and paint), and containment can change
+a page: margins that reached out of the block stay inside it, and what is drawn outside its
+box (a list's numbers) is clipped. These tests load every page of the real course and compare
+it laid out with that containment and without it, pixel by pixel on a few; and they check that
+blocks far down are in fact skipped, and drawn once the reader comes to them.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+from playwright.sync_api import Page, expect
+
+PHONE = {"width": 412, "height": 823}
+DESKTOP = {"width": 1280, "height": 800}
+
+# The selectors of our rules that skip far blocks, read from the page's own style sheets (in
+# the @media and @supports rules that hold them, when they apply).
+SKIPPED = """() => {
+    const applied = (rule) => {
+        if (rule instanceof CSSMediaRule) return matchMedia(rule.conditionText).matches;
+        if (rule instanceof CSSSupportsRule) return CSS.supports(rule.conditionText);
+        return true;
+    };
+    const rules = (list) => [...list].flatMap((rule) =>
+        rule instanceof CSSGroupingRule ? (applied(rule) ? rules(rule.cssRules) : []) : [rule]);
+    return [...document.styleSheets].flatMap((sheet) => {
+        try { return rules(sheet.cssRules); } catch { return []; }
+    }).filter((rule) => rule.style?.contentVisibility === "auto").map((rule) => rule.selectorText);
+}"""
+
+# Lays the page out with every such block shown, contained as when shown (`contain`) or not;
+# returns where each block of the article and each question is, relative to the article.
+LAYOUT = """([selectors, contain]) => {
+    let style = document.getElementById("qk-test-containment");
+    if (!style) {
+        style = document.createElement("style");
+        style.id = "qk-test-containment";
+        document.head.append(style);
+    }
+    style.textContent = `${selectors.join(", ")} {
+        content-visibility: visible !important; contain: ${contain} !important; }`;
+    const article = document.querySelector(".md-content__inner");
+    const origin = article.getBoundingClientRect();
+    const blocks = [...article.children, ...article.querySelectorAll(".qk-item")];
+    return blocks.map((el) => {
+        const box = el.getBoundingClientRect();
+        const name = `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}.${el.className}`;
+        return [name, Math.round(box.top - origin.top), Math.round(box.height)];
+    });
+}"""
+
+
+def _with_containment(page: Page, contain: str):
+    selectors = page.evaluate(SKIPPED)
+    assert selectors, "no rule of ours sets content-visibility: auto"
+    return page.evaluate(LAYOUT, [selectors, contain])
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_containing_the_blocks_that_are_skipped_moves_nothing(page, project_site, viewport):
+    page.set_viewport_size(viewport)
+    moved = {}
+    for path in project_site.pages():
+        page.goto(project_site.url + path, wait_until="load")
+        page.evaluate("document.fonts.ready")
+        loose = _with_containment(page, "none")
+        contained = _with_containment(page, "layout style paint")
+        changed = [
+            (name, top, height, top2 - top, height2 - height)
+            for (name, top, height), (_, top2, height2) in zip(loose, contained, strict=True)
+            if abs(top2 - top) > 1 or abs(height2 - height) > 1
+        ]
+        if changed:
+            moved[path] = changed[:3]
+    assert moved == {}, "blocks that move when contained (name, top, height, moved by, grew by)"
+
+
+def _shot(page: Page) -> np.ndarray:
+    png = page.locator(".md-content__inner").screenshot(animations="disabled")
+    return np.asarray(Image.open(io.BytesIO(png)).convert("L"), dtype=np.int16)
+
+
+def _unlike(first: np.ndarray, second: np.ndarray) -> int:
+    """Pixels of `first` that no pixel of `second` within one pixel matches (text drawn at
+    another subpixel offset is not a change)."""
+    assert first.shape == second.shape
+    best = np.full(first.shape, 255, dtype=np.int16)
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            best = np.minimum(best, np.abs(first - np.roll(second, (dy, dx), axis=(0, 1))))
+    return int((best > 48).sum())
+
+
+@pytest.mark.parametrize("path", ["", "lessons/chain-rule/", "lessons/chain-rule/quiz/"])
+def test_containing_the_blocks_that_are_skipped_clips_nothing(page, project_site, path):
+    # The home page's lesson list has two-digit numbers, drawn left of the list's box.
+    page.set_viewport_size(PHONE)
+    page.goto(project_site.url + path, wait_until="load")
+    page.evaluate("document.fonts.ready")
+    page.add_style_tag(content="* { caret-color: transparent !important; }")
+    _with_containment(page, "none")
+    loose = _shot(page)
+    _with_containment(page, "layout style paint")
+    contained = _shot(page)
+    assert _unlike(loose, contained) < 20  # a few pixels of underline drawn differently
+
+
+SHOWN = "(el) => el.checkVisibility({ contentVisibilityAuto: true })"
+
+
+def test_blocks_far_down_a_lesson_are_skipped_until_the_reader_comes_near(page, project_site):
+    page.set_viewport_size(PHONE)
+    page.goto(project_site.url + "lessons/chain-rule/", wait_until="load")
+    # A skipped block keeps its own box; what is inside it is what the browser skips. Headings
+    # are never skipped (anchors land on them).
+    summary = page.locator("h2#summary + ul > li").first
+    first_item = page.locator(".qk-item").first
+    assert page.locator(".md-content__inner > p :is(a, code, em, strong, span)").first.evaluate(SHOWN)
+    assert page.locator("h2#summary > a.headerlink").evaluate(SHOWN)
+    assert not summary.evaluate(SHOWN)
+    assert not first_item.locator(".qk-prompt").evaluate(SHOWN)
+    for block in (first_item.locator(".qk-prompt"), summary):
+        block.scroll_into_view_if_needed()
+        # Shown at the next frame the browser draws.
+        page.wait_for_function(SHOWN, arg=block.element_handle(), timeout=5_000)
+
+
+def test_a_wide_equation_far_down_a_lesson_can_be_reached_with_tab_before_it_is_drawn(
+    page, project_site
+):
+    # quiz-math.js makes a display equation wider than the column focusable (so a keyboard can
+    # scroll it) once it knows its width: at load for every one, not only those drawn so far.
+    page.set_viewport_size(PHONE)
+    page.goto(project_site.url + "lessons/network-backprop/", wait_until="networkidle")
+    page.evaluate("document.fonts.ready")
+    boxes = page.locator(".md-content__inner > .arithmatex")
+    focusable = boxes.evaluate_all("(all) => all.map((box) => box.tabIndex === 0)")
+    page.add_style_tag(content="* { content-visibility: visible !important; }")
+    wide = boxes.evaluate_all("(all) => all.map((box) => box.scrollWidth > box.clientWidth)")
+    assert sum(wide) >= 2 and focusable == wide
+
+
+READ_DOWN_TO = """async (el, y) => {
+    // As a reader scrolls: a screen's worth at a time, each drawn before the next.
+    const frame = () => new Promise((done) => requestAnimationFrame(() => setTimeout(done, 30)));
+    for (let i = 0; i < 200; i += 1) {
+        const rest = el.getBoundingClientRect().top - y;
+        if (Math.abs(rest) < 1) return;
+        scrollBy(0, Math.sign(rest) * Math.min(Math.abs(rest), innerHeight / 2));
+        await frame();
+    }
+}"""
+TOP = "(el) => el.getBoundingClientRect().top"
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_back_to_a_lesson_puts_the_link_followed_where_it_was(page, project_site, viewport):
+    # Material's instant navigation swaps the lesson in again on Back and scrolls to the offset
+    # the reader left, while the blocks above have estimated heights and the questions have not
+    # started: without anchors.js putting the block back, the link was 2,259 px off on a phone
+    # and 687 px on a desktop (22 px without content-visibility).
+    page.set_viewport_size(viewport)
+    lesson = project_site.url + "lessons/softmax-cross-entropy/"
+    page.goto(lesson, wait_until="load")
+    link = page.locator('.md-content__inner > p a[href*="glossary/#"]').nth(20)
+    link.evaluate(READ_DOWN_TO, 300)
+    page.wait_for_timeout(300)  # Material records the offset 100 ms after the last scroll
+    assert abs(link.evaluate(TOP) - 300) < 2
+    page.evaluate("window.before = true")
+    link.click()
+    expect(page.locator("article h1#glossary")).to_be_attached()
+    page.go_back()
+    expect(page).to_have_url(lesson)
+    page.wait_for_timeout(1000)  # the questions near the screen have started
+    assert page.evaluate("window.before"), "not instant navigation: the page was loaded in full"
+    assert abs(link.evaluate(TOP) - 300) < 2, link.evaluate(TOP)
+
+
+def test_printing_skips_no_block(page, project_site):
+    # A printed lesson is whole in every browser, not only in those that draw skipped blocks
+    # when printing (Chromium does).
+    page.goto(project_site.url + "lessons/chain-rule/", wait_until="load")
+    blocks = ".md-content__inner > *, .qk-item"
+    shown = "(all) => all.map((el) => getComputedStyle(el).contentVisibility)"
+    assert "auto" in page.locator(blocks).evaluate_all(shown)
+    page.emulate_media(media="print")
+    assert set(page.locator(blocks).evaluate_all(shown)) == {"visible"}
