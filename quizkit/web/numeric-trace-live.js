@@ -57,11 +57,17 @@ function itemName(section) {
   return title?.firstChild?.textContent.trim() || "";
 }
 
+/** Put `element` right below the item's Check row (at the end of its form without one). */
+function belowCheckRow(section, element) {
+  const checkRow = section.querySelector(".qk-actions");
+  if (checkRow) checkRow.after(element);
+  else (section.querySelector(".qk-form") || section).append(element);
+}
+
 function mount(section, getRuntime) {
   section.dataset.qkLive = "";
   const payload = itemPayload(section);
   const spec = payload.spec;
-  const form = section.querySelector(".qk-form") || section;
   let view = null;
   let currentGraph = payload.graph;
   // Numbers drawn before a reload, restored by the widget from saved progress (it sets
@@ -88,8 +94,10 @@ function mount(section, getRuntime) {
         redraw(restoredSeed);
       }
     });
-    const params = section.querySelector(".qk-params");
-    (params || form).after(box);
+    // Below the Check row, not between the given numbers and the fields: it is added as the
+    // question starts, which can be on a tap that lands on a field, and a box put above the
+    // fields would move that field from under the finger (quiz.js then drops the tap's click).
+    belowCheckRow(section, box);
   }
   if (!drawable(spec)) return null;
 
@@ -98,9 +106,7 @@ function mount(section, getRuntime) {
   const original = make("button", { type: "button", class: "md-button qk-original-numbers", hidden: "" }, "Original numbers");
   const status = make("p", { class: "qk-live-status", role: "status", "aria-live": "polite" });
   row.append(again, original, status);
-  const actions = section.querySelector(".qk-actions");
-  if (actions) actions.after(row);
-  else form.append(row);
+  belowCheckRow(section, row); // above the graph
 
   function apply(numbers) {
     section.dispatchEvent(new CustomEvent("quizkit:values", { detail: { values: numbers.values, params: numbers.params } }));

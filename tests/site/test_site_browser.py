@@ -702,6 +702,27 @@ def test_a_tap_that_starts_a_question_does_not_land_on_what_the_start_put_under_
     context.close()
 
 
+def test_a_tap_on_a_field_of_a_trace_not_started_goes_to_that_field(browser, fixture_site):
+    # Starting a numeric trace adds its graph box and its "New numbers" row
+    # (numeric-trace-live.js): below the fields, so that the field tapped is still under the
+    # finger and the tap is not dropped (the graph box, above them before, moved it down).
+    context = browser.new_context(has_touch=True, is_mobile=True, viewport={"width": 412, "height": 823})
+    page = context.new_page()
+    page.add_init_script(NEVER_NEAR)
+    page.goto(fixture_site.url + QUIZ)
+    widgets_loaded(page)
+    trace = item(page, "fx-trace")
+    field = trace.locator("input").first
+    field.scroll_into_view_if_needed()
+    expect(trace).not_to_have_class(re.compile(r"\bqk-ready\b"))
+    box = field.bounding_box()
+    page.touchscreen.tap(box["x"] + 10, box["y"] + box["height"] / 2)
+    expect(trace).to_have_class(re.compile(r"\bqk-ready\b"))
+    expect(trace.locator("details.qk-trace-graph")).to_have_count(1)
+    expect(field).to_be_focused()
+    context.close()
+
+
 def test_a_question_started_by_scrolling_reads_out_its_saved_verdict_only_once_used(
     page, fixture_site
 ):
