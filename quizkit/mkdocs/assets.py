@@ -33,8 +33,9 @@ def katex_files(dist: Path) -> list[tuple[str, Path]]:
     return [(f"{KATEX}/{p.relative_to(dist).as_posix()}", p) for p in needed + fonts]
 
 
-# A url() in a style sheet: its target, quoted or not.
-CSS_URL = re.compile(r"""url\(\s*(?P<quote>['"]?)(?P<target>[^'")]+)(?P=quote)\s*\)""")
+# A url() in a style sheet (CSS's names are case-insensitive): its target, quoted or not.
+CSS_URL = re.compile(r"""url\(\s*(?P<quote>['"]?)(?P<target>[^'")]+)(?P=quote)\s*\)""", re.I)
+CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
 
 
 def stylesheet(parts: list[tuple[str, Path]], uri: str) -> str:
@@ -47,15 +48,23 @@ def stylesheet(parts: list[tuple[str, Path]], uri: str) -> str:
     out = []
     for part_uri, path in parts:
         text = path.read_text(encoding="utf-8")
-        if "@import" in text:
+        if "@import" in CSS_COMMENT.sub("", text).lower():
             raise ValueError(f"{path}: @import cannot be joined into {uri}; link that sheet")
 
         def rebase(match: re.Match, part_uri: str = part_uri) -> str:
             target = match["target"].strip()
             if re.match(r"[a-z][a-z0-9+.-]*:|/|#", target, re.I):  # data:, absolute, fragment
                 return match[0]
-            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(part_uri), target))
-            return f"url({posixpath.relpath(resolved, posixpath.dirname(uri))})"
+            # The path is rebased; a query or fragment (a font's ?#iefix) is kept as it is.
+            rest = re.search(r"[?#]", target)
+            path_part, tail = (
+                (target[: rest.start()], target[rest.start() :]) if rest else (target, "")
+            )
+            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(part_uri), path_part))
+            rebased = posixpath.relpath(resolved, posixpath.dirname(uri)) + tail
+            # Quoted, so that a space or a parenthesis in the name stays part of it.
+            escaped = rebased.replace("\\", "\\\\").replace('"', '\\"')
+            return f'url("{escaped}")'
 
         out.append(f"/* {part_uri} */\n{CSS_URL.sub(rebase, text).strip()}\n")
     return "\n".join(out)

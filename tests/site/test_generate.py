@@ -520,7 +520,7 @@ def test_style_sheets_are_joined_with_their_urls_rebased(tmp_path):
     katex.write_text(
         '@font-face{src:url(fonts/A.woff2) format("woff2"),url("fonts/B.woff")}'
         ".x{background:url(data:image/png;base64,AA==)}.y{mask:url(/root.svg)}"
-        ".z{filter:url(#blur)}",
+        ".z{filter:url(#blur)}.w{src:URL('fonts/a b.eot?#iefix')}/* no @import here */",
         encoding="utf-8",
     )
     ours = tmp_path / "quiz.css"
@@ -531,9 +531,10 @@ def test_style_sheets_are_joined_with_their_urls_rebased(tmp_path):
     )
     assert joined == (
         "/* assets/katex/katex.min.css */\n"
-        '@font-face{src:url(../katex/fonts/A.woff2) format("woff2"),url(../katex/fonts/B.woff)}'
+        '@font-face{src:url("../katex/fonts/A.woff2") format("woff2"),'
+        'url("../katex/fonts/B.woff")}'
         ".x{background:url(data:image/png;base64,AA==)}.y{mask:url(/root.svg)}"
-        ".z{filter:url(#blur)}\n"
+        '.z{filter:url(#blur)}.w{src:url("../katex/fonts/a b.eot?#iefix")}/* no @import here */\n'
         "\n/* assets/quizkit/quiz.css */\n.qk-item { margin: 0; }\n"
     )
     ours.write_text('@import "theme.css";\n', encoding="utf-8")

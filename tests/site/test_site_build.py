@@ -127,8 +127,9 @@ def test_every_page_links_one_style_sheet_of_ours_whose_fonts_are_in_the_site(pr
     for name in ["page.css", "quiz.css", "runtime.css"]:
         assert (site / "assets/quizkit" / name).read_text(encoding="utf-8").strip() in joined
     katex = (site / "assets/katex/katex.min.css").read_text(encoding="utf-8")
-    assert katex.replace("url(fonts/", "url(../katex/fonts/").strip() in joined
-    fonts = re.findall(r"url\(([^)]+)\)", joined)
+    rebased = re.sub(r"url\(fonts/([^)]+)\)", r'url("../katex/fonts/\1")', katex)
+    assert rebased.strip() in joined
+    fonts = re.findall(r'url\("([^"]+)"\)', joined)
     assert len(fonts) >= 60  # KaTeX's 20 faces, three formats each
     for url in fonts:
         assert (site / "assets/quizkit" / url).resolve().is_file(), url
