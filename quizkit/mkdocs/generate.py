@@ -416,6 +416,11 @@ def generated_assets(
 ASYNC_MODULES = {"type": "module", "async": True}
 
 
+def _ships_runtime() -> bool:
+    """Whether pages load the Python runtime's module (and its styles): quizkit/web has it."""
+    return (WEB_DIR / "runtime.js").is_file()
+
+
 def page_assets(offline: bool = True) -> tuple[list[str], list[str]]:
     """The style sheets and the module scripts every page loads (site paths, in order);
     without the offline worker's loader unless `offline` (the site then has no sw.js).
@@ -430,7 +435,7 @@ def page_assets(offline: bool = True) -> tuple[list[str], list[str]]:
     # No KaTeX script: the build typesets the pages' math (math_render), and quiz-math.js
     # loads KaTeX only for math that appears later (feedback, the course quiz).
     modules = [f"{ASSETS}/quiz.js"]
-    if (WEB_DIR / "runtime.js").is_file():
+    if _ships_runtime():
         modules.append(f"{ASSETS}/runtime.js")
     if offline:
         modules.append(f"{ASSETS}/offline.js")
@@ -444,7 +449,7 @@ def _style_sources(katex_dir: Path) -> list[tuple[str, Path]]:
     runtime.css is in it, not added by runtime.js: a style sheet added after the page has
     rendered makes the browser style the whole page again."""
     ours = ["quiz.css"]
-    if (WEB_DIR / "runtime.js").is_file():
+    if _ships_runtime():
         ours.append("runtime.css")
     ours.append("page.css")
     return [
