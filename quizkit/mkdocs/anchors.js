@@ -100,12 +100,22 @@
     seen.set(at, place);
     if (seen.size > 500) seen.delete(seen.keys().next().value);
   };
-  // The questions near the screen start in the next frames and take their height, which can
-  // move the block: it is held in place for a moment, unless the reader scrolls or acts first.
-  const HOLD_MS = 1500;
+  // The questions and cells near the screen start in the next frames and take their height,
+  // which moves what follows them: the block is held in place until none above it within two
+  // screens is still to start and it has not moved for a moment (at most 10 s), or until the
+  // reader scrolls or acts.
+  const WAITING = ".qk-item:not([data-qk-ready]), [data-qk-cell]:not([data-qk-ready])";
+  const SETTLED_MS = 600;
+  const HOLD_MAX_MS = 10_000;
   const ACTS = ["wheel", "touchstart", "keydown", "pointerdown"];
+  const pendingAbove = (top) =>
+    [...document.querySelectorAll(WAITING)].some((el) => {
+      const box = el.getBoundingClientRect();
+      return box.top < top && box.bottom > -2 * innerHeight;
+    });
   const hold = (block, top) => {
-    const until = performance.now() + HOLD_MS;
+    const start = performance.now();
+    let moved = start;
     let held = true;
     const release = () => {
       held = false;
@@ -114,9 +124,14 @@
     for (const type of ACTS) addEventListener(type, release, { capture: true, passive: true });
     const step = () => {
       if (!held || !block.isConnected) return;
+      const now = performance.now();
       const off = block.getBoundingClientRect().top - top;
-      if (Math.abs(off) >= 1) scrollBy(0, off);
-      if (performance.now() < until) requestAnimationFrame(step);
+      if (Math.abs(off) >= 1) {
+        scrollBy(0, off);
+        moved = now;
+      }
+      const settling = pendingAbove(top) || now - moved < SETTLED_MS;
+      if (settling && now - start < HOLD_MAX_MS) requestAnimationFrame(step);
       else release();
     };
     step();
