@@ -65,25 +65,40 @@
   });
 })();
 
-// Back and Forward to a page Material's instant navigation swaps in again: Material scrolls to
-// the pixel offset the reader left (history.state.y), but on the page swapped in the questions
-// have not started and the blocks the browser had not drawn (page.css, content-visibility) have
-// estimated heights, so that offset is elsewhere in the text: on the softmax lesson up to
-// 2,600 px away. So the block at the top of the screen is remembered with each offset Material
-// records, and put back where it was once Material has scrolled, with every block of the page
-// drawn (qk-restoring) so that the blocks above it have their real heights, which the browser
-// then remembers for them (contain-intrinsic-size: auto).
+// Where the reader was, on Back, Forward and reload. page.css lets the browser skip the blocks
+// of a long page far from the screen (content-visibility), giving them estimated heights until
+// drawn, and only where this script runs (the root's class qk-positions): a position restored
+// as a pixel offset would be elsewhere in the text (on the softmax lesson up to 2,600 px away).
+// - A page loaded in full by reload or Back: every block is drawn (qk-restoring) until the
+//   browser has restored its offset, after the load event.
+// - A page Material's instant navigation swaps in again on Back or Forward (or scrolls back
+//   within): Material scrolls to the offset it recorded (history.state.y). With each offset it
+//   records, the first block of text beginning on the screen is remembered; once Material has
+//   scrolled, with every block drawn, that block is put back where it was and held there while
+//   the questions near it start.
 (() => {
-  const BLOCKS = ".md-content__inner > *";
+  const root = document.documentElement;
+  root.classList.add("qk-positions");
   const RESTORING = "qk-restoring";
-  const seen = new Map(); // "path?search|offset" -> [index of the top block, its top on the screen]
-  const key = (y) => `${location.pathname}${location.search}|${y}`;
-  // The first block of text that begins on the screen (or the one across its top, taller than
-  // the screen). Not a question or a runnable cell: those not started yet on the page swapped
-  // in have another height (and so would what follows them) until they start.
+  const frames = (n, then) => (n ? requestAnimationFrame(() => frames(n - 1, then)) : then());
+  const arrival = performance.getEntriesByType?.("navigation")[0]?.type;
+  if (arrival === "reload" || arrival === "back_forward") {
+    root.classList.add(RESTORING);
+    // The browser restores the offset at the load event; drawn once, a block keeps its height.
+    addEventListener("load", () => frames(2, () => root.classList.remove(RESTORING)), { once: true });
+  }
+
+  const BLOCKS = ".md-content__inner > *";
+  // Not a question or a runnable cell: those not started yet on the page swapped in have
+  // another height (and so would what follows them) until they start.
   const CHANGING = ".qk-item, .qk-cell, .qk-bank";
   const steady = (block) => !block.matches(CHANGING) && !block.querySelector(CHANGING);
+  const seen = new Map(); // "path?search|offset" -> [index of the block, its top on the screen]
+  let shown = location.pathname + location.search; // the page on screen
+  let leaving = false; // between a popstate to another page and Material's swap
+  const key = (page, y) => `${page}|${y}`;
   const remember = () => {
+    if (leaving) return; // the page on screen is not the one the address names
     const blocks = document.querySelectorAll(BLOCKS);
     let place = null;
     for (let i = 0; i < blocks.length; i += 1) {
@@ -95,46 +110,10 @@
     }
     if (!place) return;
     // The offset as Material records it (its viewport offset: scrollY, never negative).
-    const at = key(Math.max(0, scrollY));
+    const at = key(shown, Math.max(0, scrollY));
     seen.delete(at); // the newest last, the oldest dropped first
     seen.set(at, place);
     if (seen.size > 500) seen.delete(seen.keys().next().value);
-  };
-  // The questions and cells near the screen start in the next frames and take their height,
-  // which moves what follows them: the block is held in place until none above it within two
-  // screens is still to start and it has not moved for a moment (at most 10 s), or until the
-  // reader scrolls or acts.
-  const WAITING = ".qk-item:not([data-qk-ready]), [data-qk-cell]:not([data-qk-ready])";
-  const SETTLED_MS = 600;
-  const HOLD_MAX_MS = 10_000;
-  const ACTS = ["wheel", "touchstart", "keydown", "pointerdown"];
-  const pendingAbove = (top) =>
-    [...document.querySelectorAll(WAITING)].some((el) => {
-      const box = el.getBoundingClientRect();
-      return box.top < top && box.bottom > -2 * innerHeight;
-    });
-  const hold = (block, top) => {
-    const start = performance.now();
-    let moved = start;
-    let held = true;
-    const release = () => {
-      held = false;
-      for (const type of ACTS) removeEventListener(type, release, true);
-    };
-    for (const type of ACTS) addEventListener(type, release, { capture: true, passive: true });
-    const step = () => {
-      if (!held || !block.isConnected) return;
-      const now = performance.now();
-      const off = block.getBoundingClientRect().top - top;
-      if (Math.abs(off) >= 1) {
-        scrollBy(0, off);
-        moved = now;
-      }
-      const settling = pendingAbove(top) || now - moved < SETTLED_MS;
-      if (settling && now - start < HOLD_MAX_MS) requestAnimationFrame(step);
-      else release();
-    };
-    step();
   };
   let timer = 0;
   addEventListener(
@@ -147,13 +126,73 @@
   );
   // A link followed within 100 ms of a scroll: Material records the offset at the click.
   addEventListener("click", remember, true);
-  let shown = location.pathname; // the page on screen; on popstate, location is the next one's
+
+  // The questions and cells near the screen start in the next frames and take their height,
+  // which moves what follows them: the block is held in place until none above it within two
+  // screens is still to start and it has not moved for a moment (3 s at most), or until the
+  // reader moves or goes elsewhere (a key, a tap, the wheel, the focus moved by a screen
+  // reader, another Back, a jump). Not on a change of the selection: swapping the page in
+  // makes one.
+  const WAITING = ".qk-item:not([data-qk-ready]), [data-qk-cell]:not([data-qk-ready])";
+  const SETTLED_MS = 600;
+  const HOLD_MAX_MS = 3000;
+  const ACTS = ["wheel", "touchstart", "keydown", "pointerdown", "focusin", "popstate", "hashchange"];
+  const pendingAbove = (top) =>
+    [...document.querySelectorAll(WAITING)].some((el) => {
+      const box = el.getBoundingClientRect();
+      return box.top < top && box.bottom > -2 * innerHeight;
+    });
+  let release = () => {};
+  const hold = (block, top) => {
+    release();
+    const start = performance.now();
+    let moved = start;
+    let held = true;
+    release = () => {
+      held = false;
+      for (const type of ACTS) removeEventListener(type, release, true);
+    };
+    for (const type of ACTS) addEventListener(type, release, { capture: true, passive: true });
+    let last = scrollY;
+    const step = () => {
+      if (!held || !block.isConnected) return;
+      // A jump of more than a screen since the last frame is the reader's (find-in-page, the
+      // scroll bar): a question taking its height moves the page less.
+      if (Math.abs(scrollY - last) > innerHeight) return release();
+      const now = performance.now();
+      const off = block.getBoundingClientRect().top - top;
+      if (Math.abs(off) >= 1) {
+        scrollBy(0, off);
+        moved = now;
+      }
+      last = scrollY;
+      const settling = pendingAbove(top) || now - moved < SETTLED_MS;
+      if (settling && now - start < HOLD_MAX_MS) requestAnimationFrame(step);
+      else release();
+    };
+    step();
+  };
+  /** Put the block remembered with the offset Material has just restored back in place. */
+  const restore = () => {
+    const y = history.state && history.state.y;
+    const place = Number.isFinite(y) ? seen.get(key(shown, y)) : undefined;
+    const block = place && document.querySelectorAll(BLOCKS)[place[0]];
+    if (block) hold(block, place[1]);
+  };
+
   addEventListener(
     "popstate",
     (event) => {
-      // An entry with an offset Material recorded, of another page: Material swaps that in.
       const y = event.state && event.state.y;
-      if (Number.isFinite(y) && location.pathname !== shown) document.documentElement.classList.add(RESTORING);
+      if (!Number.isFinite(y)) return; // an entry Material did not record (an anchor's)
+      if (location.pathname + location.search !== shown) {
+        // Material fetches and swaps in that page, and scrolls: see document$ below.
+        leaving = true;
+        root.classList.add(RESTORING);
+      } else if (window.document$) {
+        // Within the page, once Material has navigated: it scrolls as this event goes on.
+        requestAnimationFrame(restore);
+      }
     },
     true,
   );
@@ -162,15 +201,11 @@
     if (!document$ || typeof document$.subscribe !== "function") return; // not Material
     // Material scrolls before document$ emits the page it swapped in.
     document$.subscribe(() => {
-      shown = location.pathname;
-      const root = document.documentElement;
-      if (!root.classList.contains(RESTORING)) return;
-      const y = history.state && history.state.y;
-      const place = Number.isFinite(y) ? seen.get(key(y)) : undefined;
-      const block = place && document.querySelectorAll(BLOCKS)[place[0]];
-      if (block) hold(block, place[1]);
-      // Once drawn, each block keeps its height when it is skipped again.
-      requestAnimationFrame(() => requestAnimationFrame(() => root.classList.remove(RESTORING)));
+      shown = location.pathname + location.search;
+      leaving = false;
+      if (!root.classList.contains(RESTORING) || document.readyState !== "complete") return;
+      restore();
+      frames(2, () => root.classList.remove(RESTORING));
     });
   });
 })();
