@@ -671,17 +671,24 @@ def widgets_loaded(page: Page) -> None:
     page.wait_for_function("'qkWidgets' in document.documentElement.dataset")
 
 
+def _phone_nothing_started(browser, fixture_site):
+    """A touch-screen phone's context and page on the fixture quiz, whose questions start only
+    when tapped or focused."""
+    context = browser.new_context(has_touch=True, is_mobile=True, viewport={"width": 412, "height": 823})
+    page = context.new_page()
+    page.add_init_script(NEVER_NEAR)
+    page.goto(fixture_site.url + QUIZ)
+    widgets_loaded(page)
+    return context, page
+
+
 def test_a_tap_that_starts_a_question_does_not_land_on_what_the_start_put_under_it(
     browser, fixture_site
 ):
     # Until a question starts, its hints box keeps its place unseen; starting puts a "Show a
     # hint" button there: the tap that started it must not open a hint (a cost) by landing on
     # it. A touch screen's tap, whose click goes to what is under the finger after the start.
-    context = browser.new_context(has_touch=True, is_mobile=True, viewport={"width": 412, "height": 823})
-    page = context.new_page()
-    page.add_init_script(NEVER_NEAR)
-    page.goto(fixture_site.url + QUIZ)
-    widgets_loaded(page)
+    context, page = _phone_nothing_started(browser, fixture_site)
     mcq = item(page, "fx-mcq")
     hints = mcq.locator("details.qk-hints")
     hints.scroll_into_view_if_needed()
@@ -706,11 +713,7 @@ def test_a_tap_on_a_field_of_a_trace_not_started_goes_to_that_field(browser, fix
     # Starting a numeric trace adds its graph box and its "New numbers" row
     # (numeric-trace-live.js): below the fields, so that the field tapped is still under the
     # finger and the tap is not dropped (the graph box, above them before, moved it down).
-    context = browser.new_context(has_touch=True, is_mobile=True, viewport={"width": 412, "height": 823})
-    page = context.new_page()
-    page.add_init_script(NEVER_NEAR)
-    page.goto(fixture_site.url + QUIZ)
-    widgets_loaded(page)
+    context, page = _phone_nothing_started(browser, fixture_site)
     trace = item(page, "fx-trace")
     field = trace.locator("input").first
     field.scroll_into_view_if_needed()
