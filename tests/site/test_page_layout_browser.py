@@ -126,7 +126,9 @@ def test_blocks_far_down_a_lesson_are_skipped_until_the_reader_comes_near(page, 
     # are never skipped (anchors land on them).
     summary = page.locator("h2#summary + ul > li").first
     first_item = page.locator(".qk-item").first
-    assert page.locator(".md-content__inner > p :is(a, code, em, strong, span)").first.evaluate(SHOWN)
+    assert page.locator(".md-content__inner > p :is(a, code, em, strong, span)").first.evaluate(
+        SHOWN
+    )
     assert page.locator("h2#summary > a.headerlink").evaluate(SHOWN)
     assert not summary.evaluate(SHOWN)
     assert not first_item.locator(".qk-prompt").evaluate(SHOWN)
@@ -167,6 +169,55 @@ NEAR_STARTED = """() => ![...document.querySelectorAll(".qk-item:not([data-qk-re
     const box = el.getBoundingClientRect();
     return box.bottom > -2 * innerHeight && box.top < innerHeight;
 })"""
+
+
+# Every layout shift of the document from its start, as the Layout Instability API reports them.
+SHIFTS = """window.qkShifts = [];
+new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) window.qkShifts.push(entry.value);
+}).observe({ type: "layout-shift", buffered: true });"""
+
+
+def _never_skipping(route):
+    """The page as served, without anchors.js's qk-positions: no block is ever skipped (as on
+    the Zensical bundle)."""
+    html = route.fetch().text()
+    assert 'root.classList.add("qk-positions")' in html
+    html = html.replace('root.classList.add("qk-positions")', "")
+    route.fulfill(body=html, content_type="text/html")
+
+
+def _shift_as_it_opens(page, page_url: str, anchor: str, skipping: bool) -> float:
+    """The layout shift of the page opened in full at `anchor`, from its start until it has
+    settled (its fonts in, the questions near the screen started); with `skipping` False, of
+    the same page with no block ever skipped."""
+    page.goto("about:blank")  # so that an anchor of the same page opens it in full too
+    page.unroute(page_url)
+    if not skipping:
+        page.route(page_url, _never_skipping)
+    page.goto(page_url + anchor, wait_until="load")
+    page.evaluate("document.fonts.ready")
+    page.wait_for_function(NEAR_STARTED, timeout=20_000)
+    page.wait_for_timeout(1_000)
+    assert page.evaluate("document.documentElement.classList.contains('qk-positions')") == skipping
+    return sum(page.evaluate("window.qkShifts"))
+
+
+@pytest.mark.parametrize("anchor", ["", "#summary", "#worked-exercise-a-two-layer-chain"])
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_a_lesson_opens_at_its_top_or_at_a_heading_without_moving_more_than_drawn_whole(
+    page, project_site, viewport, anchor
+):
+    # A block the browser first draws on the screen can come out skipped, at its estimated
+    # height, and take its own a frame later: the chain-rule lesson's opening paragraphs moved
+    # the heading under them 83 px on a phone (a shift of 0.046); opened at its Summary, the
+    # list under the heading blinked (0.36) as the blocks near it could be skipped again.
+    page.set_viewport_size(viewport)
+    page.add_init_script(SHIFTS)
+    lesson = project_site.url + "lessons/chain-rule/"
+    drawn_whole = _shift_as_it_opens(page, lesson, anchor, skipping=False)
+    skipping = _shift_as_it_opens(page, lesson, anchor, skipping=True)
+    assert skipping <= drawn_whole + 0.01, (skipping, drawn_whole)
 
 
 def _read_to_the_link_and_follow_it(page, lesson: str, viewport):
