@@ -112,7 +112,8 @@
   const CHANGING = ".qk-item, .qk-cell, .qk-bank";
   const steady = (block) => !block.matches(CHANGING) && !block.querySelector(CHANGING);
   const seen = new Map(); // "path?search|offset" -> [index of the block, its top on the screen]
-  let shown = location.pathname + location.search; // the page on screen
+  const here = () => location.pathname + location.search; // the page the address names
+  let shown = here(); // the page on screen
   let leaving = false; // between a popstate to another page and Material's swap
   const key = (page, y) => `${page}|${y}`;
   const remember = () => {
@@ -123,8 +124,9 @@
       const box = blocks[i].getBoundingClientRect();
       if (box.bottom <= 0) continue;
       if (box.top >= innerHeight) break;
-      if (!place || (box.top >= 0 && steady(blocks[i]))) place = [i, box.top];
-      if (box.top >= 0 && steady(blocks[i])) break;
+      const found = box.top >= 0 && steady(blocks[i]);
+      if (!place || found) place = [i, box.top];
+      if (found) break;
     }
     if (!place) return;
     // The offset as Material records it (its viewport offset: scrollY, never negative).
@@ -203,7 +205,7 @@
     (event) => {
       const y = event.state && event.state.y;
       if (!Number.isFinite(y)) return; // an entry Material did not record (an anchor's)
-      if (location.pathname + location.search !== shown) {
+      if (here() !== shown) {
         // Material fetches and swaps in that page, and scrolls: see document$ below.
         leaving = true;
         root.classList.add(RESTORING);
@@ -219,7 +221,7 @@
     if (!document$ || typeof document$.subscribe !== "function") return; // not Material
     // Material scrolls before document$ emits the page it swapped in.
     document$.subscribe(() => {
-      shown = location.pathname + location.search;
+      shown = here();
       leaving = false;
       if (!root.classList.contains(RESTORING) || document.readyState !== "complete") return;
       restore();
