@@ -101,8 +101,8 @@
   // their own heights a frame later, moving the text under the reader's eyes.
   if (arrival === "reload" || arrival === "back_forward" || location.hash) {
     root.classList.add(RESTORING);
-    // The browser restores the offset (or scrolls to the anchor again) by the load event;
-    // drawn once, a block keeps its height.
+    // The browser has restored the offset, or scrolled to the anchor, by the load event; drawn
+    // once, a block keeps its height.
     addEventListener("load", endRestoring, { once: true });
   }
 
@@ -216,6 +216,19 @@
     },
     true,
   );
+  // A link to a heading of another page that instant navigation follows (Material takes the
+  // click: default prevented by the time it reaches the window): that page is drawn whole until
+  // Material has scrolled to the heading, as a page opened in full at an anchor is.
+  let toAnchor = false;
+  addEventListener("click", (event) => {
+    if (!event.defaultPrevented || !window.document$ || !(event.target instanceof Element)) return;
+    const link = event.target.closest("a[href]");
+    const url = link && new URL(link.href, location.href);
+    // Against the page on screen: Material has already put the link's address in the history.
+    if (!url || !url.hash || url.origin !== location.origin || url.pathname + url.search === shown) return;
+    toAnchor = true;
+    root.classList.add(RESTORING);
+  });
   document.addEventListener("DOMContentLoaded", () => {
     const document$ = window.document$;
     if (!document$ || typeof document$.subscribe !== "function") return; // not Material
@@ -224,7 +237,8 @@
       shown = here();
       leaving = false;
       if (!root.classList.contains(RESTORING) || document.readyState !== "complete") return;
-      restore();
+      if (!toAnchor) restore(); // a Back or Forward: put the block the reader was at back
+      toAnchor = false;
       endRestoring();
     });
   });
