@@ -81,13 +81,22 @@
   root.classList.add("qk-positions");
   const RESTORING = "qk-restoring";
   const frames = (n, then) => (n ? requestAnimationFrame(() => frames(n - 1, then)) : then());
-  // Ends the drawing of every block, two frames on. The blocks then within a screen of the
-  // reader's stay drawn (qk-kept-drawn): a block the browser may skip again is drawn skipped
-  // for a frame, its content blank, even on the screen (the chain-rule lesson opened at its
-  // Summary: the list under it blinked, a layout shift of 0.36).
+  // Ends the drawing of every block two frames on, unless it has been asked for again since (a
+  // Back right after a link: the end asked for the page left came in the middle of putting the
+  // reader back, 1,323 px off on a phone). The blocks then within a screen of the reader's
+  // stay drawn (qk-kept-drawn): a block the browser may skip again is drawn skipped for a
+  // frame, its content blank, even on the screen (the chain-rule lesson opened at its Summary:
+  // the list under it blinked, a layout shift of 0.36).
   const KEPT = "qk-kept-drawn";
-  const endRestoring = () =>
+  let period = 0; // counts the times every block was drawn: an end asked for an earlier one is void
+  const drawWhole = () => {
+    period += 1;
+    root.classList.add(RESTORING);
+  };
+  const endRestoring = () => {
+    const asked = period;
     frames(2, () => {
+      if (asked !== period || !root.classList.contains(RESTORING)) return;
       const blocks = document.querySelectorAll(".md-content__inner > *, .md-typeset .qk-item");
       const near = [...blocks].filter((el) => {
         const box = el.getBoundingClientRect();
@@ -96,11 +105,12 @@
       for (const el of near) el.classList.add(KEPT); // every box read before any class written
       root.classList.remove(RESTORING);
     });
+  };
   const arrival = performance.getEntriesByType?.("navigation")[0]?.type;
   // Opened at an anchor, the blocks around it would be drawn first at their estimates and take
   // their own heights a frame later, moving the text under the reader's eyes.
   if (arrival === "reload" || arrival === "back_forward" || location.hash) {
-    root.classList.add(RESTORING);
+    drawWhole();
     // The browser has restored the offset, or scrolled to the anchor, by the load event; drawn
     // once, a block keeps its height.
     addEventListener("load", endRestoring, { once: true });
@@ -114,7 +124,11 @@
   const seen = new Map(); // "path?search|offset" -> [index of the block, its top on the screen]
   const here = () => location.pathname + location.search; // the page the address names
   let shown = here(); // the page on screen
+  // Whether Material swaps a page in for this address: only when the path changes (a search
+  // result on the page on screen adds ?h=, and stays on it).
+  const swaps = (url) => url.pathname !== new URL(shown, location.href).pathname;
   let leaving = false; // between a popstate to another page and Material's swap
+  let toAnchor = false; // between a link to another page's heading and Material's swap
   const key = (page, y) => `${page}|${y}`;
   const remember = () => {
     if (leaving) return; // the page on screen is not the one the address names
@@ -205,10 +219,11 @@
     (event) => {
       const y = event.state && event.state.y;
       if (!Number.isFinite(y)) return; // an entry Material did not record (an anchor's)
-      if (here() !== shown) {
+      toAnchor = false;
+      if (swaps(location)) {
         // Material fetches and swaps in that page, and scrolls: see document$ below.
         leaving = true;
-        root.classList.add(RESTORING);
+        drawWhole();
       } else if (window.document$) {
         // Within the page, once Material has navigated: it scrolls as this event goes on.
         requestAnimationFrame(restore);
@@ -219,15 +234,14 @@
   // A link to a heading of another page that instant navigation follows (Material takes the
   // click: default prevented by the time it reaches the window): that page is drawn whole until
   // Material has scrolled to the heading, as a page opened in full at an anchor is.
-  let toAnchor = false;
   addEventListener("click", (event) => {
     if (!event.defaultPrevented || !window.document$ || !(event.target instanceof Element)) return;
     const link = event.target.closest("a[href]");
     const url = link && new URL(link.href, location.href);
     // Against the page on screen: Material has already put the link's address in the history.
-    if (!url || !url.hash || url.origin !== location.origin || url.pathname + url.search === shown) return;
+    if (!url || !url.hash || url.origin !== location.origin || !swaps(url)) return;
     toAnchor = true;
-    root.classList.add(RESTORING);
+    drawWhole();
   });
   document.addEventListener("DOMContentLoaded", () => {
     const document$ = window.document$;
@@ -236,10 +250,16 @@
     document$.subscribe(() => {
       shown = here();
       leaving = false;
-      if (!root.classList.contains(RESTORING) || document.readyState !== "complete") return;
-      if (!toAnchor) restore(); // a Back or Forward: put the block the reader was at back
-      toAnchor = false;
-      endRestoring();
+      if (!root.classList.contains(RESTORING)) return;
+      if (document.readyState === "complete") {
+        if (!toAnchor) restore(); // a Back or Forward: put the block the reader was at back
+        toAnchor = false;
+        endRestoring();
+      } else {
+        // The page's first, or one swapped in before the load event: what was drawn by then
+        // is in place once the browser has scrolled (and fonts are in).
+        addEventListener("load", () => ((toAnchor = false), endRestoring()), { once: true });
+      }
     });
   });
 })();
