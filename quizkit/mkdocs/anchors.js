@@ -80,6 +80,7 @@
   const root = document.documentElement;
   root.classList.add("qk-positions");
   const RESTORING = "qk-restoring";
+  const BLOCKS = ".md-content__inner > *";
   const frames = (n, then) => (n ? requestAnimationFrame(() => frames(n - 1, then)) : then());
   // Ends the drawing of every block two frames on, unless it has been asked for again since (a
   // Back right after a link: the end asked for the page left came in the middle of putting the
@@ -97,7 +98,7 @@
     const asked = period;
     frames(2, () => {
       if (asked !== period || !root.classList.contains(RESTORING)) return;
-      const blocks = document.querySelectorAll(".md-content__inner > *, .md-typeset .qk-item");
+      const blocks = document.querySelectorAll(`${BLOCKS}, .md-typeset .qk-item`);
       const near = [...blocks].filter((el) => {
         const box = el.getBoundingClientRect();
         return box.bottom > -innerHeight && box.top < 2 * innerHeight;
@@ -116,7 +117,6 @@
     addEventListener("load", endRestoring, { once: true });
   }
 
-  const BLOCKS = ".md-content__inner > *";
   // Not a question or a runnable cell: those not started yet on the page swapped in have
   // another height (and so would what follows them) until they start.
   const CHANGING = ".qk-item, .qk-cell, .qk-bank";

@@ -294,9 +294,9 @@ def test_a_search_result_on_the_page_on_screen_leaves_the_far_blocks_skipped(pag
     assert not far.evaluate(f"(el) => ({SHOWN})(el.firstElementChild)")
 
 
-def _read_to_the_link_and_follow_it(page, lesson: str, viewport):
-    """Open `lesson`, read down until its 21st glossary link is 300 px from the top, follow it
-    (instant navigation); returns the link."""
+def _read_to_the_link(page, lesson: str, viewport):
+    """Open `lesson` and read down until its 21st glossary link is 300 px from the top;
+    returns the link."""
     page.set_viewport_size(viewport)
     page.goto(lesson, wait_until="load")
     link = page.locator('.md-content__inner > p a[href*="glossary/#"]').nth(20)
@@ -304,6 +304,12 @@ def _read_to_the_link_and_follow_it(page, lesson: str, viewport):
     page.wait_for_timeout(300)  # Material records the offset 100 ms after the last scroll
     assert abs(link.evaluate(TOP) - 300) < 2
     page.evaluate("window.before = true")
+    return link
+
+
+def _read_to_the_link_and_follow_it(page, lesson: str, viewport):
+    """_read_to_the_link, then follow it (instant navigation); returns the link."""
+    link = _read_to_the_link(page, lesson, viewport)
     link.click()
     expect(page.locator("article h1#glossary")).to_be_attached()
     return link
@@ -359,13 +365,8 @@ def test_back_at_once_from_a_link_to_a_heading_puts_the_link_followed_back(page,
     # two frames on: a Back within them came back to the lesson with every block drawn, and
     # the end asked for the glossary came in the middle of putting the reader back (1,323 px
     # off on a phone, in one full run of these tests out of two).
-    page.set_viewport_size(PHONE)
     lesson = project_site.url + "lessons/softmax-cross-entropy/"
-    page.goto(lesson, wait_until="load")
-    link = page.locator('.md-content__inner > p a[href*="glossary/#"]').nth(20)
-    link.evaluate(READ_DOWN_TO, 300)
-    page.wait_for_timeout(300)  # Material records the offset 100 ms after the last scroll
-    page.evaluate("window.before = true")
+    link = _read_to_the_link(page, lesson, PHONE)
     link.click()
     # Back in the first frame that shows the glossary (polled once a frame).
     page.wait_for_function("!!document.querySelector('article h1#glossary') && (history.back(), true)")
