@@ -10,7 +10,8 @@ over several runs:
   HTTP cache), with the phases of the boot (Python, NumPy, the engine) as the worker saw them;
 * bare: the least any page can do to get there, booted in the same run and browser,
   interleaved with the cold runs (alternating which goes first): a minimal page served by the
-  same host, with nothing of ours, imports the site's own pyodide/pyodide.mjs on its main
+  same host, with nothing of ours, imports the site's own pyodide.mjs (from its runtime
+  folder, pyodide-<version>/) on its main
   thread, loads NumPy and runs `import numpy`; cold / bare is the median of the ratios within
   each repetition (a busy machine slows both alike, so the ratio holds where times do not);
 * repeat visit: the same click in a new tab of the cold run's browser profile once its page
@@ -46,6 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.static_host import serve  # noqa: E402
+from quizkit.mkdocs.runtime import runtime_folder  # noqa: E402
 from tests.support import CHROMIUM, CHROMIUM_ARGS, trace_request  # noqa: E402
 
 TARGETS = {
@@ -60,13 +62,13 @@ BARE_PATH = "/bench/bare-pyodide.html"
 # Served beside the site (not written into it). Pyodide's documented minimal use, nothing else.
 BARE_PAGE = """<!doctype html>
 <html lang="en"><meta charset="utf-8"><title>Bare Pyodide and NumPy</title>
-<p>Pyodide and NumPy from this site's pyodide/ folder, booted by bench/startup.py.</p>
+<p>Pyodide and NumPy from this site's runtime folder, booted by bench/startup.py.</p>
 <script>
-window.bootBare = async () => {
+window.bootBare = async (folder) => {
   const t0 = performance.now();
   const phases = {};
   const mark = (name) => (phases[name] = performance.now() - t0);
-  const base = new URL("../pyodide/", location.href).href;
+  const base = new URL(`../${folder}/`, location.href).href;
   const { loadPyodide } = await import(base + "pyodide.mjs");
   mark("loader");
   const pyodide = await loadPyodide({ indexURL: base });
@@ -172,15 +174,15 @@ class Bytes:
 
 
 # Resolves once the service worker's cache holds every file of the runtime (`names`, the
-# site's pyodide/ folder): what a repeat visit may then take from it.
-RUNTIME_CACHED = """async (names) => {
+# site's runtime folder, `folder`): what a repeat visit may then take from it.
+RUNTIME_CACHED = """async ([folder, names]) => {
     for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
         const cached = new Set();
         for (const key of await caches.keys()) {
             for (const request of await (await caches.open(key)).keys()) {
                 const path = new URL(request.url).pathname;
                 const name = decodeURIComponent(path.split("/").pop());
-                if (path.includes("/pyodide/")) cached.add(name);
+                if (path.includes(`/${folder}/`)) cached.add(name);
             }
         }
         if (names.every((name) => cached.has(name))) return cached.size;
@@ -212,25 +214,26 @@ def one_run(browser, url: str, wait_s: float, context=None) -> dict:
     return result
 
 
-def repeat_run(browser, url: str, first: dict, runtime_files: list[str]) -> dict:
+def repeat_run(browser, url: str, first: dict, folder: str, runtime_files: list[str]) -> dict:
     """The click in a new tab of `first`'s context (a cold run's), once its service worker
     has cached the runtime and its page has closed."""
-    first["page"].evaluate(RUNTIME_CACHED, runtime_files)
+    first["page"].evaluate(RUNTIME_CACHED, [folder, runtime_files])
     first["page"].close()
     result = one_run(browser, url, wait_s=0, context=first["context"])
     result["page"].close()
     return result
 
 
-def bare_run(browser, url: str) -> dict:
-    """Boot bare Pyodide + NumPy in a fresh context: milliseconds, phases and bytes."""
+def bare_run(browser, url: str, folder: str) -> dict:
+    """Boot bare Pyodide + NumPy from the site's runtime `folder` in a fresh context:
+    milliseconds, phases and bytes."""
     context = browser.new_context()
     page = context.new_page()
     received = Bytes(context)
     page.goto(url, wait_until="load")
     page.wait_for_load_state("networkidle")
     before = received.total
-    result = page.evaluate("() => window.bootBare()")
+    result = page.evaluate("(folder) => window.bootBare(folder)", folder)
     page.wait_for_load_state("networkidle")
     result["bytes"] = received.total - before
     context.close()
@@ -253,7 +256,8 @@ def main() -> None:
             page_url = url + args.page
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                runtime_files = sorted(p.name for p in (site / "pyodide").iterdir())
+                folder = runtime_folder(site)
+                runtime_files = sorted(p.name for p in folder.iterdir())
                 cold, prefetched, phases, cold_results, warm = [], [], [], [], None
                 repeat, repeat_phases = [], []
                 bare, started = [], 0
@@ -261,7 +265,7 @@ def main() -> None:
                 for i in range(args.runs):
                     # Alternate which goes first, so neither always meets the other's leftovers.
                     if i % 2:
-                        bare.append(bare_run(browser, url + BARE_PATH.lstrip("/")))
+                        bare.append(bare_run(browser, url + BARE_PATH.lstrip("/"), folder.name))
                     result = one_run(browser, page_url, wait_s=0)
                     cold.append(result["ms"] / 1000)
                     phases.append(result["phases"])
@@ -270,12 +274,12 @@ def main() -> None:
                     before, by_run = result["bytes_before"], result["bytes_by_run"]
                     if i == args.runs - 1:
                         warm = result["page"].evaluate(WARM, [trace_request(), args.warm])
-                    again = repeat_run(browser, page_url, result, runtime_files)
+                    again = repeat_run(browser, page_url, result, folder.name, runtime_files)
                     repeat.append(again["ms"] / 1000)
                     repeat_phases.append(again["phases"])
                     result["context"].close()
                     if not i % 2:
-                        bare.append(bare_run(browser, url + BARE_PATH.lstrip("/")))
+                        bare.append(bare_run(browser, url + BARE_PATH.lstrip("/"), folder.name))
                 for _ in range(args.runs):
                     result = one_run(browser, page_url, wait_s=5)
                     prefetched.append(result["ms"] / 1000)

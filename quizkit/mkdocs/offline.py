@@ -10,12 +10,11 @@ another build's file; and since any changed file changes sw.js, the browser's up
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
 from .runtime import LOCK
-from .runtime_files import sha256_file
+from .runtime_files import content_version, folder_files
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "web" / "sw.js"
 WORKER = "sw.js"
@@ -25,19 +24,12 @@ REGISTRAR = "offline.js"
 
 def site_files(site_dir: Path) -> dict[str, str]:
     """sha256 of every file of the site but the worker itself, by site path, sorted."""
-    site_dir = Path(site_dir)
-    files = {}
-    for path in sorted(site_dir.rglob("*")):
-        rel = path.relative_to(site_dir).as_posix()
-        if path.is_file() and rel != WORKER:
-            files[rel] = sha256_file(path)
-    return files
+    return folder_files(site_dir, skip=(WORKER,))
 
 
 def build_version(files: dict[str, str]) -> str:
     """A short name for the build: changes when any file's path or bytes change, and only then."""
-    text = "".join(f"{path}\0{digest}\n" for path, digest in sorted(files.items()))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return content_version(files)
 
 
 def worker_source(build: dict, template: Path = TEMPLATE) -> str:

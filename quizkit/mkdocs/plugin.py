@@ -225,7 +225,7 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
         self._remove_scratch()
         math_render.close()
         try:
-            report = runtime.bundle(Path(config.site_dir))
+            report = runtime.bundle(Path(config.site_dir), assets=ASSETS)
         except RuntimeBundleError as exc:
             # One line saying what is missing and how to fix it, not a traceback.
             raise PluginError(f"quizkit runtime: {exc}") from None

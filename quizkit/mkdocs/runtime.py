@@ -1,7 +1,7 @@
 """The in-browser Python of the built site: Pyodide, NumPy and the engine as a wheel.
 
-`bundle(site_dir)` is called after `mkdocs build` has written the site. It puts into
-`site/pyodide/`:
+`bundle(site_dir)` is called after `mkdocs build` has written the site. It puts into one
+folder, `site/pyodide-<version>/` (see RUNTIME_PREFIX):
 
 * the Pyodide core files copied from the npm package (`node_modules/pyodide`);
 * the engine wheel (engine_wheel.py), its modules precompiled, and NumPy's WebAssembly
@@ -9,7 +9,10 @@
 * `pyodide-lock.json`, listing just those two packages, so the browser's
   `loadPackage("quizkit-backprop")` fetches the engine and NumPy from the site itself;
 * the worker's Python half (quizkit/runtime_py/worker.py, as quizkit_worker.py);
-* the standard library, its start-up modules precompiled (pyodide_stdlib.py).
+* the standard library, its start-up modules precompiled (pyodide_stdlib.py);
+
+and writes the folder's name into `assets/quizkit/runtime-location.js`, which the worker
+(quizkit/web/worker.js) imports.
 
 Everything is a plain function so tests can call it without MkDocs.
 """
@@ -17,13 +20,14 @@ Everything is a plain function so tests can call it without MkDocs.
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 from .engine_wheel import DIST_NAME, ENGINE_DIR, build_wheel, engine_files
 from .numpy_wheel import NumpySource, vendor_numpy
 from .pyodide_stdlib import STDLIB, WORKER_PY, precompile_stdlib
-from .runtime_files import RuntimeBundleError, copy_if_changed
+from .runtime_files import RuntimeBundleError, content_version, copy_if_changed, folder_files
 
 ROOT = Path(__file__).resolve().parents[2]
 PYODIDE_DIR = ROOT / "node_modules" / "pyodide"
@@ -33,6 +37,16 @@ CORE_FILES = ("pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm", STDLIB)
 LOCK = "pyodide-lock.json"
 # The name worker.js fetches worker.py by (and imports it as).
 WORKER_FILE = "quizkit_worker.py"
+# The runtime's folder is named after its files' bytes (runtime_files.content_version), as
+# bundlers name assets after their hashes: under that name a host has this build's runtime or
+# nothing, never another build's. So the service worker passes its megabytes on to the page as
+# they arrive (the wasm compiles while it downloads) instead of hashing them first, and still
+# no page runs on a mix of builds (quizkit/web/sw.js).
+RUNTIME_PREFIX = "pyodide-"
+# Where the runtime is assembled before it is named (a later bundle into the same site starts
+# from it again, so that unchanged files are not copied twice).
+STAGING = "pyodide"
+LOCATION_MODULE = "runtime-location.js"
 
 
 def pyodide_version(pyodide_dir: Path = PYODIDE_DIR) -> str:
@@ -86,6 +100,7 @@ def write_lock(official_lock: Path, dest: Path, numpy: NumpySource, wheel: Path)
 def bundle(
     site_dir: Path,
     *,
+    assets: str = "assets/quizkit",
     pyodide_dir: Path = PYODIDE_DIR,
     engine_dir: Path = ENGINE_DIR,
     local_wheels: Path | None = None,
@@ -93,8 +108,15 @@ def bundle(
     stdlib_cache: Path | None = None,
     node: str | None = None,
 ) -> str:
-    """Put Pyodide, NumPy and the engine wheel into `site_dir/pyodide`; return a one-line report."""
-    dest = Path(site_dir) / "pyodide"
+    """Put Pyodide, NumPy and the engine wheel into `site_dir/pyodide-<version>/` and its name
+    into `site_dir/<assets>/runtime-location.js`; return a one-line report."""
+    site_dir = Path(site_dir)
+    dest = site_dir / STAGING
+    for earlier in _runtime_folders(site_dir):  # an earlier bundle into this site
+        if dest.exists():
+            shutil.rmtree(earlier)
+        else:
+            earlier.rename(dest)
     version = pyodide_version(pyodide_dir)
     dest.mkdir(parents=True, exist_ok=True)
     copied = copy_core(pyodide_dir, dest)
@@ -114,5 +136,36 @@ def bundle(
     stale = [p for p in dest.glob(f"{DIST_NAME.replace('-', '_')}-*.whl") if p.name != wheel.name]
     for path in stale:
         path.unlink()
+    folder = site_dir / f"{RUNTIME_PREFIX}{content_version(folder_files(dest))}"
+    dest.rename(folder)
+    write_location(site_dir / assets, folder.name)
     core = f"{len(copied)} core files copied" if copied else "core unchanged"
-    return f"Pyodide {version} ({core}; {stdlib}), engine {wheel.name}; {numpy.report}"
+    return (
+        f"Pyodide {version} ({core}; {stdlib}), engine {wheel.name}; {numpy.report}; "
+        f"in {folder.name}/"
+    )
+
+
+def _runtime_folders(site_dir: Path) -> list[Path]:
+    return sorted(p for p in Path(site_dir).glob(f"{RUNTIME_PREFIX}*") if p.is_dir())
+
+
+def runtime_folder(site_dir: Path) -> Path:
+    """The built site's runtime folder, `site_dir/pyodide-<version>/`."""
+    found = _runtime_folders(site_dir)
+    if len(found) != 1:
+        raise RuntimeBundleError(
+            f"{site_dir}: expected one {RUNTIME_PREFIX}<version>/ folder, found {len(found)}"
+        )
+    return found[0]
+
+
+def write_location(assets_dir: Path, folder: str) -> None:
+    """The module that tells the worker (a sibling of it) the runtime folder's name."""
+    assets_dir.mkdir(parents=True, exist_ok=True)
+    (assets_dir / LOCATION_MODULE).write_text(
+        "// Written by quizkit/mkdocs/runtime.py: this build's Python runtime, a folder of the\n"
+        "// site named after its contents.\n"
+        f"export const RUNTIME_FOLDER = {json.dumps(folder + '/')};\n",
+        encoding="utf-8",
+    )

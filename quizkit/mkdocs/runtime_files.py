@@ -1,5 +1,6 @@
-"""What the parts of the site's Python runtime share: their error, and copying files so a
-rebuild into the same directory skips what has not changed."""
+"""What the parts of the site's Python runtime share: their error, copying files so a
+rebuild into the same directory skips what has not changed, and naming a set of files by
+their bytes (the runtime's folder, the service worker's build version)."""
 
 from __future__ import annotations
 
@@ -34,3 +35,21 @@ def sha256_file(path: Path) -> str:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def folder_files(folder: Path, skip: tuple[str, ...] = ()) -> dict[str, str]:
+    """sha256 of every file under `folder` but those named in `skip`, by path, sorted."""
+    folder = Path(folder)
+    files = {}
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        if path.is_file() and rel not in skip:
+            files[rel] = sha256_file(path)
+    return files
+
+
+def content_version(files: dict[str, str]) -> str:
+    """A short name for a set of files: changes when any file's path or bytes change, and
+    only then."""
+    text = "".join(f"{path}\0{digest}\n" for path, digest in sorted(files.items()))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]

@@ -1,8 +1,9 @@
 """Python that runs in the page, under Pyodide, next to the engine (quizkit.backprop).
 
 These are real modules so that ruff and the tests read them like any other code; the site
-build (quizkit.mkdocs.runtime) copies them into site/pyodide/, where the browser worker
-(quizkit/web/worker.js) and the stdlib precompile step (Node) load them:
+build (quizkit.mkdocs.runtime) copies them into its runtime folder, site/pyodide-<version>/,
+where the browser worker (quizkit/web/worker.js) and the stdlib precompile step (Node) load
+them:
 
 * `worker`: what the page's Python worker does for each request (run a cell, evaluate a
   numeric-trace exercise, draw new numbers), and the modules it imports at start-up;

@@ -11,6 +11,8 @@
 // sw.js at once: if there is one, the file (another build's) is never served to a page of this
 // one (a navigation gets a page saying the course was updated, anything else a 503); if there
 // is none, the host itself alters the file, which is then served as it is and not cached.
+// The Python runtime's files are the exception: their folder is named after their bytes, so
+// they are passed on from the network unchecked and verified when they are cached.
 //
 // Update: the new build's worker installs beside the old one and copies the learner's
 // offline set (every page and file the old cache holds and the new build still has) into
@@ -40,7 +42,8 @@ const SCOPE = new URL(self.registration.scope);
 // -- which file of the build a URL is --------------------------------------------------------
 
 /** {path, key} of a same-origin URL in scope: its site path ("a/b/index.html" for "a/b/")
- * and the URL it is cached under (no query, no fragment); null for any other URL. */
+ * and the URL it is cached under (no query, no fragment, every segment percent-encoded alike:
+ * Pyodide asks for the engine wheel's "+" as "%2B", worker.js as "+"); null for any other URL. */
 function siteFile(url) {
   const parsed = new URL(url, SCOPE);
   if (parsed.origin !== SCOPE.origin || !parsed.pathname.startsWith(SCOPE.pathname)) return null;
@@ -52,8 +55,11 @@ function siteFile(url) {
   } catch {
     return null;
   }
-  return { path, key: parsed.origin + pathname };
+  return { path, key: urlOf(path) };
 }
+
+/** The URL of the site path `path`, each segment percent-encoded. */
+const urlOf = (path) => new URL(path.split("/").map(encodeURIComponent).join("/"), SCOPE).href;
 
 const inBuild = (file) => file !== null && Object.hasOwn(BUILD.files, file.path);
 
@@ -61,7 +67,7 @@ const inBuild = (file) => file !== null && Object.hasOwn(BUILD.files, file.path)
 function filesUnder(dir) {
   return Object.keys(BUILD.files)
     .filter((path) => path.startsWith(dir))
-    .map((path) => siteFile(new URL(path.split("/").map(encodeURIComponent).join("/"), SCOPE).href));
+    .map((path) => siteFile(urlOf(path)));
 }
 
 async function sha256(buffer) {
@@ -198,6 +204,7 @@ async function answer(event, file) {
   const cache = await caches.open(CACHE);
   const hit = await cache.match(file.key);
   if (hit) return hit;
+  if (BUILD.runtime !== null && file.path.startsWith(BUILD.runtime)) return runtimeFile(event);
   const navigation = event.request.mode === "navigate";
   let result;
   try {
@@ -216,6 +223,25 @@ async function answer(event, file) {
     return result.response;
   }
   return navigation ? updatedPage() : new Response("", { status: 503, statusText: "Site updated" });
+}
+
+/** A file of the Python runtime that is not cached yet, from the network as it arrives. Its
+ * folder is named after its contents (quizkit/mkdocs/runtime.py), so the server holds this
+ * build's bytes under that name or none: they need no check before the page uses them.
+ * Hashing their megabytes (the wasm, the standard library, NumPy) before passing them on, or
+ * caching them meanwhile, each made Python start about 0.1 s later on a first run (side by
+ * side, as bench/startup.py measures). They are cached, verified, once Python has started
+ * (offline.js sends "keep" with runtime). A 404 is a newer deploy with another runtime: the
+ * update check makes offline.js offer it. */
+async function runtimeFile(event) {
+  let response;
+  try {
+    response = await fetch(event.request);
+  } catch {
+    return Response.error();
+  }
+  if (response.status === 404) foreign();
+  return response;
 }
 
 /** The server has a file this build does not list: whether it has a newer build's sw.js

@@ -1,6 +1,7 @@
 // The Python worker: one per page load, started by runtime.js as a MODULE worker. It boots
-// Pyodide from the site's own pyodide/ folder, installs NumPy and the engine wheel, and then
-// answers requests one at a time:
+// Pyodide from the site's own runtime folder (pyodide-<version>/, named after its contents by
+// quizkit/mkdocs/runtime.py, which writes that name into runtime-location.js), installs NumPy
+// and the engine wheel, and then answers requests one at a time:
 //   {id, type: "run", code}                         -> {type: "result", id, ok, error, graphs}
 //   {id, type: "evaluate", code, params, values, root} -> {type: "result", id, ok, value}
 //   {id, type: "draw", params, seed}                 -> {type: "result", id, ok, value}
@@ -15,7 +16,9 @@
 // interrupted from here (that needs cross-origin isolation, which static hosts do not give):
 // runtime.js terminates this worker and starts a new one.
 
-const PYODIDE_BASE = new URL("../../pyodide/", import.meta.url).href;
+import { RUNTIME_FOLDER } from "./runtime-location.js";
+
+const PYODIDE_BASE = new URL(`../../${RUNTIME_FOLDER}`, import.meta.url).href;
 const ENGINE = "quizkit-backprop";
 const OUTPUT_LIMIT = 1_000_000; // characters per run; a print loop must not flood the page
 const FLUSH_MS = 40;

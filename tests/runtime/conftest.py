@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from quizkit.mkdocs.runtime import runtime_folder
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import page  # noqa: E402 - the test site builder next to this file
@@ -31,7 +33,7 @@ class Site:
         """Whether NumPy's wheel is self-hosted: the built site's lock file names a local
         wheel (not a CDN address) and that file is there. Read from the site, not from the
         wording of the bundle's report."""
-        folder = self.root / "pyodide"
+        folder = runtime_folder(self.root)
         lock = json.loads((folder / "pyodide-lock.json").read_text(encoding="utf-8"))
         file_name = lock["packages"].get("numpy", {}).get("file_name", "")
         return bool(file_name) and "://" not in file_name and (folder / file_name).is_file()

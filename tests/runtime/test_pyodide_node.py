@@ -1,9 +1,9 @@
 """The engine wheel under Pyodide (Node): installed from a built site, engine tests run there.
 
-The site's pyodide/ folder is loaded by Node's Pyodide exactly as the browser loads it (the
-lock file, `loadPackage("quizkit-backprop")` pulling NumPy). Every file of tests/engine then
-runs under Pyodide, with pytest and the autograd package copied from this venv (pure Python),
-and the worked exercise and seeded draws must agree with CPython.
+The site's runtime folder (pyodide-<version>/) is loaded by Node's Pyodide exactly as the
+browser loads it (the lock file, `loadPackage("quizkit-backprop")` pulling NumPy). Every file
+of tests/engine then runs under Pyodide, with pytest and the autograd package copied from
+this venv (pure Python), and the worked exercise and seeded draws must agree with CPython.
 
 No file is left out quietly. Each must pass there, except the few listed in
 NOT_UNDER_PYODIDE with the reason; those run too and must still fail, so the list cannot
@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from quizkit.backprop import worksheet
+from quizkit.mkdocs.runtime import runtime_folder
 from tests.support import trace_request
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,7 +93,7 @@ def pyodide_run(runtime_site, tmp_path_factory):
     request = {**trace_request(), "draw_params": DRAW_PARAMS, "seeds": SEEDS}
     (work / "request.json").write_text(json.dumps(request), encoding="utf-8")
     proc = subprocess.run(
-        [node, str(SCRIPT), f"{runtime_site.root / 'pyodide'}/", str(work / "libs"),
+        [node, str(SCRIPT), f"{runtime_folder(runtime_site.root)}/", str(work / "libs"),
          str(work / "root"), str(work / "request.json")],
         capture_output=True, text=True, timeout=900, cwd=ROOT,
     )  # fmt: skip

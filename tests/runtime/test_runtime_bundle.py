@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -21,12 +22,14 @@ FAKE_NUMPY = b"a stand-in for NumPy's wheel, only ever hashed and copied here"
 
 
 def site_wheel(site: Path) -> Path:
-    (wheel,) = (site / "pyodide").glob("quizkit_backprop-*-py3-none-any.whl")
+    (wheel,) = runtime.runtime_folder(site).glob("quizkit_backprop-*-py3-none-any.whl")
     return wheel
 
 
 def lock(site: Path) -> dict:
-    return json.loads((site / "pyodide" / "pyodide-lock.json").read_text(encoding="utf-8"))
+    return json.loads(
+        (runtime.runtime_folder(site) / "pyodide-lock.json").read_text(encoding="utf-8")
+    )
 
 
 @pytest.fixture
@@ -130,11 +133,13 @@ def test_wheel_installs_and_imports_in_cpython(tmp_path):
 def test_bundle_copies_the_core_and_registers_the_wheel(tmp_path, no_node):
     site = tmp_path / "site"
     report = runtime.bundle(site, local_wheels=tmp_path / "empty", fetch=no_network)
-    present = {p.name for p in (site / "pyodide").iterdir()}
+    present = {p.name for p in runtime.runtime_folder(site).iterdir()}
     assert set(runtime.CORE_FILES) <= present
     assert not {"pyodide.js.map", "pyodide.mjs.map", "console.html"} & present
     for name in runtime.CORE_FILES:
-        assert (site / "pyodide" / name).read_bytes() == (runtime.PYODIDE_DIR / name).read_bytes()
+        assert (runtime.runtime_folder(site) / name).read_bytes() == (
+            runtime.PYODIDE_DIR / name
+        ).read_bytes()
     wheel = site_wheel(site)
     entry = lock(site)["packages"]["quizkit-backprop"]
     assert entry["file_name"] == wheel.name
@@ -145,7 +150,7 @@ def test_bundle_copies_the_core_and_registers_the_wheel(tmp_path, no_node):
     assert report.startswith("Pyodide 0.28.3 (3 core files copied; stdlib NOT precompiled")
     assert ", engine quizkit_backprop-" in report
     # The worker's Python half, as worker.js fetches it.
-    shipped = (site / "pyodide" / runtime.WORKER_FILE).read_bytes()
+    shipped = (runtime.runtime_folder(site) / runtime.WORKER_FILE).read_bytes()
     assert shipped == pyodide_stdlib.WORKER_PY.read_bytes()
 
 
@@ -153,14 +158,47 @@ def test_rebuild_skips_unchanged_core_files_and_drops_stale_wheels(tmp_path, no_
     site = tmp_path / "site"
     options = {"local_wheels": tmp_path / "empty", "fetch": no_network}
     runtime.bundle(site, **options)
-    stale = site / "pyodide" / "quizkit_backprop-0.0.1-py3-none-any.whl"
+    stale = runtime.runtime_folder(site) / "quizkit_backprop-0.0.1-py3-none-any.whl"
     stale.write_bytes(b"old")
-    before = (site / "pyodide" / "pyodide.asm.wasm").stat().st_mtime_ns
+    before = (runtime.runtime_folder(site) / "pyodide.asm.wasm").stat().st_mtime_ns
     report = runtime.bundle(site, **options)
     assert "core unchanged" in report
-    assert (site / "pyodide" / "pyodide.asm.wasm").stat().st_mtime_ns == before
+    assert (runtime.runtime_folder(site) / "pyodide.asm.wasm").stat().st_mtime_ns == before
     assert not stale.exists()
-    assert len(list((site / "pyodide").glob("quizkit_backprop-*.whl"))) == 1
+    assert len(list(runtime.runtime_folder(site).glob("quizkit_backprop-*.whl"))) == 1
+
+
+def location(site: Path) -> str:
+    """The folder runtime-location.js names, as the worker imports it."""
+    module = (site / "assets" / "quizkit" / runtime.LOCATION_MODULE).read_text(encoding="utf-8")
+    match = re.search(r'^export const RUNTIME_FOLDER = "([^"]+)";$', module, re.M)
+    assert match, module
+    return match.group(1)
+
+
+def test_the_runtime_folder_is_named_after_its_bytes(tmp_path, fake_pyodide, no_node):
+    """Under one folder name a host has one runtime's bytes: the same files give the same
+    name wherever they are built, and a change to any byte gives another (sw.js relies on it)."""
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    (wheels / NUMPY_NAME).write_bytes(FAKE_NUMPY)
+    options = {"pyodide_dir": fake_pyodide, "local_wheels": wheels, "fetch": no_network}
+    one, two = tmp_path / "one", tmp_path / "two"
+    runtime.bundle(one, **options)
+    runtime.bundle(two, **options)
+    first = runtime.runtime_folder(one)
+    assert first.name == runtime.runtime_folder(two).name
+    assert re.fullmatch(r"pyodide-[0-9a-f]{16}", first.name)
+    assert location(one) == f"{first.name}/"
+    assert "pyodide-lock.json" in {p.name for p in first.iterdir()}
+
+    (fake_pyodide / "pyodide.asm.wasm").write_bytes(b"core file pyodide.asm.wasm, changed")
+    report = runtime.bundle(one, **options)
+    second = runtime.runtime_folder(one)  # the one folder: the earlier one is gone
+    assert second.name != first.name and not first.exists()
+    assert (second / "pyodide.asm.wasm").read_bytes().endswith(b"changed")
+    assert location(one) == f"{second.name}/" and report.endswith(f"in {second.name}/")
+    assert not (one / runtime.STAGING).exists()
 
 
 def test_missing_pyodide_package_is_a_clear_error(tmp_path):
@@ -181,7 +219,7 @@ def test_numpy_from_the_wheels_directory_is_rehashed_with_a_notice(tmp_path, mon
     entry = lock(tmp_path / "site")["packages"]["numpy"]
     assert entry["file_name"] == NUMPY_NAME
     assert entry["sha256"] == hashlib.sha256(FAKE_NUMPY).hexdigest()
-    assert (tmp_path / "site" / "pyodide" / NUMPY_NAME).read_bytes() == FAKE_NUMPY
+    assert (runtime.runtime_folder(tmp_path / "site") / NUMPY_NAME).read_bytes() == FAKE_NUMPY
     assert f"numpy vendored from {wheels}" in report
     assert "NOTICE" in report and "differs from Pyodide's official" in report
     assert fetched == []  # a local wheel means no network at all
@@ -213,7 +251,7 @@ def test_numpy_downloaded_from_the_cdn_when_its_hash_is_official(tmp_path, fake_
     site = tmp_path / "site"
     report = runtime.bundle(site, pyodide_dir=fake_pyodide, local_wheels=wheels, fetch=fetch)
     assert urls == [f"https://cdn.jsdelivr.net/pyodide/v0.28.3/full/{NUMPY_NAME}"]
-    assert (site / "pyodide" / NUMPY_NAME).read_bytes() == FAKE_NUMPY
+    assert (runtime.runtime_folder(site) / NUMPY_NAME).read_bytes() == FAKE_NUMPY
     assert (wheels / NUMPY_NAME).read_bytes() == FAKE_NUMPY  # kept for the next build
     assert lock(site)["packages"]["numpy"]["file_name"] == NUMPY_NAME
     assert "numpy downloaded from https://cdn.jsdelivr.net/" in report and "sha256 ok" in report
@@ -223,7 +261,7 @@ def test_downloaded_numpy_with_a_wrong_hash_is_not_used(tmp_path, fake_pyodide, 
     site = tmp_path / "site"
     report = runtime.bundle(site, pyodide_dir=fake_pyodide, local_wheels=tmp_path / "wheels",
                             fetch=lambda url: b"tampered")  # fmt: skip
-    assert not (site / "pyodide" / NUMPY_NAME).exists()
+    assert not (runtime.runtime_folder(site) / NUMPY_NAME).exists()
     assert not (tmp_path / "wheels" / NUMPY_NAME).exists()
     entry = lock(site)["packages"]["numpy"]
     assert entry["file_name"].startswith("https://cdn.jsdelivr.net/pyodide/v0.28.3/full/")
@@ -272,7 +310,7 @@ def test_start_up_modules_of_the_stdlib_are_precompiled(precompiled):
     assert "start-up stdlib and " in report and "cached" not in report
     with zipfile.ZipFile(runtime.PYODIDE_DIR / runtime.STDLIB) as original:
         sources = {n for n in original.namelist() if n.endswith(".py")}
-    with zipfile.ZipFile(tmp / "site" / "pyodide" / runtime.STDLIB) as built:
+    with zipfile.ZipFile(runtime.runtime_folder(tmp / "site") / runtime.STDLIB) as built:
         names = set(built.namelist())
         compiled = {n[:-1] for n in names if n.endswith(".pyc")}
         header = built.read("encodings/__init__.pyc")[:16]
@@ -286,10 +324,10 @@ def test_start_up_modules_of_the_stdlib_are_precompiled(precompiled):
 
 def test_precompiled_stdlib_is_cached_and_rebuilds_identically(precompiled):
     tmp, _ = precompiled
-    first = (tmp / "site" / "pyodide" / runtime.STDLIB).read_bytes()
+    first = (runtime.runtime_folder(tmp / "site") / runtime.STDLIB).read_bytes()
     report = runtime.bundle(tmp / "again", stdlib_cache=tmp / "cache", fetch=no_network)
     assert "engine modules precompiled (cached)" in report
-    assert (tmp / "again" / "pyodide" / runtime.STDLIB).read_bytes() == first
+    assert (runtime.runtime_folder(tmp / "again") / runtime.STDLIB).read_bytes() == first
     assert site_wheel(tmp / "again").read_bytes() == site_wheel(tmp / "site").read_bytes()
 
 
@@ -335,5 +373,5 @@ def test_a_pyc_compiled_from_other_bytes_than_the_wheels_source_is_left_out(tmp_
 def test_without_node_the_original_stdlib_is_used(tmp_path, no_node):
     report = runtime.bundle(tmp_path / "site", stdlib_cache=tmp_path / "cache", fetch=no_network)
     assert "stdlib NOT precompiled (node not found)" in report
-    built = (tmp_path / "site" / "pyodide" / runtime.STDLIB).read_bytes()
+    built = (runtime.runtime_folder(tmp_path / "site") / runtime.STDLIB).read_bytes()
     assert built == (runtime.PYODIDE_DIR / runtime.STDLIB).read_bytes()

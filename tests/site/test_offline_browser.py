@@ -22,6 +22,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 from test_site_browser import choose, item
 
+from quizkit.mkdocs.runtime import runtime_folder
 from tests.runtime.conftest import Site
 from tests.site.conftest import FIXTURE_CONFIG, ROOT, build_site
 from tests.support import CHROMIUM, CHROMIUM_ARGS, quiz_ready
@@ -31,10 +32,7 @@ UNVISITED = "lessons/notebook/"
 SENTENCE = "A lesson used by the site tests."
 BOOT_MS = 120_000
 # What the worker loads besides the wheels (quizkit/mkdocs/runtime.py puts them there).
-RUNTIME = [
-    f"pyodide/{name}"
-    for name in ("pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json", "quizkit_worker.py")
-]
+RUNTIME = ("pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json", "quizkit_worker.py")
 # Checks for a new sw.js; true when none is installed (waiting) once that check is over.
 NOTHING_WAITING = """async () => {
     const registration = await navigator.serviceWorker.getRegistration();
@@ -143,7 +141,9 @@ CACHED = """async (paths) => {
     for (const path of paths) {
         found[path] = false;
         for (const name of names) {
-            if (await (await caches.open(name)).match(base + path)) found[path] = true;
+            // Cached as quizkit/web/sw.js keys files: each segment percent-encoded.
+            const url = base + path.split("/").map(encodeURIComponent).join("/");
+            if (await (await caches.open(name)).match(url)) found[path] = true;
         }
     }
     return found;
@@ -175,8 +175,10 @@ def first_visit(course: Course, profile) -> Page:
     choose(page, "fx-mcq", "6")
     expect(item(page, "fx-mcq").locator(".qk-feedback")).to_contain_text("Correct.")
     run_cell(page)
-    wheels = [p.relative_to(course.site).as_posix() for p in course.site.glob("pyodide/*.whl")]
-    wait_cached(page, [LESSON + "index.html", "assets/quizkit/quiz.js", *RUNTIME, *wheels])
+    folder = runtime_folder(course.site)
+    runtime = [f"{folder.name}/{name}" for name in RUNTIME]
+    wheels = [p.relative_to(course.site).as_posix() for p in folder.glob("*.whl")]
+    wait_cached(page, [LESSON + "index.html", "assets/quizkit/quiz.js", *runtime, *wheels])
     return page
 
 
@@ -252,9 +254,37 @@ def test_a_new_deploy_is_offered_then_served_whole(course, profile):
     # the answer typed before the update is still shown.
     caches = page.evaluate("async () => (await caches.keys()).join()")
     assert caches != version_one and "," not in caches
-    wait_cached(page, [LESSON + "index.html", "pyodide/pyodide.asm.wasm"])
+    wasm = f"{runtime_folder(course.site).name}/pyodide.asm.wasm"
+    wait_cached(page, [LESSON + "index.html", wasm])
     expect(item(page, "fx-mcq").locator(".qk-feedback")).to_contain_text("Correct.")
     run_cell(page)
+
+
+def test_a_page_left_open_over_a_deploy_of_another_runtime_runs_none_of_its_files(course, profile):
+    """The runtime's folder is named after its bytes, so the service worker passes its files
+    on unchecked (quizkit/web/sw.js): a page of the old build that starts Python after a
+    deploy with another runtime finds its own folder gone, says so, and is offered the update;
+    it never loads a file of the new runtime."""
+    page = page_of(profile())
+    page.goto(course.url + LESSON)
+    quiz_ready(page)
+    controlled(page)
+    old = runtime_folder(course.site).name
+    course.build("MARKER-TWO")
+    # The same sources give the same runtime; renamed, it stands for a changed one.
+    new = runtime_folder(course.site).rename(course.site / "pyodide-0123456789abcdef").name
+    requested = []
+    page.context.on("request", lambda request: requested.append(request.url))
+
+    cell = page.locator(".qk-cell-live").filter(has_text="slope = float(x.grad)")
+    cell.get_by_role("button", name="Run").click()
+    expect(cell.locator(".qk-cell-status")).to_contain_text(
+        "Python could not be started", timeout=BOOT_MS
+    )
+    notice = page.get_by_role("status").filter(has_text="A new version of the course is ready")
+    expect(notice).to_be_visible(timeout=30_000)
+    assert any(f"/{old}/" in url for url in requested), requested
+    assert not any(f"/{new}/" in url for url in requested), requested
 
 
 def _is_text(response) -> bool:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from quizkit.mkdocs.lessons import discover
+from quizkit.mkdocs.runtime import runtime_folder
 from tests.site.conftest import ROOT, Build, build_site, require_generator
 
 # The one line ProperDocs writes differently: Material names the generator in a meta tag.
@@ -61,7 +62,7 @@ def test_properdocs_builds_every_lesson_quiz_and_search_entry(properdocs_build):
             assert 'class="qk-bank"' in quiz, lesson.name
     cells = sum(p.read_text(encoding="utf-8").count("data-qk-cell") for p in site.rglob("*.html"))
     assert cells > 0, "no runnable cell on any page"
-    assert (site / "pyodide" / "pyodide-lock.json").is_file()
+    assert (runtime_folder(site) / "pyodide-lock.json").is_file()
 
 
 def _normalised(path: Path) -> bytes:

@@ -28,6 +28,7 @@ from quizkit.mkdocs import course_quiz
 from quizkit.mkdocs.bundle import write_bundle
 from quizkit.mkdocs.pages import EMBED, embedded_ids
 from quizkit.mkdocs.render import decode_payload
+from quizkit.mkdocs.runtime import runtime_folder
 from tests.site.conftest import ROOT, Build, build_site, require_generator
 
 CELL = re.compile(r'data-qk-cell="" data-qk-code="(?P<code>[A-Za-z0-9+/=]*)"')
@@ -197,8 +198,8 @@ def test_scripts_styles_and_runtime_are_in_the_site(zensical_build, course):
     for href in scripts + styles:
         assert resolves(zensical_build, url, href), href
     assert (zensical_build.site / "assets/quizkit/quiz-config.js").is_file()
-    assert (zensical_build.site / "pyodide" / "pyodide-lock.json").is_file()
-    assert list((zensical_build.site / "pyodide").glob("quizkit_backprop-*.whl"))
+    assert (runtime_folder(zensical_build.site) / "pyodide-lock.json").is_file()
+    assert list(runtime_folder(zensical_build.site).glob("quizkit_backprop-*.whl"))
 
 
 # A line each notebook lesson prints, checked by hand from its source: lesson 6's network has
