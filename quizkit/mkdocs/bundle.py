@@ -8,7 +8,7 @@ build time is written here as files instead, from the same functions (quizkit.mk
                        their plots as image files beside them) and quiz page, the course quiz
                        page, the widgets' files, KaTeX, quiz-config.js,
                        quiz/items.json and (unless told not to) the Pyodide runtime under
-                       pyodide-<version>/ (quizkit.mkdocs.runtime);
+                       pyodide-<hash>/ (quizkit.mkdocs.runtime);
     OUT/mkdocs.yml     the project's mkdocs.yml with the lessons in the nav, the quiz scripts
                        and style sheets listed, MkDocs-only plugins left out and the quiz
                        extension pointed at the lessons folder (relative to OUT, where the
@@ -129,6 +129,9 @@ def write_bundle(
     written = Bundle(out / "mkdocs.yml", [src for src, c in pages.items() if isinstance(c, str)])
     if with_runtime:
         written.runtime = runtime.bundle(docs, assets=generate.ASSETS, **runtime_options)
+    else:
+        # The worker still starts, and says the site has no Python.
+        runtime.write_location(docs / generate.ASSETS, None)
     settings = _settings(config, course, options, extensions, configs, target)
     written.config.write_text(yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
     return written

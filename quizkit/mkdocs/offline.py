@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .runtime import LOCK
+from .runtime import RUNTIME_NAME, runtime_folders
 from .runtime_files import content_version, folder_files
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "web" / "sw.js"
@@ -52,10 +52,19 @@ def write_service_worker(site_dir: Path, assets: str = "assets/quizkit") -> str:
     assets = assets.strip("/") + "/"
     if f"{assets}{REGISTRAR}" not in files:
         raise ValueError(f"{site_dir / assets / REGISTRAR}: missing; the worker needs it")
-    # The runtime is the folder of Pyodide's lock file (runtime.bundle writes it), if any.
-    locks = [path for path in files if path.rsplit("/", 1)[-1] == LOCK]
-    runtime = locks[0].removesuffix(LOCK) if locks else None
+    # The runtime is the folder runtime.bundle named after its files, if any.
+    folders = runtime_folders(site_dir)
+    if len(folders) > 1:
+        names = ", ".join(folder.name for folder in folders)
+        raise ValueError(f"{site_dir}: more than one runtime folder ({names})")
+    runtime = f"{folders[0].name}/" if folders else None
     version = build_version(files)
-    build = {"version": version, "files": files, "assets": assets, "runtime": runtime}
+    build = {
+        "version": version,
+        "files": files,
+        "assets": assets,
+        "runtime": runtime,
+        "runtime_name": RUNTIME_NAME.pattern,
+    }
     (site_dir / WORKER).write_text(worker_source(build), encoding="utf-8")
     return f"offline: {WORKER} for build {version} ({len(files)} files)"

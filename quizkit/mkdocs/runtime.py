@@ -1,7 +1,7 @@
 """The in-browser Python of the built site: Pyodide, NumPy and the engine as a wheel.
 
 `bundle(site_dir)` is called after `mkdocs build` has written the site. It puts into one
-folder, `site/pyodide-<version>/` (see RUNTIME_PREFIX):
+folder, `site/pyodide-<hash>/`, named after its files' bytes (see RUNTIME_PREFIX):
 
 * the Pyodide core files copied from the npm package (`node_modules/pyodide`);
 * the engine wheel (engine_wheel.py), its modules precompiled, and NumPy's WebAssembly
@@ -20,6 +20,7 @@ Everything is a plain function so tests can call it without MkDocs.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -43,9 +44,12 @@ WORKER_FILE = "quizkit_worker.py"
 # they arrive (the wasm compiles while it downloads) instead of hashing them first, and still
 # no page runs on a mix of builds (quizkit/web/sw.js).
 RUNTIME_PREFIX = "pyodide-"
-# Where the runtime is assembled before it is named (a later bundle into the same site starts
-# from it again, so that unchanged files are not copied twice).
-STAGING = "pyodide"
+# Only a folder with this name and a lock file in it is taken for a runtime: a page of the
+# docs may well be called pyodide-tips/.
+RUNTIME_NAME = re.compile(rf"{RUNTIME_PREFIX}[0-9a-f]{{16}}")
+# Where the runtime is assembled before it is named: a name no author gives a page. A later
+# bundle into the same site starts from the runtime there, so unchanged files are not copied.
+STAGING = ".quizkit-runtime-staging"
 LOCATION_MODULE = "runtime-location.js"
 
 
@@ -108,11 +112,12 @@ def bundle(
     stdlib_cache: Path | None = None,
     node: str | None = None,
 ) -> str:
-    """Put Pyodide, NumPy and the engine wheel into `site_dir/pyodide-<version>/` and its name
-    into `site_dir/<assets>/runtime-location.js`; return a one-line report."""
+    """Put Pyodide, NumPy and the engine wheel into `site_dir/pyodide-<hash>/` (the hash of its
+    files' bytes) and that name into `site_dir/<assets>/runtime-location.js`; return a
+    one-line report."""
     site_dir = Path(site_dir)
     dest = site_dir / STAGING
-    for earlier in _runtime_folders(site_dir):  # an earlier bundle into this site
+    for earlier in runtime_folders(site_dir):  # an earlier bundle into this site
         if dest.exists():
             shutil.rmtree(earlier)
         else:
@@ -146,26 +151,35 @@ def bundle(
     )
 
 
-def _runtime_folders(site_dir: Path) -> list[Path]:
-    return sorted(p for p in Path(site_dir).glob(f"{RUNTIME_PREFIX}*") if p.is_dir())
+def runtime_folders(site_dir: Path) -> list[Path]:
+    """The runtime folders in `site_dir`: named as RUNTIME_NAME says, with a lock file."""
+    site_dir = Path(site_dir)
+    if not site_dir.is_dir():
+        return []
+    return sorted(
+        p for p in site_dir.iterdir() if RUNTIME_NAME.fullmatch(p.name) and (p / LOCK).is_file()
+    )
 
 
 def runtime_folder(site_dir: Path) -> Path:
-    """The built site's runtime folder, `site_dir/pyodide-<version>/`."""
-    found = _runtime_folders(site_dir)
+    """The built site's runtime folder, `site_dir/pyodide-<hash of its files>/`."""
+    found = runtime_folders(site_dir)
     if len(found) != 1:
         raise RuntimeBundleError(
-            f"{site_dir}: expected one {RUNTIME_PREFIX}<version>/ folder, found {len(found)}"
+            f"{site_dir}: expected one runtime folder ({RUNTIME_PREFIX}<hash>/ with {LOCK}), "
+            f"found {len(found)}"
         )
     return found[0]
 
 
-def write_location(assets_dir: Path, folder: str) -> None:
-    """The module that tells the worker (a sibling of it) the runtime folder's name."""
+def write_location(assets_dir: Path, folder: str | None) -> None:
+    """The module that tells the worker (a sibling of it) the runtime folder's name; null for
+    a site built without the runtime (`quizkit bundle --no-runtime`)."""
     assets_dir.mkdir(parents=True, exist_ok=True)
+    name = None if folder is None else f"{folder}/"
     (assets_dir / LOCATION_MODULE).write_text(
         "// Written by quizkit/mkdocs/runtime.py: this build's Python runtime, a folder of the\n"
-        "// site named after its contents.\n"
-        f"export const RUNTIME_FOLDER = {json.dumps(folder + '/')};\n",
+        "// site named after its files' bytes (null: the site was built without it).\n"
+        f"export const RUNTIME_FOLDER = {json.dumps(name)};\n",
         encoding="utf-8",
     )

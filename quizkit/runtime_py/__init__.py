@@ -1,7 +1,7 @@
 """Python that runs in the page, under Pyodide, next to the engine (quizkit.backprop).
 
 These are real modules so that ruff and the tests read them like any other code; the site
-build (quizkit.mkdocs.runtime) copies them into its runtime folder, site/pyodide-<version>/,
+build (quizkit.mkdocs.runtime) copies them into its runtime folder, site/pyodide-<hash>/,
 where the browser worker (quizkit/web/worker.js) and the stdlib precompile step (Node) load
 them:
 

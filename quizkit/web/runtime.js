@@ -45,8 +45,14 @@ export function slowNote(pending) {
   return `${usual} every file has downloaded, but starting Python is slow on this device (it may be busy). It should be ready soon.`;
 }
 
+const EXPLAIN_UPDATED =
+  "The course has been updated since this page was opened, and the Python this page needs is " +
+  "no longer on the site, so code cannot run here. Reload the page to use the new version: your " +
+  "answers are kept. Everything else on the page still works.";
+
 function explain(detail) {
   if (detail.status !== "error") return detail.message;
+  if (detail.updated) return `${EXPLAIN_UPDATED} (Details: ${detail.message})`;
   const why = detail.python ? EXPLAIN_NO_NUMPY : EXPLAIN_NO_PYTHON;
   return `${why} (Details: ${detail.message})`;
 }

@@ -2,7 +2,8 @@
 // deploy replaces it whole. This file is a template: quizkit/mkdocs/offline.py writes it to
 // the site's root as sw.js (its scope is the whole site), with BUILD filled in:
 //   {version, files: {site path: sha256 of its bytes} of every file of the build but sw.js,
-//    assets: the folder of the quiz widgets and offline.js, runtime: the Python runtime's}.
+//    assets: the folder of the quiz widgets and offline.js, runtime: the Python runtime's,
+//    runtime_name: the pattern of a runtime folder's name}.
 //
 // One cache per build, named after its version. A file goes into it only when its bytes have
 // the hash this build lists, so a cache never holds a file of another build, whatever the
@@ -42,8 +43,8 @@ const SCOPE = new URL(self.registration.scope);
 // -- which file of the build a URL is --------------------------------------------------------
 
 /** {path, key} of a same-origin URL in scope: its site path ("a/b/index.html" for "a/b/")
- * and the URL it is cached under (no query, no fragment, every segment percent-encoded alike:
- * Pyodide asks for the engine wheel's "+" as "%2B", worker.js as "+"); null for any other URL. */
+ * and the URL it is cached under, the same for every spelling of the path (the engine wheel's
+ * "+" as "+" or as "%2B"); null for any other URL. */
 function siteFile(url) {
   const parsed = new URL(url, SCOPE);
   if (parsed.origin !== SCOPE.origin || !parsed.pathname.startsWith(SCOPE.pathname)) return null;
@@ -58,8 +59,10 @@ function siteFile(url) {
   return { path, key: urlOf(path) };
 }
 
-/** The URL of the site path `path`, each segment percent-encoded. */
-const urlOf = (path) => new URL(path.split("/").map(encodeURIComponent).join("/"), SCOPE).href;
+/** The URL of the site path `path` as a page spells it: only what would end or escape the
+ * path is percent-encoded, the rest as the URL parser leaves it ("+" stays "+", so keep()
+ * finds what the worker fetched in the HTTP cache). */
+const urlOf = (path) => new URL(path.replace(/[%#?\\]/g, encodeURIComponent), SCOPE).href;
 
 const inBuild = (file) => file !== null && Object.hasOwn(BUILD.files, file.path);
 
@@ -107,14 +110,29 @@ async function oldCaches() {
   return (await caches.keys()).filter((name) => name.startsWith(PREFIX) && name !== CACHE);
 }
 
+// The runtime folders of this build and of older ones: named as quizkit/mkdocs/runtime.py names
+// them (BUILD.runtime_name), or "pyodide/" before they were named after their bytes.
+const RUNTIME_FOLDER_PATTERN = new RegExp(`^(?:${BUILD.runtime_name}|pyodide)/`);
+
 async function carryOver(cache) {
   const wanted = new Map(); // key -> {file, old response}
+  const oldRuntime = new Map(); // a file's name in an old build's runtime folder -> its response
   for (const file of filesUnder(BUILD.assets)) wanted.set(file.key, { file, old: null });
   for (const name of await oldCaches()) {
     const old = await caches.open(name);
     for (const request of await old.keys()) {
       const file = siteFile(request.url);
       if (inBuild(file) && !wanted.get(file.key)?.old) wanted.set(file.key, { file, old: await old.match(request) });
+      const inRuntime = file?.path.match(RUNTIME_FOLDER_PATTERN);
+      if (inRuntime) oldRuntime.set(file.path.slice(inRuntime[0].length), await old.match(request));
+    }
+  }
+  // A learner who kept the old build's Python keeps this build's, though a changed runtime is a
+  // folder of another name: its files are taken from the old one where the bytes are the same
+  // (the interpreter, the standard library), and downloaded where not.
+  if (oldRuntime.size && BUILD.runtime !== null) {
+    for (const file of filesUnder(BUILD.runtime)) {
+      if (!wanted.get(file.key)?.old) wanted.set(file.key, { file, old: oldRuntime.get(file.path.slice(BUILD.runtime.length)) ?? null });
     }
   }
   for (const { file, old } of wanted.values()) {
@@ -226,13 +244,15 @@ async function answer(event, file) {
 }
 
 /** A file of the Python runtime that is not cached yet, from the network as it arrives. Its
- * folder is named after its contents (quizkit/mkdocs/runtime.py), so the server holds this
- * build's bytes under that name or none: they need no check before the page uses them.
+ * folder is named after its files' bytes (quizkit/mkdocs/runtime.py), so the server holds
+ * this build's bytes under that name or none: they need no check before the page uses them.
  * Hashing their megabytes (the wasm, the standard library, NumPy) before passing them on, or
  * caching them meanwhile, each made Python start about 0.1 s later on a first run (side by
  * side, as bench/startup.py measures). They are cached, verified, once Python has started
- * (offline.js sends "keep" with runtime). A 404 is a newer deploy with another runtime: the
- * update check makes offline.js offer it. */
+ * (offline.js sends "keep" with runtime). A file that is not there (a 404, a 403 from some
+ * hosts, or a page in its place from hosts that answer every path with one) means a newer
+ * deploy with another runtime if there is a new sw.js: the page's worker is told the site
+ * was updated (worker.js), and offline.js offers the new version. */
 async function runtimeFile(event) {
   let response;
   try {
@@ -240,8 +260,10 @@ async function runtimeFile(event) {
   } catch {
     return Response.error();
   }
-  if (response.status === 404) foreign();
-  return response;
+  const page = (response.headers.get("Content-Type") || "").startsWith("text/html");
+  if (response.ok && !page) return response;
+  if (await newerBuild()) return new Response("", { status: 503, statusText: "Site updated" });
+  return page ? new Response("", { status: 404, statusText: "Not Found" }) : response;
 }
 
 /** The server has a file this build does not list: whether it has a newer build's sw.js

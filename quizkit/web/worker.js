@@ -1,5 +1,5 @@
 // The Python worker: one per page load, started by runtime.js as a MODULE worker. It boots
-// Pyodide from the site's own runtime folder (pyodide-<version>/, named after its contents by
+// Pyodide from the site's own runtime folder (pyodide-<hash>/, named after its contents by
 // quizkit/mkdocs/runtime.py, which writes that name into runtime-location.js), installs NumPy
 // and the engine wheel, and then answers requests one at a time:
 //   {id, type: "run", code}                         -> {type: "result", id, ok, error, graphs}
@@ -18,7 +18,8 @@
 
 import { RUNTIME_FOLDER } from "./runtime-location.js";
 
-const PYODIDE_BASE = new URL(`../../${RUNTIME_FOLDER}`, import.meta.url).href;
+// null: the site was built without the runtime (quizkit bundle --no-runtime).
+const PYODIDE_BASE = RUNTIME_FOLDER === null ? null : new URL(`../../${RUNTIME_FOLDER}`, import.meta.url).href;
 const ENGINE = "quizkit-backprop";
 const OUTPUT_LIMIT = 1_000_000; // characters per run; a print loop must not flood the page
 const FLUSH_MS = 40;
@@ -42,15 +43,23 @@ const realFetch = self.fetch.bind(self);
 const ESSENTIAL = ["pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"];
 let bootFailure = null;
 
-function bootFailed(message) {
+/** `updated`: the course was published again since the page was opened, and the files of
+ * the page's build are gone from the site (runtime.js says so, and offline.js offers the new
+ * version). */
+function bootFailed(message, { updated = false } = {}) {
   if (bootFailure || pyodide) return;
   bootFailure = message;
-  status("error", `Python could not be started: ${message}`, { python: false });
+  status("error", `Python could not be started: ${message}`, { python: false, updated });
 }
 
+// The course's service worker answers so (quizkit/web/sw.js, runtimeFile) for a file of the
+// page's build that a newer deploy has replaced.
+const siteUpdated = (response) => response.status === 503 && response.statusText === "Site updated";
+
 function watched(response, name) {
+  const failed = (r) => bootFailed(`${name} could not be downloaded (HTTP ${r.status})`, { updated: siteUpdated(r) });
   response.then(
-    (r) => r.ok || bootFailed(`${name} could not be downloaded (HTTP ${r.status})`),
+    (r) => r.ok || failed(r),
     (error) => bootFailed(`${name} could not be downloaded (${error.message || error})`),
   );
   return response;
@@ -118,7 +127,8 @@ function prefetchWheels(lock) {
 // the engine wheel: plain Python still runs when NumPy or the engine fails to load).
 const WORKER_PY = "quizkit_worker.py";
 const WORKER_HOME = "/quizkit-runtime";
-const workerSource = realFetch(PYODIDE_BASE + WORKER_PY).then((r) => {
+const workerResponse = PYODIDE_BASE === null ? Promise.reject(new Error("no runtime")) : realFetch(PYODIDE_BASE + WORKER_PY);
+const workerSource = workerResponse.then((r) => {
   if (!r.ok) throw new Error(`${WORKER_PY} could not be downloaded (HTTP ${r.status})`);
   return r.text();
 });
@@ -191,8 +201,13 @@ async function boot() {
   const timings = {};
   const mark = (name) => (timings[name] = Math.round(performance.now() - started));
   status("loading-python", "Loading Python…");
+  if (PYODIDE_BASE === null) {
+    bootFailed("this copy of the course was built without its Python runtime");
+    return;
+  }
   reportDownloads();
-  const lockText = watched(realFetch(PYODIDE_BASE + "pyodide-lock.json"), "pyodide-lock.json").then((r) => r.text());
+  const lock = watched(realFetch(PYODIDE_BASE + "pyodide-lock.json"), "pyodide-lock.json");
+  const lockText = lock.then((r) => r.text());
   lockText.then((text) => prefetchWheels(JSON.parse(text))).catch(() => {});
   let module;
   try {
@@ -205,6 +220,9 @@ async function boot() {
       stdin: () => null,
     });
   } catch (error) {
+    // A loader that could not be imported says only that: if the lock file failed too, its
+    // answer (the site updated since, a missing file) is the better explanation.
+    await lock.catch(() => {});
     bootFailed(error.message || String(error));
     return;
   }

@@ -1,8 +1,9 @@
 """A minimal static site for the runtime's browser tests, built from the runtime's own functions.
 
 It holds what the runtime needs and nothing of the MkDocs plugin: `runtime.bundle` fills
-site/pyodide/, quizkit/web/ is copied to site/assets/quizkit/ (as the plugin does), and one
-page has runnable cells made by `runnable.transform` and rendered by Python-Markdown.
+site/pyodide-<hash>/ (and writes runtime-location.js), quizkit/web/ is copied to
+site/assets/quizkit/ (as the plugin does), and one page has runnable cells made by
+`runnable.transform` and rendered by Python-Markdown.
 """
 
 from __future__ import annotations

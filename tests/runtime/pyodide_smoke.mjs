@@ -1,5 +1,5 @@
-// Runs the engine under Pyodide in Node, from a built site's runtime folder (pyodide-<version>/):
-//   node pyodide_smoke.mjs <site>/pyodide-<version>/ <pure-python libs dir> <root dir> <request.json>
+// Runs the engine under Pyodide in Node, from a built site's runtime folder (pyodide-<hash>/):
+//   node pyodide_smoke.mjs <site>/pyodide-<hash>/ <pure-python libs dir> <root dir> <request.json>
 // installs the site's NumPy and engine wheels the way the browser does (loadPackage by name),
 // checks what loadPackage reports, imports every engine module noting which Python compiled
 // from source (none should be: the wheel ships their .pyc), then runs pytest (from the libs dir) on <root>/tests/engine

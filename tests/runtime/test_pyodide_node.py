@@ -1,6 +1,6 @@
 """The engine wheel under Pyodide (Node): installed from a built site, engine tests run there.
 
-The site's runtime folder (pyodide-<version>/) is loaded by Node's Pyodide exactly as the
+The site's runtime folder (pyodide-<hash>/) is loaded by Node's Pyodide exactly as the
 browser loads it (the lock file, `loadPackage("quizkit-backprop")` pulling NumPy). Every file
 of tests/engine then runs under Pyodide, with pytest and the autograd package copied from
 this venv (pure Python), and the worked exercise and seeded draws must agree with CPython.

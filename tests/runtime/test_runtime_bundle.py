@@ -201,6 +201,26 @@ def test_the_runtime_folder_is_named_after_its_bytes(tmp_path, fake_pyodide, no_
     assert not (one / runtime.STAGING).exists()
 
 
+def test_pages_named_like_the_runtime_are_left_alone(tmp_path, fake_pyodide, no_node):
+    """Docs pages at pyodide/, pyodide-tips/ or pyodide-<16 hex>/ (no lock file) are pages:
+    the bundle neither takes them into the runtime nor deletes them."""
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    (wheels / NUMPY_NAME).write_bytes(FAKE_NUMPY)
+    site = tmp_path / "site"
+    pages = ["pyodide", "pyodide-tips", "pyodide-0123456789abcdef"]
+    for name in pages:
+        (site / name).mkdir(parents=True)
+        (site / name / "index.html").write_text(f"<title>{name}</title>", encoding="utf-8")
+    options = {"pyodide_dir": fake_pyodide, "local_wheels": wheels, "fetch": no_network}
+    runtime.bundle(site, **options)
+    runtime.bundle(site, **options)  # again, into the same site
+    for name in pages:
+        assert (site / name / "index.html").read_text(encoding="utf-8") == f"<title>{name}</title>"
+        assert {p.name for p in (site / name).iterdir()} == {"index.html"}
+    assert "index.html" not in {p.name for p in runtime.runtime_folder(site).iterdir()}
+
+
 def test_missing_pyodide_package_is_a_clear_error(tmp_path):
     with pytest.raises(runtime.RuntimeBundleError, match="npm ci"):
         runtime.bundle(tmp_path / "site", pyodide_dir=tmp_path / "nowhere")

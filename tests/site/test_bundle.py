@@ -79,7 +79,10 @@ def test_bundle_writes_every_page_asset_and_a_config_without_mkdocs_plugins(tmp_
     for asset in ["assets/quizkit/quiz.js", "assets/quizkit/quiz-config.js", "quiz/items.json",
                   "assets/katex/katex.min.css"]:  # fmt: skip
         assert (docs / asset).is_file(), asset
-    assert not (docs / "pyodide").exists()
+    # Built without the runtime: no runtime folder, and the worker is told there is none.
+    assert not [p.name for p in docs.iterdir() if p.name.startswith(("pyodide", ".quizkit"))]
+    location = (docs / "assets/quizkit/runtime-location.js").read_text(encoding="utf-8")
+    assert "export const RUNTIME_FOLDER = null;" in location
     settings = yaml.safe_load(done.config.read_text())
     assert settings["docs_dir"] == "docs" and settings["site_dir"] == "site"
     assert settings["site_url"] == "http://127.0.0.1:8000/"

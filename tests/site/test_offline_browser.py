@@ -16,6 +16,8 @@ import os
 import shutil
 import socket
 import threading
+import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -71,9 +73,9 @@ class Course:
         self.server = None
         self.build_output = ""
 
-    def build(self, marker: str) -> None:
+    def build(self, marker: str, extra_env: dict | None = None) -> None:
         """Build the course with `marker` in the lesson's first sentence, at the end of the
-        home page and in the site's style sheet extra.css."""
+        home page and in the site's style sheet extra.css (`extra_env` for the build)."""
         lesson = self.src / "lessons_src" / "01-basics" / "lesson.md"
         text = (FIXTURE_CONFIG.parent / "lessons_src/01-basics/lesson.md").read_text("utf-8")
         lesson.write_text(text.replace(SENTENCE, f"{SENTENCE} {marker}."), encoding="utf-8")
@@ -81,7 +83,7 @@ class Course:
         (self.src / "docs/index.md").write_text(f"{home}\n{marker}\n", "utf-8")
         (self.src / "docs/assets").mkdir(exist_ok=True)
         (self.src / "docs/assets/extra.css").write_text(f"/* {marker} */\n", "utf-8")
-        built = build_site(self.config, self.site, self.url)
+        built = build_site(self.config, self.site, self.url, extra_env=extra_env)
         assert built.returncode == 0, built.output
         self.build_output = built.output
 
@@ -141,8 +143,8 @@ CACHED = """async (paths) => {
     for (const path of paths) {
         found[path] = false;
         for (const name of names) {
-            // Cached as quizkit/web/sw.js keys files: each segment percent-encoded.
-            const url = base + path.split("/").map(encodeURIComponent).join("/");
+            // Spelt as quizkit/web/sw.js keys files (urlOf): "+" stays "+".
+            const url = new URL(path.replace(/[%#?\\\\]/g, encodeURIComponent), base).href;
             if (await (await caches.open(name)).match(url)) found[path] = true;
         }
     }
@@ -151,11 +153,12 @@ CACHED = """async (paths) => {
 
 
 def wait_cached(page: Page, paths: list[str]) -> None:
-    page.wait_for_function(
-        f"(async () => Object.values(await ({CACHED})({paths!r})).every(Boolean))()",
-        timeout=BOOT_MS,
-        polling=200,
-    )
+    """Until the worker's caches hold every one of `paths` (polled from here: Playwright's
+    wait_for_function takes the promise an async predicate returns for a truthy answer)."""
+    deadline = time.monotonic() + BOOT_MS / 1000
+    while not all((found := page.evaluate(CACHED, paths)).values()):
+        assert time.monotonic() < deadline, f"not cached within {BOOT_MS} ms: {found}"
+        page.wait_for_timeout(200)
 
 
 def run_cell(page: Page) -> None:
@@ -260,31 +263,85 @@ def test_a_new_deploy_is_offered_then_served_whole(course, profile):
     run_cell(page)
 
 
-def test_a_page_left_open_over_a_deploy_of_another_runtime_runs_none_of_its_files(course, profile):
-    """The runtime's folder is named after its bytes, so the service worker passes its files
-    on unchecked (quizkit/web/sw.js): a page of the old build that starts Python after a
-    deploy with another runtime finds its own folder gone, says so, and is offered the update;
-    it never loads a file of the new runtime."""
+def another_runtime(course: Course) -> dict:
+    """The environment of a build whose Python runtime is not the one served: NumPy's wheel
+    with a zip comment added (the same package in other bytes, so another lock file and
+    another runtime folder), as a deploy that changed the runtime would have."""
+    wheel = next(runtime_folder(course.site).glob("numpy-*.whl"))
+    wheels = course.tmp / "other-wheels"
+    wheels.mkdir()
+    shutil.copy(wheel, wheels / wheel.name)
+    with zipfile.ZipFile(wheels / wheel.name, "a") as archive:
+        archive.comment = b"another deploy"
+    return {"PYODIDE_WHEELS_DIR": str(wheels)}
+
+
+def test_a_page_left_open_over_a_deploy_of_another_runtime_is_told_to_reload(course, profile):
+    """The service worker passes the runtime's files on unchecked, since its folder is named
+    after their bytes (quizkit/web/sw.js): a page of the old build that starts Python after a
+    deploy with another runtime finds its own folder gone and says the course was updated; it
+    never loads a file of the new runtime. Reloaded onto the new build, code runs again."""
+    Site(root=course.site, report=course.build_output).require_numpy()
     page = page_of(profile())
     page.goto(course.url + LESSON)
     quiz_ready(page)
     controlled(page)
     old = runtime_folder(course.site).name
-    course.build("MARKER-TWO")
-    # The same sources give the same runtime; renamed, it stands for a changed one.
-    new = runtime_folder(course.site).rename(course.site / "pyodide-0123456789abcdef").name
+    course.build("MARKER-TWO", extra_env=another_runtime(course))
+    new = runtime_folder(course.site).name
+    assert new != old and not (course.site / old).exists()
     requested = []
     page.context.on("request", lambda request: requested.append(request.url))
 
     cell = page.locator(".qk-cell-live").filter(has_text="slope = float(x.grad)")
     cell.get_by_role("button", name="Run").click()
-    expect(cell.locator(".qk-cell-status")).to_contain_text(
-        "Python could not be started", timeout=BOOT_MS
+    status = cell.locator(".qk-cell-status")
+    expect(status).to_contain_text(
+        "The course has been updated since this page was opened", timeout=BOOT_MS
     )
+    expect(status).to_contain_text("Reload the page")
     notice = page.get_by_role("status").filter(has_text="A new version of the course is ready")
     expect(notice).to_be_visible(timeout=30_000)
     assert any(f"/{old}/" in url for url in requested), requested
     assert not any(f"/{new}/" in url for url in requested), requested
+
+    with page.expect_navigation(timeout=BOOT_MS):
+        notice.get_by_role("button", name="Reload").click()
+    quiz_ready(page)
+    run_cell(page)
+    assert any(f"/{new}/" in url for url in requested)
+
+
+def test_an_update_with_another_runtime_keeps_python_offline(course, profile):
+    """A learner who had Python saved keeps it through an update that changed the runtime
+    (another folder): the new build's worker installs it whole, taking the files whose bytes
+    did not change from the old cache, so code still runs offline after the update."""
+    page = first_visit(course, profile)
+    course.build("MARKER-TWO", extra_env=another_runtime(course))
+    folder = runtime_folder(course.site)
+    downloaded = []
+    page.context.on(
+        "request", lambda request: request.service_worker and downloaded.append(request.url)
+    )
+    page.reload()
+    notice = page.get_by_role("status").filter(has_text="A new version of the course is ready")
+    expect(notice).to_be_visible(timeout=30_000)
+    new_runtime = [f"{folder.name}/{name}" for name in RUNTIME]
+    new_runtime += [p.relative_to(course.site).as_posix() for p in folder.glob("*.whl")]
+    with page.expect_navigation(timeout=BOOT_MS):
+        notice.get_by_role("button", name="Reload").click()
+    quiz_ready(page)
+    # Cached by the install itself, before this build's Python was ever started.
+    assert all(page.evaluate(CACHED, new_runtime).values()), page.evaluate(CACHED, new_runtime)
+    fetched = {url.rsplit("/", 1)[-1] for url in downloaded if f"/{folder.name}/" in url}
+    assert "pyodide-lock.json" in fetched and "pyodide.asm.wasm" not in fetched, fetched
+
+    course.stop()
+    page = page_of(profile(offline=True))
+    page.goto(course.url + LESSON)
+    quiz_ready(page)
+    expect(page.locator("article")).to_contain_text("MARKER-TWO")
+    run_cell(page)
 
 
 def _is_text(response) -> bool:

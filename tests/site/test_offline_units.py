@@ -13,14 +13,19 @@ import pytest
 from quizkit.mkdocs import offline
 
 
+RUNTIME = "pyodide-0123456789abcdef"  # as quizkit.mkdocs.runtime names a runtime folder
+
+
 def make_site(root: Path) -> Path:
     files = {
         "index.html": "<title>Home</title>",
         "lessons/a/index.html": "<title>A</title>",
         "assets/quizkit/offline.js": "// registrar",
         "assets/quizkit/quiz.js": "// widgets",
-        "pyodide/pyodide-lock.json": "{}",
-        "pyodide/pyodide.asm.wasm": "\0asm",
+        f"{RUNTIME}/pyodide-lock.json": "{}",
+        f"{RUNTIME}/pyodide.asm.wasm": "\0asm",
+        # A page whose name starts like the runtime's is no runtime.
+        "pyodide-tips/index.html": "<title>Tips</title>",
     }
     for path, text in files.items():
         (root / path).parent.mkdir(parents=True, exist_ok=True)
@@ -51,7 +56,10 @@ def test_the_record_lists_every_file_with_the_sha256_of_its_bytes(tmp_path):
     }
     assert build["files"] == expected
     assert build["assets"] == "assets/quizkit/"
-    assert build["runtime"] == "pyodide/"
+    assert build["runtime"] == f"{RUNTIME}/"
+    # How sw.js knows an older build's runtime folder in a cache (JavaScript reads it as is).
+    assert re.fullmatch(build["runtime_name"], RUNTIME)
+    assert not re.fullmatch(build["runtime_name"], "pyodide-tips")
     assert build["version"] == version_of(site)
 
 
@@ -78,7 +86,7 @@ def test_any_change_to_any_file_changes_the_version(tmp_path, change):
     if change == "edit a page":
         (site / "lessons/a/index.html").write_text("<title>A, revised</title>", encoding="utf-8")
     elif change == "edit the runtime":
-        (site / "pyodide/pyodide.asm.wasm").write_bytes(b"\0asm\1")
+        (site / RUNTIME / "pyodide.asm.wasm").write_bytes(b"\0asm\1")
     elif change == "add a file":
         (site / "lessons/b.txt").write_text("", encoding="utf-8")
     elif change == "remove a file":
@@ -98,7 +106,7 @@ def test_a_site_without_the_registrar_is_refused_with_its_path(tmp_path):
 
 def test_a_site_without_python_has_no_runtime_folder(tmp_path):
     site = make_site(tmp_path)
-    shutil.rmtree(site / "pyodide")
+    shutil.rmtree(site / RUNTIME)
     offline.write_service_worker(site)
     assert written_build(site)["runtime"] is None
 
