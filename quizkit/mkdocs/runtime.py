@@ -25,7 +25,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from .engine_wheel import DIST_NAME, ENGINE_DIR, build_wheel, engine_files
+from .engine_wheel import ENGINE_DIR, build_wheel, engine_files
 from .numpy_wheel import NumpySource, vendor_numpy
 from .pyodide_stdlib import STDLIB, WORKER_PY, precompile_stdlib
 from .runtime_files import RuntimeBundleError, content_version, copy_if_changed, folder_files
@@ -138,9 +138,16 @@ def bundle(
         # (and its lock names) the wheel with the .pyc files in it.
         wheel = build_wheel(dest, engine_dir, pycs)
         write_lock(pyodide_dir / LOCK, dest, numpy, wheel)
-    stale = [p for p in dest.glob(f"{DIST_NAME.replace('-', '_')}-*.whl") if p.name != wheel.name]
-    for path in stale:
-        path.unlink()
+    # Whatever an earlier bundle left that this one did not write (an older engine or NumPy
+    # wheel) would count towards the folder's name and be downloaded by every learner.
+    written = {*CORE_FILES, LOCK, WORKER_FILE, wheel.name, numpy.file_name}
+    for path in dest.iterdir():
+        if path.name in written:
+            continue
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
     folder = site_dir / f"{RUNTIME_PREFIX}{content_version(folder_files(dest))}"
     dest.rename(folder)
     write_location(site_dir / assets, folder.name)

@@ -45,10 +45,13 @@ export function slowNote(pending) {
   return `${usual} every file has downloaded, but starting Python is slow on this device (it may be busy). It should be ready soon.`;
 }
 
+// The notice's Reload switches to the new version (offline.js); the browser's own reload would
+// keep this page's version, and this message.
 const EXPLAIN_UPDATED =
-  "The course has been updated since this page was opened, and the Python this page needs is " +
-  "no longer on the site, so code cannot run here. Reload the page to use the new version: your " +
-  "answers are kept. Everything else on the page still works.";
+  "The course has been updated since this page was opened, and files of its Python that this " +
+  "page needs are no longer on the site. Choose Reload in the notice about the new version (it " +
+  "appears once the new version has downloaded) to run code again; your answers are kept. " +
+  "Everything else on the page still works.";
 
 function explain(detail) {
   if (detail.status !== "error") return detail.message;

@@ -18,8 +18,10 @@
 // Update: the new build's worker installs beside the old one and copies the learner's
 // offline set (every page and file the old cache holds and the new build still has) into
 // its own cache, reusing the old bytes when their hash is unchanged and downloading (and
-// verifying) the rest. Any failure fails the install and deletes its half-filled cache; the
-// old build goes on serving. Once installed it waits: offline.js tells the learner an update
+// verifying) the rest. A learner who had the old build's Python saved gets this build's, in a
+// folder of another name if the runtime changed (see carryOver). Any failure but a runtime
+// file's fails the install and deletes its half-filled cache; the old build goes on serving (a
+// runtime file that could not be had is left to "keep", below). Once installed it waits: offline.js tells the learner an update
 // is ready, and only when they accept does it activate. Every tab of the site then reloads
 // (offline.js, on controllerchange), and the old caches are deleted.
 //
@@ -59,9 +61,9 @@ function siteFile(url) {
   return { path, key: urlOf(path) };
 }
 
-/** The URL of the site path `path` as a page spells it: only what would end or escape the
- * path is percent-encoded, the rest as the URL parser leaves it ("+" stays "+", so keep()
- * finds what the worker fetched in the HTTP cache). */
+/** The URL of the site path `path`: only what would end or escape the path is percent-encoded,
+ * the rest as the URL parser leaves it ("+" stays "+", as worker.js fetches the engine wheel,
+ * so keep() finds that in the HTTP cache). */
 const urlOf = (path) => new URL(path.replace(/[%#?\\]/g, encodeURIComponent), SCOPE).href;
 
 const inBuild = (file) => file !== null && Object.hasOwn(BUILD.files, file.path);
@@ -123,8 +125,11 @@ async function carryOver(cache) {
     for (const request of await old.keys()) {
       const file = siteFile(request.url);
       if (inBuild(file) && !wanted.get(file.key)?.old) wanted.set(file.key, { file, old: await old.match(request) });
-      const inRuntime = file?.path.match(RUNTIME_FOLDER_PATTERN);
-      if (inRuntime) oldRuntime.set(file.path.slice(inRuntime[0].length), await old.match(request));
+      // Only names this build's runtime has: a docs page at pyodide/ is no old runtime.
+      const inFolder = file?.path.replace(RUNTIME_FOLDER_PATTERN, "");
+      if (BUILD.runtime !== null && inFolder !== file?.path && Object.hasOwn(BUILD.files, BUILD.runtime + inFolder)) {
+        oldRuntime.set(inFolder, await old.match(request));
+      }
     }
   }
   // A learner who kept the old build's Python keeps this build's, though a changed runtime is a
@@ -138,7 +143,12 @@ async function carryOver(cache) {
   for (const { file, old } of wanted.values()) {
     if (await cache.match(file.key)) continue; // verified by an earlier, interrupted install
     let result = old ? await verify(file, old) : { verified: false };
-    if (!result.verified) result = await download(file);
+    const runtime = BUILD.runtime !== null && file.path.startsWith(BUILD.runtime);
+    if (!result.verified) result = await download(file).catch((error) => (runtime ? { verified: false } : Promise.reject(error)));
+    // Not there yet (an upload that sends sw.js first) or the link failed: its folder is named
+    // after its bytes, so nothing of another build can take its place; "keep" fetches it once
+    // Python has started.
+    if (!result.verified && runtime) continue;
     if (!result.verified) {
       // The server does not have this build's file (a newer deploy, a partial upload):
       // this build cannot be installed whole, so it is not installed at all.
@@ -249,10 +259,11 @@ async function answer(event, file) {
  * Hashing their megabytes (the wasm, the standard library, NumPy) before passing them on, or
  * caching them meanwhile, each made Python start about 0.1 s later on a first run (side by
  * side, as bench/startup.py measures). They are cached, verified, once Python has started
- * (offline.js sends "keep" with runtime). A file that is not there (a 404, a 403 from some
+ * (offline.js sends "keep" with runtime). A file that is not there (404 or 410, 403 from some
  * hosts, or a page in its place from hosts that answer every path with one) means a newer
  * deploy with another runtime if there is a new sw.js: the page's worker is told the site
- * was updated (worker.js), and offline.js offers the new version. */
+ * was updated (worker.js), and offline.js offers the new version. Other errors (a 502 on the
+ * way) are passed on as they are. */
 async function runtimeFile(event) {
   let response;
   try {
@@ -260,8 +271,9 @@ async function runtimeFile(event) {
   } catch {
     return Response.error();
   }
-  const page = (response.headers.get("Content-Type") || "").startsWith("text/html");
-  if (response.ok && !page) return response;
+  const page = response.ok && (response.headers.get("Content-Type") || "").startsWith("text/html");
+  const gone = page || [403, 404, 410].includes(response.status);
+  if (!gone) return response;
   if (await newerBuild()) return new Response("", { status: 503, statusText: "Site updated" });
   return page ? new Response("", { status: 404, statusText: "Not Found" }) : response;
 }

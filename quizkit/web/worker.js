@@ -12,7 +12,8 @@
 // `graphs` holds what each show_graph call of the run asked to draw (quizkit.backprop.tracing
 // builds each one; cells.js draws them).
 // While a run executes it streams {type: "stdout"|"stderr", id, text}. Progress and failures
-// of the boot are {type: "status", status, message, python}. A runaway request cannot be
+// of the boot are {type: "status", status, message, python, updated} (updated: a file of the
+// page's build is gone from the site because the course was published again since). A runaway request cannot be
 // interrupted from here (that needs cross-origin isolation, which static hosts do not give):
 // runtime.js terminates this worker and starts a new one.
 
@@ -37,29 +38,30 @@ const status = (state, message = "", extra = {}) => post({ type: "status", statu
 // responses to Pyodide when it asks, so the wheels arrive while the interpreter boots. The
 // browser checks each one against the lock's sha256 (fetch's `integrity`), as Pyodide would.
 const prefetched = new Map();
-const realFetch = self.fetch.bind(self);
+const nativeFetch = self.fetch.bind(self);
+// The course's service worker answers 503 "Site updated" (quizkit/web/sw.js, runtimeFile) for a
+// file of the page's build that a newer deploy has replaced. Any such answer, to any request
+// of this worker's, makes a failure to start say that the course was updated.
+let siteUpdated = false;
+const realFetch = (input, init) =>
+  nativeFetch(input, init).then((response) => {
+    if (response.status === 503 && response.statusText === "Site updated") siteUpdated = true;
+    return response;
+  });
 // Pyodide logs a failed download of these and then waits forever; watching them here turns
 // that into an explanation at once.
 const ESSENTIAL = ["pyodide.asm.wasm", "python_stdlib.zip", "pyodide-lock.json"];
 let bootFailure = null;
 
-/** `updated`: the course was published again since the page was opened, and the files of
- * the page's build are gone from the site (runtime.js says so, and offline.js offers the new
- * version). */
-function bootFailed(message, { updated = false } = {}) {
+function bootFailed(message) {
   if (bootFailure || pyodide) return;
   bootFailure = message;
-  status("error", `Python could not be started: ${message}`, { python: false, updated });
+  status("error", `Python could not be started: ${message}`, { python: false, updated: siteUpdated });
 }
 
-// The course's service worker answers so (quizkit/web/sw.js, runtimeFile) for a file of the
-// page's build that a newer deploy has replaced.
-const siteUpdated = (response) => response.status === 503 && response.statusText === "Site updated";
-
 function watched(response, name) {
-  const failed = (r) => bootFailed(`${name} could not be downloaded (HTTP ${r.status})`, { updated: siteUpdated(r) });
   response.then(
-    (r) => r.ok || failed(r),
+    (r) => r.ok || bootFailed(`${name} could not be downloaded (HTTP ${r.status})`),
     (error) => bootFailed(`${name} could not be downloaded (${error.message || error})`),
   );
   return response;
@@ -220,9 +222,11 @@ async function boot() {
       stdin: () => null,
     });
   } catch (error) {
-    // A loader that could not be imported says only that: if the lock file failed too, its
-    // answer (the site updated since, a missing file) is the better explanation.
+    // A loader that could not be imported says only that (a module's fetch is not seen here):
+    // the lock file's answer, or the loader's own asked for again, tells whether the site was
+    // updated since.
     await lock.catch(() => {});
+    if (!module) await realFetch(new URL("pyodide.mjs", PYODIDE_BASE).href).catch(() => {});
     bootFailed(error.message || String(error));
     return;
   }
@@ -258,7 +262,7 @@ async function boot() {
     mark("imported");
   } catch (error) {
     engineError = error.message || String(error);
-    status("error", engineError, { python: true });
+    status("error", engineError, { python: true, updated: siteUpdated });
     return;
   }
   status("ready", "Python is ready.", { python: true, ms: mark("ready"), timings });

@@ -160,12 +160,15 @@ def test_rebuild_skips_unchanged_core_files_and_drops_stale_wheels(tmp_path, no_
     runtime.bundle(site, **options)
     stale = runtime.runtime_folder(site) / "quizkit_backprop-0.0.1-py3-none-any.whl"
     stale.write_bytes(b"old")
+    old_numpy = runtime.runtime_folder(site) / "numpy-1.0.0-cp313-cp313-pyodide_2025_0_wasm32.whl"
+    old_numpy.write_bytes(b"an older NumPy, left by an earlier bundle")
     before = (runtime.runtime_folder(site) / "pyodide.asm.wasm").stat().st_mtime_ns
     report = runtime.bundle(site, **options)
     assert "core unchanged" in report
     assert (runtime.runtime_folder(site) / "pyodide.asm.wasm").stat().st_mtime_ns == before
     assert not stale.exists()
     assert len(list(runtime.runtime_folder(site).glob("quizkit_backprop-*.whl"))) == 1
+    assert not list(runtime.runtime_folder(site).glob("numpy-1.0.0-*"))
 
 
 def location(site: Path) -> str:

@@ -299,7 +299,7 @@ def test_a_page_left_open_over_a_deploy_of_another_runtime_is_told_to_reload(cou
     expect(status).to_contain_text(
         "The course has been updated since this page was opened", timeout=BOOT_MS
     )
-    expect(status).to_contain_text("Reload the page")
+    expect(status).to_contain_text("Choose Reload in the notice about the new version")
     notice = page.get_by_role("status").filter(has_text="A new version of the course is ready")
     expect(notice).to_be_visible(timeout=30_000)
     assert any(f"/{old}/" in url for url in requested), requested
