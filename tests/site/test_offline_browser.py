@@ -45,8 +45,22 @@ NOTHING_WAITING = """async () => {
 
 
 class Quiet(http.server.SimpleHTTPRequestHandler):
+    """Serves the site; a missing file is answered as static hosts do, by `missing`: "404"
+    (most), "403" (S3 and CloudFront) or "page" (index.html with 200, as hosts that send every
+    unknown path to one page)."""
+
+    missing = "404"
+
     def log_message(self, format, *args):  # noqa: A002 - the signature is http.server's
         pass
+
+    def send_head(self):
+        if self.missing != "404" and not Path(self.translate_path(self.path)).exists():
+            if self.missing == "403":
+                self.send_error(403)
+                return None
+            self.path = "/index.html"
+        return super().send_head()
 
 
 class Course:
@@ -87,8 +101,10 @@ class Course:
         assert built.returncode == 0, built.output
         self.build_output = built.output
 
-    def start(self) -> None:
-        handler = functools.partial(Quiet, directory=str(self.site))
+    def start(self, missing: str = "404") -> None:
+        """Serve the site, a missing file answered as Quiet's `missing` says."""
+        host = type("Host", (Quiet,), {"missing": missing})
+        handler = functools.partial(host, directory=str(self.site))
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -276,12 +292,18 @@ def another_runtime(course: Course) -> dict:
     return {"PYODIDE_WHEELS_DIR": str(wheels)}
 
 
-def test_a_page_left_open_over_a_deploy_of_another_runtime_is_told_to_reload(course, profile):
+@pytest.mark.parametrize("missing", ["404", "403", "page"])
+def test_a_page_left_open_over_a_deploy_of_another_runtime_is_told_to_reload(
+    course, profile, missing
+):
     """The service worker passes the runtime's files on unchecked, since its folder is named
     after their bytes (quizkit/web/sw.js): a page of the old build that starts Python after a
-    deploy with another runtime finds its own folder gone and says the course was updated; it
-    never loads a file of the new runtime. Reloaded onto the new build, code runs again."""
+    deploy with another runtime finds its own folder gone, however the host answers for a
+    missing file, and says the course was updated; it never loads a file of the new runtime.
+    Reloaded onto the new build, code runs again."""
     Site(root=course.site, report=course.build_output).require_numpy()
+    course.stop()
+    course.start(missing)
     page = page_of(profile())
     page.goto(course.url + LESSON)
     quiz_ready(page)
