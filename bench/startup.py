@@ -11,9 +11,9 @@ over several runs:
 * bare: the least any page can do to get there, booted in the same run and browser,
   interleaved with the cold runs (alternating which goes first): a minimal page served by the
   same host, with nothing of ours, imports the site's own pyodide.mjs (from its runtime
-  folder, pyodide-<hash>/) on its main
-  thread, loads NumPy and runs `import numpy`; cold / bare is the median of the ratios within
-  each repetition (a busy machine slows both alike, so the ratio holds where times do not);
+  folder, pyodide-<hash>/) on its main thread, loads NumPy and runs `import numpy`; cold /
+  bare is the median of the ratios within each repetition (a busy machine slows both alike,
+  so the ratio holds where times do not);
 * repeat visit: the same click in a new tab of the cold run's browser profile once its page
   has closed, so with a warm HTTP cache and the service worker's cache holding the runtime
   (quizkit/web/sw.js); repeat / bare is, like cold / bare, the median of the ratios within

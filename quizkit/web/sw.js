@@ -21,8 +21,8 @@
 // verifying) the rest. A learner who had the old build's Python saved gets this build's, in a
 // folder of another name if the runtime changed (see carryOver). Any failure but a runtime
 // file's fails the install and deletes its half-filled cache; the old build goes on serving (a
-// runtime file that could not be had is left to "keep", below). Once installed it waits: offline.js tells the learner an update
-// is ready, and only when they accept does it activate. Every tab of the site then reloads
+// runtime file that could not be had is left to "keep", below). Once installed it waits:
+// offline.js tells the learner an update is ready, and only when they accept does it activate. Every tab of the site then reloads
 // (offline.js, on controllerchange), and the old caches are deleted.
 //
 // Every install also caches the quiz assets (BUILD.assets): the widgets, and offline.js, which
@@ -67,6 +67,7 @@ function siteFile(url) {
 const urlOf = (path) => new URL(path.replace(/[%#?\\]/g, encodeURIComponent), SCOPE).href;
 
 const inBuild = (file) => file !== null && Object.hasOwn(BUILD.files, file.path);
+const inRuntime = (file) => BUILD.runtime !== null && file.path.startsWith(BUILD.runtime);
 
 /** Every file of this build in the site folder `dir` ("a/b/"), as siteFile gives it. */
 function filesUnder(dir) {
@@ -124,18 +125,21 @@ async function carryOver(cache) {
     const old = await caches.open(name);
     for (const request of await old.keys()) {
       const file = siteFile(request.url);
-      if (inBuild(file) && !wanted.get(file.key)?.old) wanted.set(file.key, { file, old: await old.match(request) });
+      const forBuild = inBuild(file) && !wanted.get(file.key)?.old;
       // Only names this build's runtime has: a docs page at pyodide/ is no old runtime.
       const inFolder = file?.path.replace(RUNTIME_FOLDER_PATTERN, "");
-      if (BUILD.runtime !== null && inFolder !== file?.path && Object.hasOwn(BUILD.files, BUILD.runtime + inFolder)) {
-        oldRuntime.set(inFolder, await old.match(request));
-      }
+      const forRuntime =
+        BUILD.runtime !== null && inFolder !== file?.path && Object.hasOwn(BUILD.files, BUILD.runtime + inFolder);
+      if (!forBuild && !forRuntime) continue;
+      const response = await old.match(request); // read once, whichever wants it
+      if (forBuild) wanted.set(file.key, { file, old: response });
+      if (forRuntime) oldRuntime.set(inFolder, response);
     }
   }
   // A learner who kept the old build's Python keeps this build's, though a changed runtime is a
   // folder of another name: its files are taken from the old one where the bytes are the same
   // (the interpreter, the standard library), and downloaded where not.
-  if (oldRuntime.size && BUILD.runtime !== null) {
+  if (oldRuntime.size) {
     for (const file of filesUnder(BUILD.runtime)) {
       if (!wanted.get(file.key)?.old) wanted.set(file.key, { file, old: oldRuntime.get(file.path.slice(BUILD.runtime.length)) ?? null });
     }
@@ -143,7 +147,7 @@ async function carryOver(cache) {
   for (const { file, old } of wanted.values()) {
     if (await cache.match(file.key)) continue; // verified by an earlier, interrupted install
     let result = old ? await verify(file, old) : { verified: false };
-    const runtime = BUILD.runtime !== null && file.path.startsWith(BUILD.runtime);
+    const runtime = inRuntime(file);
     if (!result.verified) result = await download(file).catch((error) => (runtime ? { verified: false } : Promise.reject(error)));
     // Not there yet (an upload that sends sw.js first) or the link failed: its folder is named
     // after its bytes, so nothing of another build can take its place; "keep" fetches it once
@@ -232,7 +236,7 @@ async function answer(event, file) {
   const cache = await caches.open(CACHE);
   const hit = await cache.match(file.key);
   if (hit) return hit;
-  if (BUILD.runtime !== null && file.path.startsWith(BUILD.runtime)) return runtimeFile(event);
+  if (inRuntime(file)) return runtimeFile(event);
   const navigation = event.request.mode === "navigate";
   let result;
   try {

@@ -13,9 +13,9 @@
 // builds each one; cells.js draws them).
 // While a run executes it streams {type: "stdout"|"stderr", id, text}. Progress and failures
 // of the boot are {type: "status", status, message, python, updated} (updated: a file of the
-// page's build is gone from the site because the course was published again since). A runaway request cannot be
-// interrupted from here (that needs cross-origin isolation, which static hosts do not give):
-// runtime.js terminates this worker and starts a new one.
+// page's build is gone from the site because the course was published again since). A runaway
+// request cannot be interrupted from here (that needs cross-origin isolation, which static
+// hosts do not give): runtime.js terminates this worker and starts a new one.
 
 import { RUNTIME_FOLDER } from "./runtime-location.js";
 
