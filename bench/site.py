@@ -31,8 +31,11 @@ Prints:
   Material = assets/javascripts/*, KaTeX = assets/katex/*, rest = the HTML document, its
   inline scripts, style and layout not caused by a script, and unattributable work).
   Then the targets: on every lesson page our scripts add ≤ 50 ms total blocking time and
-  ≤ 0.03 of score over (b), and (a) scores within 0.05 of (c). Each lesson's (a) − (b) is
-  printed split into its two parts, scripts (a) − (s) and styles (s) − (b).
+  ≤ 0.03 of score over (b), and (a) scores within 0.05 of (c), each printed with every
+  repetition's difference: a target met in some repetitions and missed in others is said to
+  be so, not called met or missed (one repetition's noise here is as large as the targets).
+  Each lesson's (a) − (b) is printed split into its two parts, scripts (a) − (s) and styles
+  (s) − (b).
 * with --features (e.g. navigation.instant,toc.follow,content.code.copy): what each of
   Material's features costs on the first page of --pages, as variants (a − feature) measured
   in the same rotation: the page as built with that feature taken out of Material's
@@ -307,24 +310,37 @@ def side_by_side(
         print(f"{'':<4}runs: perf {scores}, TBT {tbts} ms")
 
     def paired(first: Variant, second: Variant, field: str) -> float:
-        pairs = zip(first.runs, second.runs, strict=True)
-        return statistics.median(x[field] - y[field] for x, y in pairs)
+        return statistics.median(differences(first, second, field))
 
-    def verdict(ok: bool) -> str:
-        return "meets" if ok else "MISSES"
+    def differences(first: Variant, second: Variant, field: str) -> list[float]:
+        return [x[field] - y[field] for x, y in zip(first.runs, second.runs, strict=True)]
+
+    def against(first: Variant, second: Variant, field: str, target: float, unit: str) -> str:
+        """The median difference, each repetition's, and the verdict: a difference that is
+        within the target in some repetitions and over it in others is not called either
+        way, since on this machine one repetition's noise is as large as these targets."""
+        found = differences(first, second, field)
+        digits = 0 if unit else 2
+        shown = "/".join(f"{d:+.{digits}f}" for d in found)
+        within = sum(d <= target for d in found)
+        if within == len(found):
+            word = "meets"
+        elif within == 0:
+            word = "MISSES"
+        else:
+            word = f"within in {within} of {len(found)} repetitions"
+        median = statistics.median(found)
+        return f"{median:+.{digits}f}{unit} ({shown}; ≤ {target:g}{unit}: {word})"
 
     by_key = {(v.key, v.page): v for v in found}
     c = by_key[("c", short)]
-    print("targets (each difference the median of the differences within one repetition):")
+    print("targets (the median of the differences within one repetition, then each repetition's):")
     for page in pages:
         a, s, b = by_key[("a", page)], by_key[("s", page)], by_key[("b", page)]
-        tbt, score, vs_c = paired(a, b, "tbt"), paired(b, a, "perf"), paired(c, a, "perf")
-        print(
-            f"  {page}: ours add {tbt:+.0f} ms TBT over (b) (≤ {TARGET_TBT_MS:.0f}:"
-            f" {verdict(tbt <= TARGET_TBT_MS)}) and cost {score:+.2f} of score"
-            f" (≤ {TARGET_SCORE}: {verdict(score <= TARGET_SCORE)}); (a) is {vs_c:+.2f} below (c)"
-            f" (≤ {TARGET_VS_SHORT}: {verdict(vs_c <= TARGET_VS_SHORT)})"
-        )
+        print(f"  {page}:")
+        print(f"    ours add TBT over (b)      {against(a, b, 'tbt', TARGET_TBT_MS, ' ms')}")
+        print(f"    ours cost score over (b)   {against(b, a, 'perf', TARGET_SCORE, '')}")
+        print(f"    (a) below (c)              {against(c, a, 'perf', TARGET_VS_SHORT, '')}")
         print(
             f"    of which our scripts (a) − (s): {paired(a, s, 'tbt'):+.0f} ms TBT,"
             f" {paired(s, a, 'perf'):+.2f} of score; our styles and the math's (s) − (b):"
