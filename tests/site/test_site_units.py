@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from quizkit.mkdocs import client, numeric_trace_page, pages
 from quizkit.mkdocs.glossary import (
     Term,
     bank_texts,
+    fold,
     link_first_uses,
     load_terms,
     merge_terms,
@@ -186,6 +188,28 @@ def test_terms_used_matches_aliases_plurals_and_line_breaks():
     used = terms_used([graph, relu, vanishing], ["Vanishing\ngradients hurt", "a compute graph"])
     assert used == [graph, vanishing]
     assert terms_used([relu], ["LeakyReLU-like"]) == []
+
+
+def test_fold_turns_every_letter_ignorecase_matches_to_ascii_into_that_letter():
+    # terms_used and link_first_uses skip the regular expression when a term's casefolded
+    # first word is not in fold(text): sound only if this holds for every code point.
+    ascii_letter = re.compile("[a-z]", re.IGNORECASE)
+    for point in range(sys.maxunicode + 1):
+        char = chr(point)
+        if ascii_letter.fullmatch(char):
+            letters = [a for a in "abcdefghijklmnopqrstuvwxyz" if re.fullmatch(a, char, re.I)]
+            assert [fold(char)] == letters, (hex(point), fold(char), letters)
+
+
+def test_terms_spelled_with_letters_casefold_changes_are_still_found_and_linked():
+    gradient = make_term("vanishing gradient")
+    kernel = make_term("kernel")
+    loss = make_term("loss")
+    mobius = make_term("Möbius strip")  # a word beyond ASCII: always searched for
+    texts = ["VANİSHİNG GRADİENTS", "a \u212aernel", "the lo\u017fs", "MÖBIUS STRIPS"]
+    assert terms_used([gradient, kernel, loss, mobius], texts) == [gradient, kernel, loss, mobius]
+    out = link_first_uses("<p>the vanıshıng gradıent</p>", [gradient], lambda t: "#")
+    assert '">vanıshıng gradıent</a>' in out
 
 
 def test_bank_texts_are_the_prose_a_learner_reads():
