@@ -93,9 +93,13 @@ def read_terms(
                 loaded.problems.append(loaded.problem((index, *err["loc"]), err["msg"]))
             continue
         # A term is the heading of its glossary entry; every spelling is shown as written.
-        loaded.problems += title_problems(loaded, (index, "term"), entry.term)
-        for k, alias in enumerate(entry.aliases):
-            loaded.problems += title_problems(loaded, (index, "aliases", k), alias)
+        spellings = [((index, "term"), entry.term)]
+        spellings += [((index, "aliases", k), alias) for k, alias in enumerate(entry.aliases)]
+        for loc, name in spellings:
+            loaded.problems += title_problems(loaded, loc, name)
+            if not name.split():  # min_length lets " " and a no-break space through
+                message = "is blank: a spelling needs a word for the text to use"
+                loaded.problems.append(loaded.problem(loc, message))
         terms.append(
             Term(
                 term=entry.term,
@@ -151,11 +155,15 @@ def _name_pattern(name: str) -> str:
     return r"(?<![\w-])" + r"\s+".join(words) + r"(?:s|es)?(?![\w-])"
 
 
-@functools.cache
 def term_pattern(term: Term) -> re.Pattern[str]:
     """A case-insensitive pattern matching any spelling of the term as whole words."""
-    names = sorted(term.names, key=len, reverse=True)
-    return re.compile("|".join(_name_pattern(n) for n in names), re.IGNORECASE)
+    return _pattern(term.names)
+
+
+@functools.cache  # by spellings alone: an edited definition under `mkdocs serve` reuses it
+def _pattern(names: tuple[str, ...]) -> re.Pattern[str]:
+    ordered = sorted(names, key=len, reverse=True)
+    return re.compile("|".join(_name_pattern(n) for n in ordered), re.IGNORECASE)
 
 
 # A build looks for every term in every question's text and in every text node of every page
@@ -174,16 +182,18 @@ def fold(text: str) -> str:
 
 
 @functools.cache
-def _clues(term: Term) -> tuple[str, ...] | None:
-    """The casefolded first word of each of the term's names, one of which every match
-    contains; None when a word is not ASCII, for which fold() is not proven right."""
-    words = tuple(name.split()[0].casefold() for name in term.names)
-    return words if all(word.isascii() for word in words) else None
+def _clues(names: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The casefolded first word of each spelling, one of which every match contains; None
+    (search every text) when a first word is not ASCII, where fold() is not proven right."""
+    firsts = [name.split()[:1] for name in names]
+    if not all(first and first[0].isascii() for first in firsts):
+        return None
+    return tuple(first[0].casefold() for first in firsts)
 
 
 def may_occur(term: Term, folded: str) -> bool:
     """False only when term_pattern(term) cannot match the text whose fold() is `folded`."""
-    clues = _clues(term)
+    clues = _clues(term.names)
     return clues is None or any(clue in folded for clue in clues)
 
 

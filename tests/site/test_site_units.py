@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import random
 import re
 import sys
 from pathlib import Path
@@ -21,8 +22,10 @@ from quizkit.mkdocs.glossary import (
     fold,
     link_first_uses,
     load_terms,
+    may_occur,
     merge_terms,
     slugify,
+    term_pattern,
     terms_used,
 )
 from quizkit.mkdocs.lessons import ContentError, discover, read_title
@@ -168,6 +171,8 @@ def test_bad_terms_file_names_the_line_entry_and_field(tmp_path):
         ("- &t {term: x, definition: d}\n- *t\n", 1, "anchors (&name) and aliases"),
         ("[" * 5000 + "]" * 5000 + "\n", 1, "levels deep"),
         ("term: x\n", 1, "expected a list of {term, definition, aliases}"),
+        ('- term: " "\n  definition: d\n', 1, "term: is blank"),
+        ('- term: x\n  definition: d\n  aliases: [y, "\\u00a0"]\n', 3, "aliases[1]: is blank"),
         ('- term: x\n  definition: |\n    fine\n    <a href="&#106;avascript:alert(1)">x</a>\n',
          4, "href='javascript:alert(1)' on <a> is not allowed"),
     ],
@@ -190,15 +195,57 @@ def test_terms_used_matches_aliases_plurals_and_line_breaks():
     assert terms_used([relu], ["LeakyReLU-like"]) == []
 
 
-def test_fold_turns_every_letter_ignorecase_matches_to_ascii_into_that_letter():
+PRINTABLE_ASCII = [chr(point) for point in range(0x20, 0x7F)]
+
+
+def test_fold_turns_every_character_ignorecase_matches_to_ascii_into_that_character():
     # terms_used and link_first_uses skip the regular expression when a term's casefolded
-    # first word is not in fold(text): sound only if this holds for every code point.
-    ascii_letter = re.compile("[a-z]", re.IGNORECASE)
+    # first word (ASCII) is not in fold(text): sound only if every code point that a pattern's
+    # literal ASCII character matches, case-insensitively, folds to that character's fold.
+    any_ascii = re.compile("[ -~]", re.IGNORECASE)
     for point in range(sys.maxunicode + 1):
         char = chr(point)
-        if ascii_letter.fullmatch(char):
-            letters = [a for a in "abcdefghijklmnopqrstuvwxyz" if re.fullmatch(a, char, re.I)]
-            assert [fold(char)] == letters, (hex(point), fold(char), letters)
+        if not any_ascii.fullmatch(char):
+            continue
+        matched = {x.casefold() for x in PRINTABLE_ASCII if re.fullmatch(re.escape(x), char, re.I)}
+        assert matched == {fold(char)}, (hex(point), fold(char), matched)
+
+
+def test_a_term_the_pattern_finds_is_never_ruled_out_by_its_clue():
+    # Names and texts drawn from words spelled with every case-folding oddity the pattern
+    # accepts; whatever term_pattern finds, may_occur must let through.
+    words = [
+        "gradient",
+        "kernel",
+        "loss",
+        "grad\u0130ent",
+        "gradıent",
+        "\u212aernel",
+        "lo\u017fs",
+        "ReLU",
+        "re-lu",
+        "soft-max",
+        "Straße",
+        "STRASSE",
+        "ﬁt",
+        "fit",
+        "σ",
+        "Σ",
+        "x2",
+        "x²",
+        "(b)",
+        "a.b",
+        "ǅ",
+        "\u00a0a",
+    ]
+    rng = random.Random(12)
+    for _ in range(3000):
+        names = [" ".join(rng.choices(words, k=rng.randint(1, 3))) for _ in range(2)]
+        term = make_term(names[0], aliases=names[1:])
+        spelled = " ".join(rng.choices(words, k=4))
+        for text in (spelled, spelled.upper(), spelled.lower(), names[0].upper() + "s"):
+            if term_pattern(term).search(text):
+                assert may_occur(term, fold(text)), (names, text)
 
 
 def test_terms_spelled_with_letters_casefold_changes_are_still_found_and_linked():
