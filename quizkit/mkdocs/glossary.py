@@ -199,7 +199,10 @@ def may_occur(term: Term, folded: str) -> bool:
 
 def terms_used(terms: Iterable[Term], texts: Iterable[str]) -> list[Term]:
     """The terms that occur in any of `texts`, in glossary order."""
-    blob = "\n".join(texts)
+    # Joined by a character that is neither a word's nor a space (the pattern's \s+ between a
+    # term's words): a term's words at the end of one text and the start of the next are
+    # not a use of it.
+    blob = "\x00".join(texts)
     folded = fold(blob)
     return [t for t in terms if may_occur(t, folded) and term_pattern(t).search(blob)]
 

@@ -193,6 +193,8 @@ def test_terms_used_matches_aliases_plurals_and_line_breaks():
     used = terms_used([graph, relu, vanishing], ["Vanishing\ngradients hurt", "a compute graph"])
     assert used == [graph, vanishing]
     assert terms_used([relu], ["LeakyReLU-like"]) == []
+    # Two texts (a prompt and its hint, say) are not one: no term across their boundary.
+    assert terms_used([vanishing], ["falls when vanishing", "gradient descent"]) == []
 
 
 PRINTABLE_ASCII = [chr(point) for point in range(0x20, 0x7F)]
