@@ -14,6 +14,11 @@ over several runs:
   folder, pyodide-<hash>/) on its main thread, loads NumPy and runs `import numpy`; cold /
   bare is the median of the ratios within each repetition (a busy machine slows both alike,
   so the ratio holds where times do not);
+* our worker alone: the site's own Python worker (assets/quizkit/worker.js, with its runtime,
+  NumPy and the engine) started from a blank page of the same host, without the lesson page or
+  the service worker, running the same cell, in the same rotation: cold − worker alone is
+  what the lesson page itself costs while Python starts (its drawing, the service worker),
+  worker alone − bare what our runtime adds to Pyodide's;
 * repeat visit: the same click in a new tab of the cold run's browser profile once its page
   has closed, so with a warm HTTP cache and the service worker's cache holding the runtime
   (quizkit/web/sw.js); repeat / bare is, like cold / bare, the median of the ratios within
@@ -80,6 +85,31 @@ window.bootBare = async (folder) => {
   mark("imported");
   return { ms: performance.now() - t0, phases };
 };
+</script>
+"""
+
+WORKER_PATH = "/bench/worker-alone.html"
+# Served beside the site at the same depth as its pages, so that the worker's own relative
+# URLs resolve as on a lesson page. Nothing else of ours: no page, no service worker.
+WORKER_PAGE = """<!doctype html>
+<html lang="en"><meta charset="utf-8"><title>Backprop Lab's worker alone</title>
+<p>The site's Python worker on a blank page, started by bench/startup.py.</p>
+<script>
+window.bootWorker = (code) => new Promise((resolve, reject) => {
+  const t0 = performance.now();
+  let timings = {};
+  const worker = new Worker("../assets/quizkit/worker.js", { type: "module" });
+  worker.onerror = (event) => reject(new Error(event.message || "the worker did not start"));
+  worker.onmessage = ({ data }) => {
+    if (data.type === "status" && data.timings) timings = data.timings;
+    if (data.type === "status" && data.status === "error") reject(new Error(data.message));
+    if (data.type === "stdout" || data.type === "result") {
+      if (data.type === "result" && !data.ok) reject(new Error(data.error));
+      resolve({ ms: performance.now() - t0, timings });
+    }
+  };
+  worker.postMessage({ id: 1, type: "run", code });
+});
 </script>
 """
 
@@ -240,6 +270,28 @@ def bare_run(browser, url: str, folder: str) -> dict:
     return result
 
 
+def worker_run(browser, url: str, code: str) -> dict:
+    """Our worker alone (WORKER_PAGE) running `code` in a fresh context without service
+    workers: milliseconds to its first output, and the worker's stage timings."""
+    context = browser.new_context(service_workers="block")
+    page = context.new_page()
+    page.goto(url, wait_until="load")
+    page.wait_for_load_state("networkidle")
+    result = page.evaluate("(code) => window.bootWorker(code)", code)
+    context.close()
+    return result
+
+
+def first_cell_code(browser, url: str) -> str:
+    """The code of the page's first runnable cell, as its editor holds it."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(url)
+    code = page.locator(".qk-cell-live textarea").first.input_value()
+    context.close()
+    return code
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -250,7 +302,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         site = args.site or Path(tmp) / "site"
-        with serve(site, {BARE_PATH: BARE_PAGE}) as url:
+        with serve(site, {BARE_PATH: BARE_PAGE, WORKER_PATH: WORKER_PAGE}) as url:
             if args.site is None:
                 build(site, url)
             page_url = url + args.page
@@ -260,12 +312,14 @@ def main() -> None:
                 runtime_files = sorted(p.name for p in folder.iterdir())
                 cold, prefetched, phases, cold_results, warm = [], [], [], [], None
                 repeat, repeat_phases = [], []
-                bare, started = [], 0
+                bare, alone, started = [], [], 0
+                code = first_cell_code(browser, page_url)
                 before = by_run = 0
                 for i in range(args.runs):
                     # Alternate which goes first, so neither always meets the other's leftovers.
                     if i % 2:
                         bare.append(bare_run(browser, url + BARE_PATH.lstrip("/"), folder.name))
+                        alone.append(worker_run(browser, url + WORKER_PATH.lstrip("/"), code))
                     result = one_run(browser, page_url, wait_s=0)
                     cold.append(result["ms"] / 1000)
                     phases.append(result["phases"])
@@ -279,6 +333,7 @@ def main() -> None:
                     repeat_phases.append(again["phases"])
                     result["context"].close()
                     if not i % 2:
+                        alone.append(worker_run(browser, url + WORKER_PATH.lstrip("/"), code))
                         bare.append(bare_run(browser, url + BARE_PATH.lstrip("/"), folder.name))
                 for _ in range(args.runs):
                     result = one_run(browser, page_url, wait_s=5)
@@ -308,6 +363,16 @@ def main() -> None:
         line("cold / bare", ratios, unit="×")
         + f"  target ≤ {TARGETS['cold / bare']}×  (median of the ratios within a repetition)"
     )
+    print(line("our worker alone", [run["ms"] / 1000 for run in alone]))
+    for name in stages:
+        times = [run["timings"][name] / 1000 for run in alone if name in run["timings"]]
+        if times:
+            print(line(f"  worker: {name} done at", times))
+    alone_s = [run["ms"] / 1000 for run in alone]
+    ratios = [w / (b["ms"] / 1000) for w, b in zip(alone_s, bare, strict=True)]
+    print(line("worker alone / bare", ratios, unit="×") + "  (what our runtime adds to Pyodide)")
+    ratios = [c / w for c, w in zip(cold, alone_s, strict=True)]
+    print(line("cold / worker alone", ratios, unit="×") + "  (what the lesson page adds meanwhile)")
     print(line("repeat visit (warm cache)", repeat))
     for name in stages:
         times = [ph["worker"][name] / 1000 for ph in repeat_phases if name in ph.get("worker", {})]
