@@ -60,7 +60,10 @@ class _LoadedTerms(LoadedYaml):
         if loc and isinstance(loc[0], int):
             entry = self.raw[loc[0]] if isinstance(self.raw, list) else None
             term = entry.get("term") if isinstance(entry, dict) else None
-            return (term if isinstance(term, str) and term else f"entry {loc[0] + 1}"), loc[1:]
+            # As a reader would see it; a blank or invisible term is named by its place.
+            shown = " ".join(term.split()) if isinstance(term, str) else ""
+            named = shown and _visible(shown) and shown.isprintable()
+            return (shown if named else f"entry {loc[0] + 1}"), loc[1:]
         return self.WHOLE, loc
 
 
@@ -97,8 +100,8 @@ def read_terms(
         spellings += [((index, "aliases", k), alias) for k, alias in enumerate(entry.aliases)]
         for loc, name in spellings:
             loaded.problems += title_problems(loaded, loc, name)
-            if not name.split():  # min_length lets " " and a no-break space through
-                message = "is blank: a spelling needs a word for the text to use"
+            if not _visible(name):  # min_length lets " ", a no-break space, a U+200B through
+                message = "is blank or invisible: a spelling needs a character a reader sees"
                 loaded.problems.append(loaded.problem(loc, message))
         terms.append(
             Term(
@@ -116,6 +119,12 @@ def read_terms(
     loaded.problems += unsafe_html(loaded)
     loaded.problems += control_characters(loaded)
     return terms, sorted(loaded.problems)
+
+
+def _visible(name: str) -> bool:
+    """Whether `name` has a character a reader sees (not only spaces and format characters
+    such as a zero-width space or a soft hyphen)."""
+    return any(char.isprintable() and not char.isspace() for char in name)
 
 
 def merge_terms(groups: Iterable[list[Term]]) -> list[Term]:
