@@ -310,7 +310,10 @@ def side_by_side(
         print(f"{'':<4}runs: perf {scores}, TBT {tbts} ms")
 
     def paired(first: Variant, second: Variant, field: str) -> float:
-        return statistics.median(differences(first, second, field))
+        """The median difference, rounded as it is printed (ms whole, scores to 0.01; + 0.0
+        so that a small negative one prints as +0, not -0)."""
+        digits = 0 if field == "tbt" else 2
+        return round(statistics.median(differences(first, second, field)), digits) + 0.0
 
     def differences(first: Variant, second: Variant, field: str) -> list[float]:
         return [x[field] - y[field] for x, y in zip(first.runs, second.runs, strict=True)]
