@@ -9,16 +9,19 @@ over several runs:
 * cold: click on a runnable cell's Run → its first output, in a fresh browser context (empty
   HTTP cache), with the phases of the boot (Python, NumPy, the engine) as the worker saw them;
 * bare: the least any page can do to get there, booted in the same run and browser,
-  interleaved with the cold runs (alternating which goes first): a minimal page served by the
+  interleaved with the cold runs (taking turns at going first): a minimal page served by the
   same host, with nothing of ours, imports the site's own pyodide.mjs (from its runtime
   folder, pyodide-<hash>/) on its main thread, loads NumPy and runs `import numpy`; cold /
   bare is the median of the ratios within each repetition (a busy machine slows both alike,
   so the ratio holds where times do not);
 * our worker alone: the site's own Python worker (assets/quizkit/worker.js, with its runtime,
   NumPy and the engine) started from a blank page of the same host, without the lesson page or
-  the service worker, running the same cell, in the same rotation: cold − worker alone is
-  what the lesson page itself costs while Python starts (its drawing, the service worker),
-  worker alone − bare what our runtime adds to Pyodide's;
+  the service worker, sent the lesson's first cell once it is ready (as runtime.js sends it),
+  in the same rotation (cold, worker alone and bare take turns at going first); the cold
+  start is then split into seconds that add up within each repetition: worker alone − bare
+  (our worker, the engine's wheel and imports and the cell, against bare's `import numpy`)
+  and cold − worker alone (the lesson page while Python starts: its drawing after the
+  scroll to the cell, the service worker passing the runtime on);
 * repeat visit: the same click in a new tab of the cold run's browser profile once its page
   has closed, so with a warm HTTP cache and the service worker's cache holding the runtime
   (quizkit/web/sw.js); repeat / bare is, like cold / bare, the median of the ratios within
@@ -44,6 +47,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -89,26 +94,40 @@ window.bootBare = async (folder) => {
 """
 
 WORKER_PATH = "/bench/worker-alone.html"
-# Served beside the site at the same depth as its pages, so that the worker's own relative
-# URLs resolve as on a lesson page. Nothing else of ours: no page, no service worker.
+# Nothing of ours but the worker: no lesson page, no service worker. Like runtime.js, it sends
+# the cell once the worker says it is ready, and it stops at the first output, as the lesson's
+# measurement does (stdout or stderr, or the result of a cell that prints nothing).
 WORKER_PAGE = """<!doctype html>
 <html lang="en"><meta charset="utf-8"><title>Backprop Lab's worker alone</title>
 <p>The site's Python worker on a blank page, started by bench/startup.py.</p>
 <script>
-window.bootWorker = (code) => new Promise((resolve, reject) => {
+window.bootWorker = (workerUrl, code) => new Promise((resolve, reject) => {
   const t0 = performance.now();
+  const worker = new Worker(workerUrl, { type: "module" });
+  const settle = (done, value) => {
+    clearTimeout(limit);
+    worker.terminate();
+    done(value);
+  };
+  const fail = (message) => settle(reject, new Error(message));
+  const limit = setTimeout(() => fail("no output within 120 s"), 120_000);
   let timings = {};
-  const worker = new Worker("../assets/quizkit/worker.js", { type: "module" });
-  worker.onerror = (event) => reject(new Error(event.message || "the worker did not start"));
+  worker.onerror = (event) => fail(event.message || "the worker did not start");
+  worker.onmessageerror = () => fail("a message from the worker could not be read");
   worker.onmessage = ({ data }) => {
     if (data.type === "status" && data.timings) timings = data.timings;
-    if (data.type === "status" && data.status === "error") reject(new Error(data.message));
-    if (data.type === "stdout" || data.type === "result") {
-      if (data.type === "result" && !data.ok) reject(new Error(data.error));
-      resolve({ ms: performance.now() - t0, timings });
+    const usable = data.status === "ready" || (data.status === "error" && data.python);
+    if (data.type === "status" && usable) {
+      worker.postMessage({ id: 1, type: "run", code });
+    } else if (data.type === "status" && data.status === "error") {
+      fail(data.message);
+    } else if (data.type === "fatal") {
+      fail(`Python stopped: ${data.message}`);
+    } else if (data.type === "stdout" || data.type === "stderr" || data.type === "result") {
+      if (data.type === "result" && !data.ok) fail(data.error);
+      else settle(resolve, { ms: performance.now() - t0, timings });
     }
   };
-  worker.postMessage({ id: 1, type: "run", code });
 });
 </script>
 """
@@ -271,15 +290,27 @@ def bare_run(browser, url: str, folder: str) -> dict:
 
 
 def worker_run(browser, url: str, code: str) -> dict:
-    """Our worker alone (WORKER_PAGE) running `code` in a fresh context without service
-    workers: milliseconds to its first output, and the worker's stage timings."""
+    """Our worker alone (WORKER_PAGE, a page of the host at `url`) running `code` in a fresh
+    context without service workers: milliseconds to its first output, and the worker's
+    stage timings."""
     context = browser.new_context(service_workers="block")
     page = context.new_page()
-    page.goto(url, wait_until="load")
+    page.goto(url + WORKER_PATH.lstrip("/"), wait_until="load")
     page.wait_for_load_state("networkidle")
-    result = page.evaluate("(code) => window.bootWorker(code)", code)
+    worker_url = url + "assets/quizkit/worker.js"
+    result = page.evaluate("([src, code]) => window.bootWorker(src, code)", [worker_url, code])
     context.close()
     return result
+
+
+def prime(url: str, folder: Path) -> None:
+    """Ask the host once, unmeasured, for each file of the runtime: it gzips a file the first
+    time it is asked for it (static_host.py), which only the first boot would otherwise pay."""
+    for path in sorted(folder.iterdir()):
+        address = url + folder.name + "/" + urllib.parse.quote(path.name)
+        request = urllib.request.Request(address, headers={"Accept-Encoding": "gzip"})
+        with urllib.request.urlopen(request) as response:
+            response.read()
 
 
 def first_cell_code(browser, url: str) -> str:
@@ -315,26 +346,31 @@ def main() -> None:
                 bare, alone, started = [], [], 0
                 code = first_cell_code(browser, page_url)
                 before = by_run = 0
+                prime(url, folder)
                 for i in range(args.runs):
-                    # Alternate which goes first, so neither always meets the other's leftovers.
-                    if i % 2:
-                        bare.append(bare_run(browser, url + BARE_PATH.lstrip("/"), folder.name))
-                        alone.append(worker_run(browser, url + WORKER_PATH.lstrip("/"), code))
-                    result = one_run(browser, page_url, wait_s=0)
-                    cold.append(result["ms"] / 1000)
-                    phases.append(result["phases"])
-                    cold_results.append(result["long"])
-                    started += result["started"]
-                    before, by_run = result["bytes_before"], result["bytes_by_run"]
-                    if i == args.runs - 1:
-                        warm = result["page"].evaluate(WARM, [trace_request(), args.warm])
-                    again = repeat_run(browser, page_url, result, folder.name, runtime_files)
-                    repeat.append(again["ms"] / 1000)
-                    repeat_phases.append(again["phases"])
-                    result["context"].close()
-                    if not i % 2:
-                        alone.append(worker_run(browser, url + WORKER_PATH.lstrip("/"), code))
-                        bare.append(bare_run(browser, url + BARE_PATH.lstrip("/"), folder.name))
+                    # Each of the three goes first, second and last in turn, so that none
+                    # always meets another's leftovers.
+                    order = ["cold", "alone", "bare"]
+                    for kind in order[i % 3 :] + order[: i % 3]:
+                        if kind == "bare":
+                            bare.append(bare_run(browser, url + BARE_PATH.lstrip("/"), folder.name))
+                        elif kind == "alone":
+                            alone.append(worker_run(browser, url, code))
+                        else:
+                            result = one_run(browser, page_url, wait_s=0)
+                            cold.append(result["ms"] / 1000)
+                            phases.append(result["phases"])
+                            cold_results.append(result["long"])
+                            started += result["started"]
+                            before, by_run = result["bytes_before"], result["bytes_by_run"]
+                            if i == args.runs - 1:
+                                warm = result["page"].evaluate(WARM, [trace_request(), args.warm])
+                            again = repeat_run(
+                                browser, page_url, result, folder.name, runtime_files
+                            )
+                            repeat.append(again["ms"] / 1000)
+                            repeat_phases.append(again["phases"])
+                            result["context"].close()
                 for _ in range(args.runs):
                     result = one_run(browser, page_url, wait_s=5)
                     prefetched.append(result["ms"] / 1000)
@@ -368,11 +404,17 @@ def main() -> None:
         times = [run["timings"][name] / 1000 for run in alone if name in run["timings"]]
         if times:
             print(line(f"  worker: {name} done at", times))
+    # Seconds, not ratios: within a repetition the two parts add up to cold − bare exactly.
     alone_s = [run["ms"] / 1000 for run in alone]
-    ratios = [w / (b["ms"] / 1000) for w, b in zip(alone_s, bare, strict=True)]
-    print(line("worker alone / bare", ratios, unit="×") + "  (what our runtime adds to Pyodide)")
-    ratios = [c / w for c, w in zip(cold, alone_s, strict=True)]
-    print(line("cold / worker alone", ratios, unit="×") + "  (what the lesson page adds meanwhile)")
+    bare_s = [run["ms"] / 1000 for run in bare]
+    parts = (
+        ("cold − bare", cold, bare_s, "the whole"),
+        ("  worker alone − bare", alone_s, bare_s, "our worker, engine and cell vs import numpy"),
+        ("  cold − worker alone", cold, alone_s, "the lesson page while Python starts"),
+    )
+    for name, first, second, what in parts:
+        differences = [x - y for x, y in zip(first, second, strict=True)]
+        print(line(name, differences) + f"  ({what})")
     print(line("repeat visit (warm cache)", repeat))
     for name in stages:
         times = [ph["worker"][name] / 1000 for ph in repeat_phases if name in ph.get("worker", {})]
