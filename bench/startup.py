@@ -386,27 +386,28 @@ def main() -> None:
     print(line("cold click → first output", cold) + f"  target ≤ {TARGETS['cold']} s")
     if started:
         print(f"  (in {started} of them Python had started before the click: not cold)")
-    stages = ("loader", "python", "numpy", "engine", "imported")
-    for name in stages:
-        times = [ph["worker"][name] / 1000 for ph in phases if name in ph.get("worker", {})]
-        if times:
-            print(line(f"  worker: {name} done at", times))
-    print(line("bare Pyodide + NumPy", [run["ms"] / 1000 for run in bare]))
+    bare_s = [run["ms"] / 1000 for run in bare]
+    alone_s = [run["ms"] / 1000 for run in alone]
+
+    def worker_stages(timings: list[dict]) -> None:
+        """When the worker was done with each stage of its boot, as it reported (ms)."""
+        for name in ("loader", "python", "numpy", "engine", "imported"):
+            times = [t[name] / 1000 for t in timings if name in t]
+            if times:
+                print(line(f"  worker: {name} done at", times))
+
+    worker_stages([ph.get("worker", {}) for ph in phases])
+    print(line("bare Pyodide + NumPy", bare_s))
     for name in ("loader", "python", "numpy", "imported"):
         print(line(f"  bare: {name} done at", [run["phases"][name] / 1000 for run in bare]))
-    ratios = [c / (b["ms"] / 1000) for c, b in zip(cold, bare, strict=True)]
+    ratios = [c / b for c, b in zip(cold, bare_s, strict=True)]
     print(
         line("cold / bare", ratios, unit="×")
         + f"  target ≤ {TARGETS['cold / bare']}×  (median of the ratios within a repetition)"
     )
-    print(line("our worker alone", [run["ms"] / 1000 for run in alone]))
-    for name in stages:
-        times = [run["timings"][name] / 1000 for run in alone if name in run["timings"]]
-        if times:
-            print(line(f"  worker: {name} done at", times))
+    print(line("our worker alone", alone_s))
+    worker_stages([run["timings"] for run in alone])
     # Seconds, not ratios: within a repetition the two parts add up to cold − bare exactly.
-    alone_s = [run["ms"] / 1000 for run in alone]
-    bare_s = [run["ms"] / 1000 for run in bare]
     parts = (
         ("cold − bare", cold, bare_s, "the whole"),
         ("  worker alone − bare", alone_s, bare_s, "our worker, engine and cell vs import numpy"),
@@ -416,11 +417,8 @@ def main() -> None:
         differences = [x - y for x, y in zip(first, second, strict=True)]
         print(line(name, differences) + f"  ({what})")
     print(line("repeat visit (warm cache)", repeat))
-    for name in stages:
-        times = [ph["worker"][name] / 1000 for ph in repeat_phases if name in ph.get("worker", {})]
-        if times:
-            print(line(f"  worker: {name} done at", times))
-    ratios = [r / (b["ms"] / 1000) for r, b in zip(repeat, bare, strict=True)]
+    worker_stages([ph.get("worker", {}) for ph in repeat_phases])
+    ratios = [r / b for r, b in zip(repeat, bare_s, strict=True)]
     print(
         line("repeat / bare", ratios, unit="×")
         + f"  target ≤ {TARGETS['repeat / bare']}×  (Python's boot + 10%)"
