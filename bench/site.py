@@ -76,6 +76,7 @@ TARGETS = {"cold build (s)": 20.0, "own JS/CSS (KB)": 150.0}
 TARGET_TBT_MS = 50.0  # (a) − (b), every lesson page
 TARGET_SCORE = 0.03  # (b) − (a), every lesson page
 TARGET_VS_SHORT = 0.05  # (c) − (a)
+DIGITS = {"tbt": 0, "perf": 2}  # decimals a difference of each field is printed with
 PLAIN = "plain-material.html"
 NO_SCRIPTS = "without-our-scripts.html"
 
@@ -309,11 +310,14 @@ def side_by_side(
         tbts = "/".join(f"{run['tbt']:.0f}" for run in v.runs)
         print(f"{'':<4}runs: perf {scores}, TBT {tbts} ms")
 
+    def as_printed(value: float, field: str) -> float:
+        """`value` rounded as a difference of `field` is printed (ms whole, scores to 0.01;
+        + 0.0 so that a small negative one prints as +0, not -0)."""
+        return round(value, DIGITS[field]) + 0.0
+
     def paired(first: Variant, second: Variant, field: str) -> float:
-        """The median difference, rounded as it is printed (ms whole, scores to 0.01; + 0.0
-        so that a small negative one prints as +0, not -0)."""
-        digits = 0 if field == "tbt" else 2
-        return round(statistics.median(differences(first, second, field)), digits) + 0.0
+        """The median difference, rounded as it is printed."""
+        return as_printed(statistics.median(differences(first, second, field)), field)
 
     def differences(first: Variant, second: Variant, field: str) -> list[float]:
         return [x[field] - y[field] for x, y in zip(first.runs, second.runs, strict=True)]
@@ -323,8 +327,8 @@ def side_by_side(
         within the target in some repetitions and over it in others is not called either
         way, since on this machine one repetition's noise is as large as these targets.
         Judged as printed (scores have two decimals: 0.83 − 0.80 is 0.03, not 0.0300…03)."""
-        digits = 0 if unit else 2
-        each = [round(d, digits) + 0.0 for d in differences(first, second, field)]  # no -0
+        digits = DIGITS[field]
+        each = [as_printed(d, field) for d in differences(first, second, field)]
         shown = "/".join(f"{d:+.{digits}f}" for d in each)
         within = sum(d <= target for d in each)
         if within == len(each):
@@ -333,7 +337,7 @@ def side_by_side(
             word = "MISSES"
         else:
             word = f"MIXED: met in {within} of {len(each)} repetitions"
-        median = round(statistics.median(each), digits) + 0.0
+        median = as_printed(statistics.median(each), field)
         return f"{median:+.{digits}f}{unit} ({shown}; ≤ {target:g}{unit}: {word})"
 
     by_key = {(v.key, v.page): v for v in found}
