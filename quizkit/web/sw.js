@@ -22,8 +22,9 @@
 // folder of another name if the runtime changed (see carryOver). Any failure but a runtime
 // file's fails the install and deletes its half-filled cache; the old build goes on serving (a
 // runtime file that could not be had is left to "keep", below). Once installed it waits:
-// offline.js tells the learner an update is ready, and only when they accept does it activate. Every tab of the site then reloads
-// (offline.js, on controllerchange), and the old caches are deleted.
+// offline.js tells the learner an update is ready, and only when they accept does it
+// activate. Every tab of the site then reloads (offline.js, on controllerchange), and the old
+// caches are deleted.
 //
 // Every install also caches the quiz assets (BUILD.assets): the widgets, and offline.js, which
 // shows the next update's notice on any page of this build.
