@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from html import escape
@@ -49,8 +50,25 @@ class Term:
 
 
 def slugify(text: str) -> str:
-    """The anchor id of a term on the glossary page, e.g. "chain rule" -> "chain-rule"."""
-    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")
+    """An ASCII name for a folder or an id: its letters and digits, casefolded, without accents,
+    each run of anything else one "-" ("Vanishing gradients!" -> "vanishing-gradients",
+    "Fréchet" -> "frechet"); "" if it has no ASCII letter or digit."""
+    return re.sub(r"[^a-z0-9]+", "-", _unaccented(text.casefold())).strip("-")
+
+
+def term_anchor(name: str) -> str:
+    """The anchor id of a term on the glossary page, and what two spellings must not share:
+    slugify's rule for any script ("chain rule" -> "chain-rule", "σ" -> "σ", "Σ" -> "σ" as
+    the links match either case), or, for a spelling with no letter or digit at all, its
+    characters' code points ("∂" -> "u2202"). slugify's ASCII alone gave "σ" and "μ" the same
+    empty anchor, and refused the second as a duplicate of the first."""
+    anchor = re.sub(r"[\W_]+", "-", _unaccented(name.casefold())).strip("-")
+    return anchor or "-".join(f"u{ord(char):04x}" for char in name if _visible(char))
+
+
+def _unaccented(text: str) -> str:
+    """`text` without combining accents ("é" -> "e"), its other characters as they were."""
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
 
 
 class _LoadedTerms(LoadedYaml):
@@ -108,7 +126,7 @@ def read_terms(
                 term=entry.term,
                 definition=entry.definition,
                 aliases=tuple(entry.aliases),
-                slug=slugify(entry.term),
+                slug=term_anchor(entry.term),
                 source=path,
                 lesson_title=lesson_title,
                 lesson_url=lesson_url,
@@ -144,7 +162,7 @@ def duplicate_terms(groups: Iterable[list[Term]]) -> list[Problem]:
     for group in groups:
         for term in group:
             for name in term.names:
-                key = slugify(name)
+                key = term_anchor(name)
                 if key in seen and seen[key] is not term:
                     first = seen[key]
                     message = (

@@ -105,7 +105,12 @@ def test_console_script_is_installed():
 
 @pytest.mark.parametrize(
     ("topic", "slug"),
-    [("Vanishing gradients", "vanishing-gradients"), ("  ReLU & friends! ", "relu-friends")],
+    [
+        ("Vanishing gradients", "vanishing-gradients"),
+        ("  ReLU & friends! ", "relu-friends"),
+        ("Fréchet derivatives", "frechet-derivatives"),
+        ("σ-algebras", "algebras"),
+    ],
 )
 def test_lesson_slug(topic, slug):
     assert lesson_slug(topic) == slug

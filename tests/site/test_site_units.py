@@ -24,7 +24,7 @@ from quizkit.mkdocs.glossary import (
     load_terms,
     may_occur,
     merge_terms,
-    slugify,
+    term_anchor,
     term_pattern,
     terms_used,
 )
@@ -130,7 +130,7 @@ def test_bank_stats_are_computed_from_the_bank():
 
 
 def make_term(term, aliases=(), source="a/terms.yml"):
-    return Term(term, f"about {term}", tuple(aliases), slugify(term), Path(source), "L", "l/")
+    return Term(term, f"about {term}", tuple(aliases), term_anchor(term), Path(source), "L", "l/")
 
 
 def test_load_terms_and_merge_in_alphabetical_order(tmp_path):
@@ -150,6 +150,44 @@ def test_terms_defined_twice_are_an_error_naming_both_files_and_lines(tmp_path):
     assert err.value.messages == [
         f"{second}:1: Chain Rule: term: 'Chain Rule' is already defined in {first}:3 ('chain rule')"
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "anchor"),
+    [
+        ("chain rule", "chain-rule"),
+        ("vector–Jacobian product", "vector-jacobian-product"),  # an en dash, as in lesson 13
+        ("log_softmax", "log-softmax"),
+        ("  ReLU & friends! ", "relu-friends"),
+        ("Fréchet derivative", "frechet-derivative"),
+        ("σ", "σ"),
+        ("Σ", "σ"),  # links match either case, so the two are one spelling
+        ("μ-law", "μ-law"),
+        ("∂", "u2202"),
+        ("∇ ∂", "u2207-u2202"),
+        ("∂\u200b", "u2202"),  # an invisible character is no part of the name
+    ],
+)
+def test_term_anchor(name, anchor):
+    assert term_anchor(name) == anchor
+
+
+def test_terms_spelled_only_beyond_ascii_get_anchors_of_their_own(tmp_path):
+    first, second = tmp_path / "a.yml", tmp_path / "b.yml"
+    first.write_text('- term: "σ"\n  definition: "a standard deviation"\n  aliases: ["∂"]\n')
+    second.write_text('- term: "μ"\n  definition: "a mean"\n  aliases: ["∇"]\n')
+    merged = merge_terms([load_terms(first, "A", "a/"), load_terms(second, "B", "b/")])
+    assert [(t.term, t.slug) for t in merged] == [("μ", "μ"), ("σ", "σ")]
+    out = link_first_uses("<p>μ minus σ</p>", merged, lambda t: f"../glossary/#{t.slug}")
+    assert '<a class="qk-term" href="../glossary/#μ"' in out
+    assert '<a class="qk-term" href="../glossary/#σ"' in out
+    page = Renderer().glossary(merged, lambda t: t.lesson_url)
+    assert '<dt id="μ">μ</dt>' in page and '<dt id="σ">σ</dt>' in page
+    third = tmp_path / "c.yml"
+    third.write_text('- term: "Σ"\n  definition: "a sum"\n')
+    with pytest.raises(ContentError) as err:
+        merge_terms([load_terms(first, "A", "a/"), load_terms(third, "C", "c/")])
+    assert err.value.messages == [f"{third}:1: Σ: term: 'Σ' is already defined in {first}:1 ('σ')"]
 
 
 def test_bad_terms_file_names_the_line_entry_and_field(tmp_path):
