@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .runtime import RUNTIME_NAME, runtime_folders
+from .runtime import RUNTIME_NAME, built_runtime_folder
 from .runtime_files import content_version, folder_files
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "web" / "sw.js"
@@ -53,11 +53,8 @@ def write_service_worker(site_dir: Path, assets: str = "assets/quizkit") -> str:
     if f"{assets}{REGISTRAR}" not in files:
         raise ValueError(f"{site_dir / assets / REGISTRAR}: missing; the worker needs it")
     # The runtime is the folder runtime.bundle named after its files, if any.
-    folders = runtime_folders(site_dir)
-    if len(folders) > 1:
-        names = ", ".join(folder.name for folder in folders)
-        raise ValueError(f"{site_dir}: more than one runtime folder ({names})")
-    runtime = f"{folders[0].name}/" if folders else None
+    folder = built_runtime_folder(site_dir)
+    runtime = f"{folder.name}/" if folder else None
     version = build_version(files)
     build = {
         "version": version,

@@ -233,7 +233,7 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
         # Last: the worker lists every file of the site as built, the runtime's included.
         try:
             log.info("quizkit %s", offline.write_service_worker(Path(config.site_dir), ASSETS))
-        except ValueError as exc:
+        except (ValueError, RuntimeBundleError) as exc:
             raise PluginError(f"quizkit offline: {exc}") from None
 
 

@@ -168,15 +168,24 @@ def runtime_folders(site_dir: Path) -> list[Path]:
     )
 
 
-def runtime_folder(site_dir: Path) -> Path:
-    """The built site's runtime folder, `site_dir/pyodide-<hash of its files>/`."""
+def built_runtime_folder(site_dir: Path) -> Path | None:
+    """The built site's runtime folder, `site_dir/pyodide-<hash of its files>/`, or None for a
+    site built without the runtime; more than one is an error (bundle() leaves one)."""
     found = runtime_folders(site_dir)
-    if len(found) != 1:
+    if len(found) > 1:
+        names = ", ".join(folder.name for folder in found)
+        raise RuntimeBundleError(f"{site_dir}: more than one runtime folder ({names})")
+    return found[0] if found else None
+
+
+def runtime_folder(site_dir: Path) -> Path:
+    """The built site's runtime folder, which it must have (built_runtime_folder)."""
+    folder = built_runtime_folder(site_dir)
+    if folder is None:
         raise RuntimeBundleError(
-            f"{site_dir}: expected one runtime folder ({RUNTIME_PREFIX}<hash>/ with {LOCK}), "
-            f"found {len(found)}"
+            f"{site_dir}: no runtime folder ({RUNTIME_PREFIX}<hash>/ with {LOCK})"
         )
-    return found[0]
+    return folder
 
 
 def write_location(assets_dir: Path, folder: str | None) -> None:

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from quizkit.mkdocs import offline
+from quizkit.mkdocs.runtime import runtime_folder
+from quizkit.mkdocs.runtime_files import RuntimeBundleError
 
 
 RUNTIME = "pyodide-0123456789abcdef"  # as quizkit.mkdocs.runtime names a runtime folder
@@ -109,6 +111,23 @@ def test_a_site_without_python_has_no_runtime_folder(tmp_path):
     shutil.rmtree(site / RUNTIME)
     offline.write_service_worker(site)
     assert written_build(site)["runtime"] is None
+
+
+def test_a_site_with_two_runtime_folders_is_refused_naming_both(tmp_path):
+    site = make_site(tmp_path)
+    other = "pyodide-fedcba9876543210"
+    shutil.copytree(site / RUNTIME, site / other)
+    with pytest.raises(
+        RuntimeBundleError, match=f"more than one runtime folder .{RUNTIME}, {other}"
+    ):
+        offline.write_service_worker(site)
+    assert not (site / "sw.js").exists()
+    with pytest.raises(RuntimeBundleError, match="more than one"):
+        runtime_folder(site)
+    shutil.rmtree(site / RUNTIME)
+    shutil.rmtree(site / other)
+    with pytest.raises(RuntimeBundleError, match=re.escape(f"{site}: no runtime folder")):
+        runtime_folder(site)
 
 
 def test_the_template_is_refused_unless_it_has_its_placeholder_once(tmp_path):
