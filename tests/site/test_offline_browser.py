@@ -153,18 +153,16 @@ def controlled(page: Page) -> None:
 
 
 CACHED = """async (paths) => {
-    const base = new URL(document.baseURI).origin + "/";
+    // The site paths the worker's caches hold, read back from each cached request's URL (not
+    // spelt here as sw.js spells them: that would only agree with itself).
+    const held = new Set();
     const names = (await caches.keys()).filter((name) => name.startsWith("quizkit-offline-"));
-    const found = {};
-    for (const path of paths) {
-        found[path] = false;
-        for (const name of names) {
-            // Spelt as quizkit/web/sw.js keys files (urlOf): "+" stays "+".
-            const url = new URL(path.replace(/[%#?\\\\]/g, encodeURIComponent), base).href;
-            if (await (await caches.open(name)).match(url)) found[path] = true;
+    for (const name of names) {
+        for (const request of await (await caches.open(name)).keys()) {
+            held.add(decodeURIComponent(new URL(request.url).pathname.slice(1)));
         }
     }
-    return found;
+    return Object.fromEntries(paths.map((path) => [path, held.has(path)]));
 }"""
 
 
