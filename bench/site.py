@@ -69,6 +69,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.figures import as_printed  # noqa: E402
 from bench.static_host import serve  # noqa: E402
 
 CACHE = ROOT / ".cache" / "mkdocs-jupyter"
@@ -310,14 +311,9 @@ def side_by_side(
         tbts = "/".join(f"{run['tbt']:.0f}" for run in v.runs)
         print(f"{'':<4}runs: perf {scores}, TBT {tbts} ms")
 
-    def as_printed(value: float, field: str) -> float:
-        """`value` rounded as a difference of `field` is printed (ms whole, scores to 0.01;
-        + 0.0 so that a small negative one prints as +0, not -0)."""
-        return round(value, DIGITS[field]) + 0.0
-
     def paired(first: Variant, second: Variant, field: str) -> float:
         """The median difference, rounded as it is printed."""
-        return as_printed(statistics.median(differences(first, second, field)), field)
+        return as_printed(statistics.median(differences(first, second, field)), DIGITS[field])
 
     def differences(first: Variant, second: Variant, field: str) -> list[float]:
         return [x[field] - y[field] for x, y in zip(first.runs, second.runs, strict=True)]
@@ -328,7 +324,7 @@ def side_by_side(
         way, since on this machine one repetition's noise is as large as these targets.
         Judged as printed (scores have two decimals: 0.83 − 0.80 is 0.03, not 0.0300…03)."""
         digits = DIGITS[field]
-        each = [as_printed(d, field) for d in differences(first, second, field)]
+        each = [as_printed(d, digits) for d in differences(first, second, field)]
         shown = "/".join(f"{d:+.{digits}f}" for d in each)
         within = sum(d <= target for d in each)
         if within == len(each):
@@ -337,7 +333,7 @@ def side_by_side(
             word = "MISSES"
         else:
             word = f"MIXED: met in {within} of {len(each)} repetitions"
-        median = as_printed(statistics.median(each), field)
+        median = as_printed(statistics.median(each), digits)
         return f"{median:+.{digits}f}{unit} ({shown}; ≤ {target:g}{unit}: {word})"
 
     by_key = {(v.key, v.page): v for v in found}

@@ -56,6 +56,7 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.figures import as_printed  # noqa: E402
 from bench.static_host import serve  # noqa: E402
 from quizkit.mkdocs.runtime import runtime_folder  # noqa: E402
 from tests.support import CHROMIUM, CHROMIUM_ARGS, trace_request  # noqa: E402
@@ -379,8 +380,9 @@ def main() -> None:
                 browser.close()
 
     def line(name, values, unit="s", digits=2):
-        shown = ", ".join(f"{v:.{digits}f}" for v in values)
-        return f"{name:<28}median {statistics.median(values):.{digits}f} {unit}  ({shown})"
+        shown = ", ".join(f"{as_printed(v, digits):.{digits}f}" for v in values)
+        median = as_printed(statistics.median(values), digits)
+        return f"{name:<28}median {median:.{digits}f} {unit}  ({shown})"
 
     print(f"page {args.page}, {args.runs} runs each, Chromium {chromium} ({CHROMIUM})")
     print(line("cold click → first output", cold) + f"  target ≤ {TARGETS['cold']} s")
