@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import html as html_lib
+import itertools
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -34,6 +35,9 @@ TAG = re.compile(r"<[^>]+>")
 NOTEBOOK_MATHJAX = re.compile(
     r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S
 )
+# nbconvert's id of a cell: the notebook's cell id, which jupytext draws at random each time it
+# reads a lesson.py, so a cold build changed every notebook page; numbered in page order instead.
+NOTEBOOK_CELL_ID = re.compile(r'(<div class="jp-Cell\b[^"]*") id="cell-id=[^"]*"')
 
 
 def embedded_ids(markdown: str) -> list[str]:
@@ -60,11 +64,14 @@ def replace_embeds(html: str, render: Callable[[str], str]) -> str:
 def clean_notebook(html: str) -> str:
     """Fit a converted notebook into the site.
 
-    Drops the MathJax loader (math is typeset by the site's KaTeX), gives plots a text
-    alternative (see plot_alt), and makes the code cells, which scroll sideways, reachable
-    by keyboard as Material does for its own code blocks.
+    Drops the MathJax loader (math is typeset by the site's KaTeX), numbers the cells' ids
+    (jp-cell-1, …: the same for every build), gives plots a text alternative (see plot_alt),
+    and makes the code cells, which scroll sideways, reachable by keyboard as Material does
+    for its own code blocks.
     """
     html = NOTEBOOK_MATHJAX.sub("", html)
+    number = itertools.count(1)
+    html = NOTEBOOK_CELL_ID.sub(lambda m: f'{m.group(1)} id="jp-cell-{next(number)}"', html)
 
     def describe(match: re.Match) -> str:
         attrs = match.group("attrs")
