@@ -187,14 +187,17 @@ def _bundle(args: argparse.Namespace) -> int:
 
 def lesson_slug(topic: str) -> str:
     """ "Vanishing gradients!" -> "vanishing-gradients" (what folder names and ids use):
-    the glossary's slug rule, cut to a length that leaves room for the ids' suffixes."""
+    glossary.slugify, cut to a length that leaves room for the ids' suffixes."""
     return slugify(topic)[:_MAX_SLUG].strip("-")
 
 
 def _new(args: argparse.Namespace) -> int:
     slug = lesson_slug(args.topic)
     if not slug:
-        print(f"quizkit new: {args.topic!r} has no letters or digits to name a folder with")
+        print(
+            f"quizkit new: {args.topic!r} has no ASCII letter or digit to name a folder with:"
+            " give the topic in Latin letters (the lesson's title can be changed after)"
+        )
         return 1
     root = Path(args.root)
     if root.exists() and not root.is_dir():
@@ -214,7 +217,9 @@ def _new(args: argparse.Namespace) -> int:
         print(f"quizkit new: {root} already has lesson 99; folder numbers have two digits")
         return 1
     folder = root / f"{number:02d}-{slug}"
-    title = args.topic.strip() if " " in args.topic.strip() else slug.replace("-", " ")
+    # The topic as typed, unless it was typed as a folder name ("vanishing-gradients").
+    topic = " ".join(args.topic.split())
+    title = slug.replace("-", " ") if topic == slug else topic
     # The title sits inside a double-quoted YAML string in the template.
     title = (title[:1].upper() + title[1:]).replace('"', "'").replace("\\", "/")
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -50,25 +51,39 @@ class Term:
 
 
 def slugify(text: str) -> str:
-    """An ASCII name for a folder or an id: its letters and digits, casefolded, without accents,
-    each run of anything else one "-" ("Vanishing gradients!" -> "vanishing-gradients",
-    "Fréchet" -> "frechet"); "" if it has no ASCII letter or digit."""
-    return re.sub(r"[^a-z0-9]+", "-", _unaccented(text.casefold())).strip("-")
+    """An ASCII name for a lesson's folder: its ASCII letters and digits, casefolded, accents
+    dropped first ("é" -> "e"), each run of anything else one "-" ("Vanishing gradients!" ->
+    "vanishing-gradients", "Fréchet" -> "frechet", "σ-algebras" -> "algebras"); "" if none."""
+    unaccented = "".join(
+        c for c in unicodedata.normalize("NFD", text.casefold()) if not unicodedata.combining(c)
+    )
+    return re.sub(r"[^a-z0-9]+", "-", unaccented).strip("-")
 
 
-def term_anchor(name: str) -> str:
-    """The anchor id of a term on the glossary page, and what two spellings must not share:
-    slugify's rule for any script ("chain rule" -> "chain-rule", "σ" -> "σ", "Σ" -> "σ" as
-    the links match either case), or, for a spelling with no letter or digit at all, its
-    characters' code points ("∂" -> "u2202"). slugify's ASCII alone gave "σ" and "μ" the same
-    empty anchor, and refused the second as a duplicate of the first."""
-    anchor = re.sub(r"[\W_]+", "-", _unaccented(name.casefold())).strip("-")
-    return anchor or "-".join(f"u{ord(char):04x}" for char in name if _visible(char))
+def term_anchor(term: str) -> str:
+    """The anchor of a term's entry on the glossary page: the term as the links match it (fold:
+    either case), each run of separators one "-" ("chain rule" -> "chain-rule", "Σ" -> "σ",
+    "∇f" -> "∇f", "ŷ" -> "ŷ"). Separators are spaces, invisible characters, dashes and ASCII's
+    punctuation and symbols, so every anchor of the course reads as it did when anchors kept
+    only ASCII letters and digits ("vector–Jacobian product" -> "vector-jacobian-product"),
+    and no other character of a term is dropped. A term that is all separators ("+") is named
+    by its code points after a "_", which no other anchor starts with ("_u002b")."""
+    folded = unicodedata.normalize("NFC", fold(term))
+    anchor = re.sub("-+", "-", "".join("-" if _separates(c) else c for c in folded)).strip("-")
+    return anchor or "_" + "-".join(f"u{ord(c):04x}" for c in term if _visible(c))
 
 
-def _unaccented(text: str) -> str:
-    """`text` without combining accents ("é" -> "e"), its other characters as they were."""
-    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+def _separates(char: str) -> bool:
+    if char.isascii():
+        return not char.isalnum()
+    return char not in _JOINERS and unicodedata.category(char) in (
+        "Pd",
+        "Zs",
+        "Zl",
+        "Zp",
+        "Cc",
+        "Cf",
+    )
 
 
 class _LoadedTerms(LoadedYaml):
@@ -121,6 +136,12 @@ def read_terms(
             if not _visible(name):  # min_length lets " ", a no-break space, a U+200B through
                 message = "is blank or invisible: a spelling needs a character a reader sees"
                 loaded.problems.append(loaded.problem(loc, message))
+            elif hidden := _invisible(name):
+                message = (
+                    f"holds the invisible character U+{ord(hidden):04X}: a reader could not tell"
+                    " this spelling from the one without it"
+                )
+                loaded.problems.append(loaded.problem(loc, message))
         terms.append(
             Term(
                 term=entry.term,
@@ -139,10 +160,26 @@ def read_terms(
     return terms, sorted(loaded.problems)
 
 
+# Letters that draw nothing (Hangul's fillers, Braille's blank pattern).
+_BLANK = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+# Invisible, but part of how some scripts and emoji are written: the zero-width non-joiner
+# and joiner.
+_JOINERS = frozenset("\u200c\u200d")
+
+
 def _visible(name: str) -> bool:
-    """Whether `name` has a character a reader sees (not only spaces and format characters
-    such as a zero-width space or a soft hyphen)."""
-    return any(char.isprintable() and not char.isspace() for char in name)
+    """Whether `name` has a character a reader sees (not only spaces, blank letters and format
+    characters such as a zero-width space or a soft hyphen)."""
+    return any(c.isprintable() and not c.isspace() and c not in _BLANK for c in name)
+
+
+def _invisible(name: str) -> str | None:
+    """The first character of `name` that is neither seen nor a space (a zero-width space, a
+    soft hyphen, a bidirectional control, a blank letter), other than the joiners."""
+    for char in name:
+        if char in _BLANK or not (char.isprintable() or char.isspace() or char in _JOINERS):
+            return char
+    return None
 
 
 def merge_terms(groups: Iterable[list[Term]]) -> list[Term]:
@@ -156,30 +193,74 @@ def merge_terms(groups: Iterable[list[Term]]) -> list[Term]:
 
 
 def duplicate_terms(groups: Iterable[list[Term]]) -> list[Problem]:
-    """A problem for each spelling (term or alias) that an earlier entry already defines."""
-    seen: dict[str, Term] = {}
+    """A problem for each spelling (term or alias) that an earlier entry's spellings already
+    link, as the pages link them (term_pattern: either case, any spaces, a plural), or that
+    links one of them; and for each term whose glossary anchor an earlier term has."""
+    earlier: list[Term] = []
+    anchors: dict[str, Term] = {}
     problems = []
-    for group in groups:
-        for term in group:
-            for name in term.names:
-                key = term_anchor(name)
-                if key in seen and seen[key] is not term:
-                    first = seen[key]
-                    message = (
-                        f"'{name}' is already defined in {first.source}:{first.line}"
-                        f" ('{first.term}')"
-                    )
-                    problems.append(
-                        Problem(str(term.source), term.line, term.term, "term", message)
-                    )
-                seen.setdefault(key, term)
+    for term in (term for group in groups for term in group):
+        messages = [
+            message for name in term.names if (message := _spelt_before(name, term, earlier))
+        ]
+        first = anchors.setdefault(term.slug, term)
+        if first is not term and not messages:  # a clash of spellings says enough
+            messages.append(
+                f"its glossary anchor #{term.slug} is the one of '{first.term}' ({first.source}:"
+                f"{first.line}): spell one of them differently"
+            )
+        problems += [Problem(str(term.source), term.line, term.term, "term", m) for m in messages]
+        earlier.append(term)
     return problems
 
 
+def _spelt_before(name: str, term: Term, earlier: list[Term]) -> str | None:
+    """Why `name`, a spelling of `term`, clashes with the spellings of an `earlier` term."""
+    spelt = " ".join(name.split())
+    for first in earlier:
+        found = _clash(first, spelt, term_pattern(term))
+        if found is None:
+            continue
+        where = f"{first.source}:{first.line}"
+        if fold(" ".join(found.split())) == fold(spelt):
+            return f"'{name}' is already defined in {where} ('{first.term}')"
+        return (
+            f"'{name}' would link where '{found}' ({where}, '{first.term}') does: the pages"
+            " link a spelling in either case, with any spaces and as a plural"
+        )
+    return None
+
+
+def _clash(first: Term, spelt: str, pattern: re.Pattern[str]) -> str | None:
+    """The spelling of `first` that `spelt` (a spelling of another term, whose spellings
+    `pattern` links) links or is linked by, if any."""
+    if term_pattern(first).fullmatch(spelt):
+        return next(n for n in first.names if _pattern((n,)).fullmatch(spelt))
+    return next((n for n in first.names if pattern.fullmatch(" ".join(n.split()))), None)
+
+
+def _marks() -> str:
+    """A character class of what continues the character before it: combining marks,
+    variation selectors and the zero-width joiner (re's \\w has none of them)."""
+    ranges: list[list[int]] = []
+    # Unicode has no marks beyond plane 1 but the variation selectors of plane 14.
+    for code in itertools.chain(range(0x20000), range(0xE0000, 0xE1000)):
+        if unicodedata.category(chr(code)) in ("Mn", "Mc", "Me") or code == 0x200D:
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1][1] = code
+            else:
+                ranges.append([code, code])
+    return "[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges) + "]"
+
+
+# A use ends where a word does: not before a letter, a digit, "-", or a mark that changes the
+# last letter ("y" is not a use of a term "y" in "ŷ" written as y and U+0302).
+_WORD_GOES_ON = rf"(?![\w-]|(?-i:{_marks()}))"
+
+
 def _name_pattern(name: str) -> str:
-    words = [re.escape(w) for w in name.split()]
-    # Plurals ("vanishing gradients") and line breaks inside a term still count as a use.
-    return r"(?<![\w-])" + r"\s+".join(words) + r"(?:s|es)?(?![\w-])"
+    # Line breaks inside a term still count as a use.
+    return r"\s+".join(re.escape(w) for w in name.split())
 
 
 def term_pattern(term: Term) -> re.Pattern[str]:
@@ -190,7 +271,9 @@ def term_pattern(term: Term) -> re.Pattern[str]:
 @functools.cache  # by spellings alone: an edited definition under `mkdocs serve` reuses it
 def _pattern(names: tuple[str, ...]) -> re.Pattern[str]:
     ordered = sorted(names, key=len, reverse=True)
-    return re.compile("|".join(_name_pattern(n) for n in ordered), re.IGNORECASE)
+    spellings = "|".join(_name_pattern(n) for n in ordered)
+    # Whole words, and plurals ("vanishing gradients") too.
+    return re.compile(rf"(?<![\w-])(?:{spellings})(?:s|es)?{_WORD_GOES_ON}", re.IGNORECASE)
 
 
 # A build looks for every term in every question's text and in every text node of every page

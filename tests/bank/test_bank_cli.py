@@ -146,9 +146,23 @@ def test_new_refuses_an_existing_topic(tmp_path, capsys):
     assert sorted(p.name for p in root.iterdir()) == ["03-chain-rule"]
 
 
-def test_new_rejects_a_topic_without_letters(tmp_path, capsys):
-    assert main(["new", "!!!", "--root", str(tmp_path)]) == 1
-    assert "no letters or digits" in capsys.readouterr().out
+@pytest.mark.parametrize("topic", ["!!!", "σ"])
+def test_new_rejects_a_topic_without_ascii_letters(tmp_path, capsys, topic):
+    assert main(["new", topic, "--root", str(tmp_path)]) == 1
+    assert "has no ASCII letter or digit to name a folder with" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("topic", "folder", "title"),
+    [
+        ("vanishing-gradients", "01-vanishing-gradients", "Vanishing gradients"),
+        ("σ-algebras", "01-algebras", "Σ-algebras"),
+        ("Fréchet  derivatives", "01-frechet-derivatives", "Fréchet derivatives"),
+    ],
+)
+def test_new_titles_the_lesson_as_the_topic_was_typed(tmp_path, topic, folder, title):
+    assert main(["new", topic, "--root", str(tmp_path)]) == 0
+    assert (tmp_path / folder / "lesson.md").read_text().startswith(f"# {title}\n")
 
 
 def test_two_new_lessons_do_not_collide(tmp_path, capsys):

@@ -7,6 +7,7 @@ import math
 import random
 import re
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -159,17 +160,115 @@ def test_terms_defined_twice_are_an_error_naming_both_files_and_lines(tmp_path):
         ("vector–Jacobian product", "vector-jacobian-product"),  # an en dash, as in lesson 13
         ("log_softmax", "log-softmax"),
         ("  ReLU & friends! ", "relu-friends"),
-        ("Fréchet derivative", "frechet-derivative"),
+        ("Fréchet derivative", "fréchet-derivative"),
+        ("Fre\u0301chet", "fréchet"),  # the same, its accent a combining mark
         ("σ", "σ"),
         ("Σ", "σ"),  # links match either case, so the two are one spelling
+        ("İ", "i"),  # and "i", "I", "İ" and dotless "ı" are one letter to them
+        ("ı", "i"),
         ("μ-law", "μ-law"),
-        ("∂", "u2202"),
-        ("∇ ∂", "u2207-u2202"),
-        ("∂\u200b", "u2202"),  # an invisible character is no part of the name
+        ("ŷ", "ŷ"),
+        ("y\u0302", "ŷ"),
+        ("x\u0304", "x\u0304"),  # no precomposed x̄: the mark stays
+        ("∂", "∂"),
+        ("∇f", "∇f"),
+        ("σ′", "σ′"),
+        ("दिन", "दिन"),  # a vowel sign is part of the word
+        ("バッチ", "バッチ"),  # so is a voicing mark
+        ("\u1112\u1161\u11ab\u1100\u1173\u11af", "한글"),  # Hangul jamo, composed as typed
+        ("+", "_u002b"),
+        ("& !", "_u0026-u0021"),
     ],
 )
 def test_term_anchor(name, anchor):
     assert term_anchor(name) == anchor
+
+
+def terms_in(tmp_path, *entries):
+    """One terms.yml per entry (a term and its aliases), loaded, in order."""
+    groups = []
+    for n, (term, *aliases) in enumerate(entries):
+        path = tmp_path / f"{n}.yml"
+        path.write_text(yaml.safe_dump([{"term": term, "definition": "d", "aliases": aliases}]))
+        groups.append(load_terms(path, "L", "l/"))
+    return groups
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [
+        [("y",), ("ŷ",)],
+        [("x",), ("x\u0304",)],
+        [("f",), ("∇f",), ("∂f",)],
+        [("L",), ("∂L",)],
+        [("σ",), ("σ′",), ("μ",)],
+        [("ano",), ("año",)],
+        [("दिन",), ("दान",)],
+        [("バッチ",), ("ハッチ",)],
+        [("∂",), ("U2202",)],
+        [("+",), ("u002b",)],
+    ],
+)
+def test_spellings_the_pages_tell_apart_are_all_defined(tmp_path, entries):
+    merged = merge_terms(terms_in(tmp_path, *entries))
+    assert len({t.slug for t in merged}) == len(entries)
+
+
+@pytest.mark.parametrize(
+    ("entries", "message"),
+    [
+        ([("chain rule",), ("Chain  Rule",)], "'Chain  Rule' is already defined in {0}:1"),
+        ([("i",), ("ı",)], "'ı' is already defined in {0}:1 ('i')"),
+        ([("Σ",), ("σ",)], "'σ' is already defined in {0}:1 ('Σ')"),
+        ([("loss", "cost"), ("costs",)], "'costs' would link where 'cost' ({0}:1, 'loss') does"),
+        ([("gradients",), ("gradient",)], "'gradient' would link where 'gradients' ({0}:1"),
+        ([("chain rule",), ("chain-rule",)], "its glossary anchor #chain-rule is the one of"),
+    ],
+)
+def test_spellings_the_pages_link_alike_are_refused(tmp_path, entries, message):
+    with pytest.raises(ContentError) as err:
+        merge_terms(terms_in(tmp_path, *entries))
+    (found,) = err.value.messages
+    assert message.format(tmp_path / "0.yml") in found
+    assert found.startswith(f"{tmp_path / '1.yml'}:1: ")
+
+
+@pytest.mark.parametrize("term", ["back\u200bpropagation", "back\u00adpropagation", "a\u202eb"])
+def test_a_spelling_with_an_invisible_character_is_refused(tmp_path, term):
+    path = tmp_path / "terms.yml"
+    path.write_text(yaml.safe_dump([{"term": term, "definition": "d"}]))
+    with pytest.raises(ContentError) as err:
+        load_terms(path, "L", "l/")
+    assert (
+        f"holds the invisible character U+{ord(term[1 if term[0] == 'a' else 4]):04X}"
+        in (err.value.messages[0])
+    )
+
+
+def test_a_spelling_of_blank_letters_is_blank(tmp_path):
+    path = tmp_path / "terms.yml"
+    path.write_text('- term: "\\u3164"\n  definition: d\n')
+    with pytest.raises(ContentError) as err:
+        load_terms(path, "L", "l/")
+    assert err.value.messages == [f"{path}:1: entry 1: term: is blank or invisible: a spelling"
+                                  " needs a character a reader sees"]  # fmt: skip
+
+
+def test_a_term_is_not_linked_in_a_letter_a_mark_changes():
+    y, heart = make_term("y"), make_term("❤")
+    out = link_first_uses("<p>y\u0302 ❤\ufe0f, then y and ❤.</p>", [y, heart], lambda t: "#")
+    assert out.startswith("<p>y\u0302 ❤\ufe0f, then <a ")
+    assert out.count('class="qk-term"') == 2
+    # Every mark in Unicode, wherever it is, ends no use of a term.
+    marks = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c))[0] == "M"]
+    pattern = term_pattern(make_term("a"))
+    assert [m for m in marks if pattern.search("a" + m)] == []
+
+
+def test_zero_width_joiners_are_part_of_a_spelling(tmp_path):
+    path = tmp_path / "terms.yml"
+    path.write_text(yaml.safe_dump([{"term": "می\u200cخواهم", "definition": "d"}]))
+    assert load_terms(path, "L", "l/")[0].slug == "می\u200cخواهم"
 
 
 def test_terms_spelled_only_beyond_ascii_get_anchors_of_their_own(tmp_path):
