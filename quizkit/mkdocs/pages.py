@@ -37,7 +37,8 @@ NOTEBOOK_MATHJAX = re.compile(
 )
 # nbconvert's id of a cell: the notebook's cell id, which jupytext draws at random each time it
 # reads a lesson.py, so a cold build changed every notebook page; numbered in page order instead.
-NOTEBOOK_CELL_ID = re.compile(r'(<div class="jp-Cell\b[^"]*") id="cell-id=[^"]*"')
+NOTEBOOK_CELL = re.compile(r'<div\b[^>]*\bclass="jp-Cell\b[^>]*>')
+NOTEBOOK_CELL_ID = re.compile(r'\sid="cell-id=[^"]*"')
 
 
 def embedded_ids(markdown: str) -> list[str]:
@@ -71,7 +72,9 @@ def clean_notebook(html: str) -> str:
     """
     html = NOTEBOOK_MATHJAX.sub("", html)
     number = itertools.count(1)
-    html = NOTEBOOK_CELL_ID.sub(lambda m: f'{m.group(1)} id="jp-cell-{next(number)}"', html)
+    html = NOTEBOOK_CELL.sub(
+        lambda m: NOTEBOOK_CELL_ID.sub(f' id="jp-cell-{next(number)}"', m.group(0), count=1), html
+    )
 
     def describe(match: re.Match) -> str:
         attrs = match.group("attrs")
