@@ -37,7 +37,7 @@ NOTEBOOK_MATHJAX = re.compile(
 )
 # nbconvert's id of a cell: the notebook's cell id, which jupytext draws at random each time it
 # reads a lesson.py, so a cold build changed every notebook page; numbered in page order instead.
-NOTEBOOK_CELL = re.compile(r'<div\b[^>]*\bclass="jp-Cell\b[^>]*>')
+NOTEBOOK_CELL = re.compile(r'<div\b[^>]*\bclass="jp-Cell[ "][^>]*>')
 NOTEBOOK_CELL_ID = re.compile(r'\sid="cell-id=[^"]*"')
 
 
@@ -72,9 +72,14 @@ def clean_notebook(html: str) -> str:
     """
     html = NOTEBOOK_MATHJAX.sub("", html)
     number = itertools.count(1)
-    html = NOTEBOOK_CELL.sub(
-        lambda m: NOTEBOOK_CELL_ID.sub(f' id="jp-cell-{next(number)}"', m.group(0), count=1), html
-    )
+
+    def numbered(cell: re.Match) -> str:
+        tag = cell.group(0)
+        if not NOTEBOOK_CELL_ID.search(tag):
+            return tag  # nbconvert gives some cells no id
+        return NOTEBOOK_CELL_ID.sub(f' id="jp-cell-{next(number)}"', tag, count=1)
+
+    html = NOTEBOOK_CELL.sub(numbered, html)
 
     def describe(match: re.Match) -> str:
         attrs = match.group("attrs")

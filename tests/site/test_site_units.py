@@ -626,11 +626,13 @@ def test_notebook_mathjax_is_dropped_and_code_reachable():
     cells = (
         '<div class="jp-Cell jp-MarkdownCell" id="cell-id=5bb507ef"><p>id="cell-id=1"</p></div>'
         '<div class="jp-Cell jp-CodeCell celltag_raises-exception" id="cell-id=45ff5704"></div>'
+        '<div class="jp-Cell-inputWrapper"></div><div class="jp-Cell"></div>'
         '<div id="cell-id=0a" data-x="1" class="jp-Cell"></div>'
     )
     assert pages.clean_notebook(cells) == (
         '<div class="jp-Cell jp-MarkdownCell" id="jp-cell-1"><p>id="cell-id=1"</p></div>'
         '<div class="jp-Cell jp-CodeCell celltag_raises-exception" id="jp-cell-2"></div>'
+        '<div class="jp-Cell-inputWrapper"></div><div class="jp-Cell"></div>'
         '<div id="jp-cell-3" data-x="1" class="jp-Cell"></div>'
     )
     plot = '<img src="data:image/png;base64,AAAA"><img alt="kept" src="x.png">'
