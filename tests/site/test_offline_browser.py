@@ -19,6 +19,7 @@ import threading
 import time
 import zipfile
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
@@ -50,9 +51,13 @@ class Quiet(http.server.SimpleHTTPRequestHandler):
     unknown path to one page)."""
 
     missing = "404"
+    answered: list[tuple[str, int]]  # (path as requested, status), set by Course.start
 
     def log_message(self, format, *args):  # noqa: A002 - the signature is http.server's
         pass
+
+    def log_request(self, code="-", size="-"):
+        self.answered.append((self.path, int(code)))
 
     def send_head(self):
         if self.missing != "404" and not Path(self.translate_path(self.path)).exists():
@@ -86,6 +91,7 @@ class Course:
         self.url = f"http://127.0.0.1:{self.port}/"
         self.server = None
         self.build_output = ""
+        self.answered: list[tuple[str, int]] = []
 
     def build(self, marker: str, extra_env: dict | None = None) -> None:
         """Build the course with `marker` in the lesson's first sentence, at the end of the
@@ -103,7 +109,7 @@ class Course:
 
     def start(self, missing: str = "404") -> None:
         """Serve the site, a missing file answered as Quiet's `missing` says."""
-        host = type("Host", (Quiet,), {"missing": missing})
+        host = type("Host", (Quiet,), {"missing": missing, "answered": self.answered})
         handler = functools.partial(host, directory=str(self.site))
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -207,6 +213,12 @@ def responses_of(page: Page) -> list:
 
 def test_a_visited_lesson_works_offline_quiz_and_python_included(course, profile):
     first_visit(course, profile)
+    # Saving the runtime took no second download of the engine's wheel (its name has a "+"):
+    # the worker asked for the URL Pyodide had fetched, found in the HTTP cache.
+    (wheel,) = runtime_folder(course.site).glob("quizkit_backprop-*+*.whl")
+    path = "/" + wheel.relative_to(course.site).as_posix()
+    downloads = [code for asked, code in course.answered if unquote(asked) == path]
+    assert downloads.count(200) == 1, course.answered
     course.stop()  # the network is gone: nothing answers on the course's port
 
     page = page_of(profile(offline=True))
