@@ -312,11 +312,14 @@ def side_by_side(
         print(f"{'':<4}runs: perf {scores}, TBT {tbts} ms")
 
     def paired(first: Variant, second: Variant, field: str) -> float:
-        """The median difference, rounded as it is printed."""
+        """The median of the repetitions' differences as they are printed (as against() takes
+        it: the median of unrounded differences can round the other way)."""
         return as_printed(statistics.median(differences(first, second, field)), DIGITS[field])
 
     def differences(first: Variant, second: Variant, field: str) -> list[float]:
-        return [x[field] - y[field] for x, y in zip(first.runs, second.runs, strict=True)]
+        """Each repetition's difference, rounded as it is printed."""
+        pairs = zip(first.runs, second.runs, strict=True)
+        return [as_printed(x[field] - y[field], DIGITS[field]) for x, y in pairs]
 
     def against(first: Variant, second: Variant, field: str, target: float, unit: str) -> str:
         """The median difference, each repetition's, and the verdict: a difference that is
@@ -324,7 +327,7 @@ def side_by_side(
         way, since on this machine one repetition's noise is as large as these targets.
         Judged as printed (scores have two decimals: 0.83 − 0.80 is 0.03, not 0.0300…03)."""
         digits = DIGITS[field]
-        each = [as_printed(d, digits) for d in differences(first, second, field)]
+        each = differences(first, second, field)
         shown = "/".join(f"{d:+.{digits}f}" for d in each)
         within = sum(d <= target for d in each)
         if within == len(each):
