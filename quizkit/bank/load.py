@@ -21,6 +21,7 @@ Nothing in here raises for bad input: every problem is collected and returned.
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -161,6 +162,9 @@ _NO_ALIASES = (
 )
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 class _Loader(yaml.SafeLoader):
     """PyYAML's safe loader, refusing anchors, aliases, deep nesting, other types than
     `ALLOWED_TAGS` and overlong integers as it composes.
@@ -216,6 +220,12 @@ class _Loader(yaml.SafeLoader):
             )
         elif node.tag == _CORE + "int" and sum(c.isdigit() for c in node.value) > MAX_DIGITS:
             message = f"a whole number of more than {MAX_DIGITS} digits, which no bank needs"
+        elif isinstance(node, yaml.ScalarNode) and (half := _SURROGATE.search(node.value)):
+            # Only a \u escape makes one; no page could show it, and it cannot even be encoded.
+            message = (
+                f"the escape \\u{ord(half.group()):04x} is half of a UTF-16 pair, not a character:"
+                " write the character itself, or \\U and its eight hex digits"
+            )
         if message is None:
             return node
         self.refused.setdefault(line, message)

@@ -308,6 +308,7 @@ def test_bad_terms_file_names_the_line_entry_and_field(tmp_path):
         ("- &t {term: x, definition: d}\n- *t\n", 1, "anchors (&name) and aliases"),
         ("[" * 5000 + "]" * 5000 + "\n", 1, "levels deep"),
         ("term: x\n", 1, "expected a list of {term, definition, aliases}"),
+        ('- term: "a\\ud800"\n  definition: d\n', 1, "\\ud800 is half of a UTF-16 pair"),
         ('- term: " "\n  definition: d\n', 1, "entry 1: term: is blank or invisible"),
         ('- term: x\n  definition: d\n  aliases: [y, "\\u00a0"]\n', 3,
          "x: aliases[1]: is blank or invisible"),
