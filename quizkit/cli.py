@@ -217,11 +217,14 @@ def _new(args: argparse.Namespace) -> int:
         print(f"quizkit new: {root} already has lesson 99; folder numbers have two digits")
         return 1
     folder = root / f"{number:02d}-{slug}"
-    # The topic as typed, unless it was typed as a folder name ("vanishing-gradients").
+    # The topic as typed, unless it was typed as a folder name ("Vanishing-gradients").
     topic = " ".join(args.topic.split())
-    title = slug.replace("-", " ") if topic == slug else topic
+    typed_as_slug = topic[:1].lower() + topic[1:] == slug
+    title = topic.replace("-", " ") if typed_as_slug else topic
+    # Capitalised one letter for one ("ﬁne-tuning" is not "FIne-tuning", nor "ß" "SS").
+    first = title[:1].upper() if len(title[:1].upper()) == 1 else title[:1]
     # The title sits inside a double-quoted YAML string in the template.
-    title = (title[:1].upper() + title[1:]).replace('"', "'").replace("\\", "/")
+    title = (first + title[1:]).replace('"', "'").replace("\\", "/")
     try:
         folder.mkdir(parents=True, exist_ok=False)
     except FileExistsError:

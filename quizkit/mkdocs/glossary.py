@@ -76,14 +76,9 @@ def term_anchor(term: str) -> str:
 def _separates(char: str) -> bool:
     if char.isascii():
         return not char.isalnum()
-    return char not in _JOINERS and unicodedata.category(char) in (
-        "Pd",
-        "Zs",
-        "Zl",
-        "Zp",
-        "Cc",
-        "Cf",
-    )
+    if char in _JOINERS:
+        return False
+    return _draws_nothing(char) or unicodedata.category(char) in ("Pd", "Zs", "Zl", "Zp", "Cc")
 
 
 class _LoadedTerms(LoadedYaml):
@@ -136,12 +131,6 @@ def read_terms(
             if not _visible(name):  # min_length lets " ", a no-break space, a U+200B through
                 message = "is blank or invisible: a spelling needs a character a reader sees"
                 loaded.problems.append(loaded.problem(loc, message))
-            elif hidden := _invisible(name):
-                message = (
-                    f"holds the invisible character U+{ord(hidden):04X}: a reader could not tell"
-                    " this spelling from the one without it"
-                )
-                loaded.problems.append(loaded.problem(loc, message))
         terms.append(
             Term(
                 term=entry.term,
@@ -160,26 +149,44 @@ def read_terms(
     return terms, sorted(loaded.problems)
 
 
-# Letters that draw nothing (Hangul's fillers, Braille's blank pattern).
-_BLANK = frozenset("\u115f\u1160\u3164\uffa0\u2800")
-# Invisible, but part of how some scripts and emoji are written: the zero-width non-joiner
-# and joiner.
+# Characters that draw nothing, or only change how the character before them is drawn:
+# Hangul's fillers and Braille's blank, the combining grapheme joiner, Khmer's and Mongolian's
+# inherent vowels and selectors, and the variation selectors; with every format character
+# (category Cf: a zero-width space, a soft hyphen, the joiners, bidirectional controls, tags)
+# but the few that are drawn (the Arabic, Syriac and Kaithi signs that span a number).
+_DRAWS_NOTHING = frozenset(
+    "\u115f\u1160\u3164\uffa0\u2800\u034f\u17b4\u17b5\u180b\u180c\u180d\u180f"
+    + "".join(map(chr, range(0xFE00, 0xFE10)))
+    + "".join(map(chr, range(0xE0100, 0xE01F0)))
+)
+_DRAWN_FORMAT = frozenset(
+    "\u0600\u0601\u0602\u0603\u0604\u0605\u06dd\u070f\u0890\u0891\u08e2\U000110bd\U000110cd"
+)
+# Invisible, but part of how some scripts and emoji are written: kept in anchors.
 _JOINERS = frozenset("\u200c\u200d")
 
 
+def _draws_nothing(char: str) -> bool:
+    if char in _DRAWS_NOTHING:
+        return True
+    return unicodedata.category(char) == "Cf" and char not in _DRAWN_FORMAT
+
+
 def _visible(name: str) -> bool:
-    """Whether `name` has a character a reader sees (not only spaces, blank letters and format
-    characters such as a zero-width space or a soft hyphen)."""
-    return any(c.isprintable() and not c.isspace() and c not in _BLANK for c in name)
+    """Whether `name` has a character a reader sees: not only spaces, controls and characters
+    that draw nothing (a character newer than this Python's Unicode counts as seen)."""
+    return any(
+        not c.isspace() and not _draws_nothing(c) and unicodedata.category(c) not in ("Cc", "Cs")
+        for c in name
+    )
 
 
-def _invisible(name: str) -> str | None:
-    """The first character of `name` that is neither seen nor a space (a zero-width space, a
-    soft hyphen, a bidirectional control, a blank letter), other than the joiners."""
-    for char in name:
-        if char in _BLANK or not (char.isprintable() or char.isspace() or char in _JOINERS):
-            return char
-    return None
+def _skeleton(spelling: str) -> str:
+    """`spelling` as the links compare it and a reader sees it: folded (either case),
+    composed (an accent as one character or two), without what draws nothing, one space
+    between words. Two spellings with one skeleton look alike, or link alike."""
+    drawn = "".join(c for c in unicodedata.normalize("NFC", spelling) if not _draws_nothing(c))
+    return " ".join(fold(drawn).split())
 
 
 def merge_terms(groups: Iterable[list[Term]]) -> list[Term]:
@@ -193,16 +200,30 @@ def merge_terms(groups: Iterable[list[Term]]) -> list[Term]:
 
 
 def duplicate_terms(groups: Iterable[list[Term]]) -> list[Problem]:
-    """A problem for each spelling (term or alias) that an earlier entry's spellings already
-    link, as the pages link them (term_pattern: either case, any spaces, a plural), or that
-    links one of them; and for each term whose glossary anchor an earlier term has."""
-    earlier: list[Term] = []
+    """A problem for each spelling (term or alias) that would link a text an earlier entry's
+    spelling links, or that looks like one; and for each term whose glossary anchor an
+    earlier term has. The pages link a spelling in either case, with any spaces between its
+    words, and as a plural (term_pattern), so a spelling links its skeleton, plus "s" and
+    plus "es": two spellings clash when those overlap ("cost" and "costs", "GAT" and "gate",
+    which both link "gates"). One lookup per spelling, however large the course."""
+    linked: dict[str, tuple[Term, str]] = {}  # a text linked -> the entry and spelling
     anchors: dict[str, Term] = {}
     problems = []
     for term in (term for group in groups for term in group):
-        messages = [
-            message for name in term.names if (message := _spelt_before(name, term, earlier))
-        ]
+        messages = []
+        for name in term.names:
+            skeleton = _skeleton(name)
+            if not skeleton:
+                continue  # blank: read_terms refuses it
+            texts = (skeleton, skeleton + "s", skeleton + "es")
+            clash = next(
+                (linked[t] + (t,) for t in texts if linked.get(t, (term,))[0] is not term), None
+            )
+            if clash is not None:
+                messages.append(_clash_message(name, *clash))
+                continue
+            for text in texts:
+                linked.setdefault(text, (term, name))
         first = anchors.setdefault(term.slug, term)
         if first is not term and not messages:  # a clash of spellings says enough
             messages.append(
@@ -210,42 +231,32 @@ def duplicate_terms(groups: Iterable[list[Term]]) -> list[Problem]:
                 f"{first.line}): spell one of them differently"
             )
         problems += [Problem(str(term.source), term.line, term.term, "term", m) for m in messages]
-        earlier.append(term)
     return problems
 
 
-def _spelt_before(name: str, term: Term, earlier: list[Term]) -> str | None:
-    """Why `name`, a spelling of `term`, clashes with the spellings of an `earlier` term."""
-    spelt = " ".join(name.split())
-    for first in earlier:
-        found = _clash(first, spelt, term_pattern(term))
-        if found is None:
-            continue
-        where = f"{first.source}:{first.line}"
-        if fold(" ".join(found.split())) == fold(spelt):
-            return f"'{name}' is already defined in {where} ('{first.term}')"
+def _clash_message(name: str, first: Term, spelt: str, text: str) -> str:
+    where = f"{first.source}:{first.line}"
+    if _skeleton(name) != _skeleton(spelt):
         return (
-            f"'{name}' would link where '{found}' ({where}, '{first.term}') does: the pages"
-            " link a spelling in either case, with any spaces and as a plural"
+            f"'{name}' and '{spelt}' ({where}, '{first.term}') would both link '{text}': the"
+            " pages link a spelling in either case and as a plural"
         )
-    return None
-
-
-def _clash(first: Term, spelt: str, pattern: re.Pattern[str]) -> str | None:
-    """The spelling of `first` that `spelt` (a spelling of another term, whose spellings
-    `pattern` links) links or is linked by, if any."""
-    if term_pattern(first).fullmatch(spelt):
-        return next(n for n in first.names if _pattern((n,)).fullmatch(spelt))
-    return next((n for n in first.names if pattern.fullmatch(" ".join(n.split()))), None)
+    if fold(" ".join(name.split())) == fold(" ".join(spelt.split())):
+        return f"'{name}' is already defined in {where} ('{first.term}')"
+    return (
+        f"'{name}' looks the same as '{spelt}' ({where}, '{first.term}'): they differ only in"
+        " characters that draw nothing or in how an accent is encoded"
+    )
 
 
 def _marks() -> str:
-    """A character class of what continues the character before it: combining marks,
-    variation selectors and the zero-width joiner (re's \\w has none of them)."""
+    """A character class of what joins the characters beside it into one: combining marks,
+    variation selectors, emoji skin tones and the zero-width joiner (re's \\w has none)."""
     ranges: list[list[int]] = []
     # Unicode has no marks beyond plane 1 but the variation selectors of plane 14.
     for code in itertools.chain(range(0x20000), range(0xE0000, 0xE1000)):
-        if unicodedata.category(chr(code)) in ("Mn", "Mc", "Me") or code == 0x200D:
+        mark = unicodedata.category(chr(code)) in ("Mn", "Mc", "Me")
+        if mark or code == 0x200D or 0x1F3FB <= code <= 0x1F3FF:  # emoji skin tones
             if ranges and ranges[-1][1] == code - 1:
                 ranges[-1][1] = code
             else:
@@ -253,9 +264,12 @@ def _marks() -> str:
     return "[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges) + "]"
 
 
-# A use ends where a word does: not before a letter, a digit, "-", or a mark that changes the
-# last letter ("y" is not a use of a term "y" in "ŷ" written as y and U+0302).
-_WORD_GOES_ON = rf"(?![\w-]|(?-i:{_marks()}))"
+# A use is a whole word: not next to a letter, a digit or "-", nor to a mark that joins it to
+# the character beside it ("y" is not a use of a term "y" in "ŷ" written as y and U+0302, nor
+# "मान" in "अनुमान", nor "💻" in the emoji "👩‍💻").
+_MARKS = _marks()
+_WORD_BEFORE = rf"(?<![\w-]|(?-i:{_MARKS}))"
+_WORD_GOES_ON = rf"(?![\w-]|(?-i:{_MARKS}))"
 
 
 def _name_pattern(name: str) -> str:
@@ -273,7 +287,7 @@ def _pattern(names: tuple[str, ...]) -> re.Pattern[str]:
     ordered = sorted(names, key=len, reverse=True)
     spellings = "|".join(_name_pattern(n) for n in ordered)
     # Whole words, and plurals ("vanishing gradients") too.
-    return re.compile(rf"(?<![\w-])(?:{spellings})(?:s|es)?{_WORD_GOES_ON}", re.IGNORECASE)
+    return re.compile(rf"{_WORD_BEFORE}(?:{spellings})(?:s|es)?{_WORD_GOES_ON}", re.IGNORECASE)
 
 
 # A build looks for every term in every question's text and in every text node of every page
@@ -353,7 +367,11 @@ _SKIP_CLASS = re.compile(
 )
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
          "track", "wbr"}  # fmt: skip
-_RAW_MATH = re.compile(r"(\$\$.*?\$\$|\$[^$]+\$)", re.DOTALL)
+# What is not prose in a text node: TeX still written between dollars (notebook Markdown keeps
+# it that way), and character references ("&gt;": a term "GT" must not link inside one).
+_NOT_PROSE = re.compile(
+    r"(\$\$.*?\$\$|\$[^$]+\$|&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);)", re.DOTALL
+)
 _TOKEN = re.compile(r"(<!--.*?-->|<[^>]*>)", re.DOTALL)
 _TAG = re.compile(r"<(/?)([a-zA-Z][\w-]*)")
 
@@ -392,9 +410,9 @@ def link_first_uses(html: str, terms: Iterable[Term], href: Callable[[Term], str
 
 def _link_in_text(text, pending, href):
     # The text node as segments; a segment that became a link is never searched again, and
-    # neither is TeX still written between dollars (notebook Markdown keeps it that way).
+    # neither is what is not prose (_NOT_PROSE).
     segments: list[tuple[str, bool]] = [
-        (part, i % 2 == 1) for i, part in enumerate(_RAW_MATH.split(text))
+        (part, i % 2 == 1) for i, part in enumerate(_NOT_PROSE.split(text))
     ]
     # Each segment is a piece of `text`, and fold() maps letter by letter: a term whose clue
     # is not in fold(text) is in none of them.

@@ -158,6 +158,9 @@ def test_new_rejects_a_topic_without_ascii_letters(tmp_path, capsys, topic):
         ("vanishing-gradients", "01-vanishing-gradients", "Vanishing gradients"),
         ("σ-algebras", "01-algebras", "Σ-algebras"),
         ("Fréchet  derivatives", "01-frechet-derivatives", "Fréchet derivatives"),
+        ("Vanishing-gradients", "01-vanishing-gradients", "Vanishing gradients"),
+        ("ﬁne-tuning", "01-fine-tuning", "ﬁne-tuning"),
+        ("ßeta", "01-sseta", "ßeta"),
     ],
 )
 def test_new_titles_the_lesson_as_the_topic_was_typed(tmp_path, topic, folder, title):

@@ -57,7 +57,7 @@ class Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
     def log_request(self, code="-", size="-"):
-        self.answered.append((self.path, int(code)))
+        self.answered.append((getattr(self, "path", ""), int(code)))  # none if malformed
 
     def send_head(self):
         if self.missing != "404" and not Path(self.translate_path(self.path)).exists():

@@ -16,7 +16,7 @@ import yaml
 from quizkit.bank.kinds import numeric_trace
 from quizkit.bank.kinds.base import shuffled
 from quizkit.bank.model import Bank, NumericTrace, Tolerance
-from quizkit.mkdocs import client, numeric_trace_page, pages
+from quizkit.mkdocs import client, glossary, numeric_trace_page, pages
 from quizkit.mkdocs.glossary import (
     Term,
     bank_texts,
@@ -24,6 +24,7 @@ from quizkit.mkdocs.glossary import (
     link_first_uses,
     load_terms,
     may_occur,
+    duplicate_terms,
     merge_terms,
     term_anchor,
     term_pattern,
@@ -207,6 +208,8 @@ def terms_in(tmp_path, *entries):
         [("バッチ",), ("ハッチ",)],
         [("∂",), ("U2202",)],
         [("+",), ("u002b",)],
+        [("cost",), ("costly",)],
+        [("Maß",), ("Mast",)],
     ],
 )
 def test_spellings_the_pages_tell_apart_are_all_defined(tmp_path, entries):
@@ -220,11 +223,22 @@ def test_spellings_the_pages_tell_apart_are_all_defined(tmp_path, entries):
         ([("chain rule",), ("Chain  Rule",)], "'Chain  Rule' is already defined in {0}:1"),
         ([("i",), ("ı",)], "'ı' is already defined in {0}:1 ('i')"),
         ([("Σ",), ("σ",)], "'σ' is already defined in {0}:1 ('Σ')"),
-        ([("loss", "cost"), ("costs",)], "'costs' would link where 'cost' ({0}:1, 'loss') does"),
-        ([("gradients",), ("gradient",)], "'gradient' would link where 'gradients' ({0}:1"),
+        ([("loss", "cost"), ("costs",)], "'costs' and 'cost' ({0}:1, 'loss') would both link"
+                                         " 'costs'"),
+        ([("gradients",), ("gradient",)], "'gradient' and 'gradients' ({0}:1, 'gradients')"),
+        ([("GAT", "graph attention"), ("gate",)], "'gate' and 'GAT' ({0}:1, 'GAT') would both"
+                                                  " link 'gates'"),
         ([("chain rule",), ("chain-rule",)], "its glossary anchor #chain-rule is the one of"),
+        ([("ReLU",), ("ReLU\u200c",)], "'ReLU\u200c' looks the same as 'ReLU' ({0}:1"),
+        ([("ReLU",), ("Re\u034fLU",)], "looks the same as 'ReLU'"),
+        ([("ReLU",), ("ReLU\ufe00",)], "looks the same as 'ReLU'"),
+        ([("backpropagation",), ("back\u00adpropagation",)], "looks the same as"),
+        ([("ŷ",), ("yhat", "y\u0302")], "'y\u0302' looks the same as 'ŷ' ({0}:1, 'ŷ'): they"
+                                      " differ only in characters that draw nothing or in how"
+                                      " an accent is encoded"),
+        ([("costs",), ("price", "cost")], "'cost' and 'costs'"),
     ],
-)
+)  # fmt: skip
 def test_spellings_the_pages_link_alike_are_refused(tmp_path, entries, message):
     with pytest.raises(ContentError) as err:
         merge_terms(terms_in(tmp_path, *entries))
@@ -233,25 +247,54 @@ def test_spellings_the_pages_link_alike_are_refused(tmp_path, entries, message):
     assert found.startswith(f"{tmp_path / '1.yml'}:1: ")
 
 
-@pytest.mark.parametrize("term", ["back\u200bpropagation", "back\u00adpropagation", "a\u202eb"])
-def test_a_spelling_with_an_invisible_character_is_refused(tmp_path, term):
-    path = tmp_path / "terms.yml"
-    path.write_text(yaml.safe_dump([{"term": term, "definition": "d"}]))
-    with pytest.raises(ContentError) as err:
-        load_terms(path, "L", "l/")
-    assert (
-        f"holds the invisible character U+{ord(term[1 if term[0] == 'a' else 4]):04X}"
-        in (err.value.messages[0])
-    )
+def test_a_glossary_is_checked_with_one_lookup_per_spelling(monkeypatch):
+    # Compared pairwise, 2,000 terms took seconds and two entries of 4,800 aliases minutes.
+    terms = [make_term(f"term{n}", [f"alias{n}-{k}" for k in range(5)]) for n in range(2000)]
+    calls = []
+    skeleton = glossary._skeleton
+    monkeypatch.setattr(glossary, "_skeleton", lambda name: calls.append(name) or skeleton(name))
+    monkeypatch.setattr(glossary, "term_pattern", None)  # no regular expression at all
+    assert duplicate_terms([terms]) == []
+    assert len(calls) == 2000 * 6
 
 
-def test_a_spelling_of_blank_letters_is_blank(tmp_path):
+@pytest.mark.parametrize("term", ["\\u3164", "\\u200b\\u00ad", "\\ufe0f", "\\U000e0067"])
+def test_a_spelling_that_draws_nothing_is_blank(tmp_path, term):
     path = tmp_path / "terms.yml"
-    path.write_text('- term: "\\u3164"\n  definition: d\n')
+    path.write_text(f'- term: "{term}"\n  definition: d\n')
     with pytest.raises(ContentError) as err:
         load_terms(path, "L", "l/")
     assert err.value.messages == [f"{path}:1: entry 1: term: is blank or invisible: a spelling"
                                   " needs a character a reader sees"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "term",
+    [
+        "🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f",  # Scotland's flag
+        "\u0600\u0661",  # the Arabic number sign, drawn around the digits
+        "👩\u200d💻",
+        "❤\ufe0f",
+        "می\u200cخواهم",
+    ],
+)
+def test_spellings_written_with_joiners_and_selectors_are_welcome(tmp_path, term):
+    path = tmp_path / "terms.yml"
+    path.write_text(yaml.safe_dump([{"term": term, "definition": "d"}], allow_unicode=True))
+    assert [t.term for t in load_terms(path, "L", "l/")] == [term]
+
+
+def test_a_use_is_a_whole_word_in_any_script():
+    texts = {
+        "मान": "<p>अनुमान, then मान</p>",
+        "💻": "<p>👩\u200d💻, then 💻</p>",
+        "👍": "<p>👍🏽, then 👍</p>",
+        "GT": "<p>score &gt; 0.5 &#71;T; then GT</p>",
+    }
+    for term, html in texts.items():
+        out = link_first_uses(html, [make_term(term)], lambda t: "#")
+        link = f'<a class="qk-term" href="#" title="Glossary: {term}">{term}</a>'
+        assert out == html.replace(f"then {term}", f"then {link}"), out
 
 
 def test_a_term_is_not_linked_in_a_letter_a_mark_changes():
