@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import functools
 import itertools
 import re
@@ -232,6 +233,22 @@ def duplicate_terms(groups: Iterable[list[Term]]) -> list[Problem]:
             )
         problems += [Problem(str(term.source), term.line, term.term, "term", m) for m in messages]
     return problems
+
+
+def page_id_clashes(html: str, terms: Iterable[Term]) -> list[Problem]:
+    """A problem for each term whose anchor is also the id of another element of the glossary
+    page, whose content as built is `html` (its heading "Glossary" has the id "glossary":
+    a link to the term "Glossary" would land on the heading)."""
+    ids = collections.Counter(escape(i) for i in re.findall(r'\sid="([^"]*)"', html))
+    message = (
+        "its glossary anchor #{} is also the id of another element of the glossary page (a"
+        " heading of it): spell the term differently, or give the heading another id"
+    )
+    return [
+        Problem(str(t.source), t.line, t.term, "term", message.format(t.slug))
+        for t in terms
+        if ids[escape(t.slug)] > 1
+    ]
 
 
 def _clash_message(name: str, first: Term, spelt: str, text: str) -> str:

@@ -20,6 +20,7 @@ from quizkit.markdown_ext import quiz as quiz_ext
 from . import figures, generate, math_render, offline, pages, runtime
 from .config import QuizkitConfig
 from .generate import ASSETS, QUIZ_EXTENSION, WEB_DIR
+from .glossary import page_id_clashes
 from .lessons import ContentError, Lesson
 from .render import BANK_HEADING_ID, MarkdownRenderer, Renderer
 from .runtime_files import RuntimeBundleError
@@ -165,6 +166,12 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
         return markdown
 
     def on_page_content(self, html, page, config, files):
+        if page.file.src_uri == self._glossary_src(files):
+            problems = page_id_clashes(html, self.course.terms)
+            if problems:
+                root = f"{Path(config.config_file_path or '.').resolve().parent}/"
+                message = "\n".join(map(str, problems)).replace(root, "")
+                raise PluginError("quizkit: content errors:\n" + message)
         # Python-Markdown does not render a notebook lesson, so the quiz extension's work
         # (quizkit.markdown_ext.quiz) is done here, on the HTML mkdocs-jupyter made.
         lesson = self._lesson(page)

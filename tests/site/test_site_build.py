@@ -223,6 +223,19 @@ def test_content_errors_stop_the_build_with_located_messages(tmp_path):
     assert "Traceback" not in build.output
 
 
+def test_a_term_whose_anchor_is_a_heading_of_the_glossary_page_stops_the_build(tmp_path):
+    lessons = copy_fixture_lessons(tmp_path)
+    terms = lessons / "01-basics" / "terms.yml"
+    terms.write_text(terms.read_text() + '- term: "Glossary"\n  definition: "A list."\n')
+    build = build_copied_lessons(tmp_path)
+    assert build.returncode != 0 and "Traceback" not in build.output
+    line = terms.read_text().splitlines().index('- term: "Glossary"') + 1
+    assert (
+        f"lessons_src/01-basics/terms.yml:{line}: Glossary: term: its glossary anchor #glossary is"
+        " also the id of another element of the glossary page"
+    ) in build.output
+
+
 def test_the_build_runs_the_content_checks_of_quizkit_check(tmp_path, monkeypatch):
     """What `quizkit check --no-evidence` reports about a bank (two keys, a disguised script
     link) stops the strict build with the same lines; a hostile terms.yml does too."""

@@ -247,6 +247,17 @@ def test_spellings_the_pages_link_alike_are_refused(tmp_path, entries, message):
     assert found.startswith(f"{tmp_path / '1.yml'}:1: ")
 
 
+def test_an_anchor_that_another_element_of_the_glossary_page_has_is_a_problem():
+    page = '<h1 id="glossary">Glossary</h1><dl><dt id="glossary">G</dt><dt id="σ">σ</dt></dl>'
+    terms = [make_term("Glossary", source="t.yml"), make_term("σ")]
+    assert [str(p) for p in glossary.page_id_clashes(page, terms)] == [
+        "t.yml:1: Glossary: term: its glossary anchor #glossary is also the id of another"
+        " element of the glossary page (a heading of it): spell the term differently, or give"
+        " the heading another id"
+    ]
+    assert glossary.page_id_clashes(page.replace('h1 id="glossary"', "h1"), terms) == []
+
+
 def test_a_glossary_is_checked_with_one_lookup_per_spelling(monkeypatch):
     # Compared pairwise, 2,000 terms took seconds and two entries of 4,800 aliases minutes.
     terms = [make_term(f"term{n}", [f"alias{n}-{k}" for k in range(5)]) for n in range(2000)]
