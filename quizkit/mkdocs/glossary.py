@@ -266,12 +266,15 @@ def _clash_message(name: str, first: Term, spelt: str, text: str) -> str:
     )
 
 
-def _marks() -> str:
-    """A character class of what joins the characters beside it into one: combining marks,
-    variation selectors, emoji skin tones and the zero-width joiner (re's \\w has none)."""
+def _marks(limit: int = 0x10FFFF) -> str:
+    """A character class of what joins the characters beside it into one, up to code point
+    `limit`: combining marks, variation selectors, emoji skin tones and the zero-width joiner
+    (re's \\w has none of them)."""
     ranges: list[list[int]] = []
     # Unicode has no marks beyond plane 1 but the variation selectors of plane 14.
     for code in itertools.chain(range(0x20000), range(0xE0000, 0xE1000)):
+        if code > limit:
+            break
         mark = unicodedata.category(chr(code)) in ("Mn", "Mc", "Me")
         if mark or code == 0x200D or 0x1F3FB <= code <= 0x1F3FF:  # emoji skin tones
             if ranges and ranges[-1][1] == code - 1:
@@ -283,10 +286,12 @@ def _marks() -> str:
 
 # A use is a whole word: not next to a letter, a digit or "-", nor to a mark that joins it to
 # the character beside it ("y" is not a use of a term "y" in "ŷ" written as y and U+0302, nor
-# "मान" in "अनुमान", nor "💻" in the emoji "👩‍💻").
-_MARKS = _marks()
-_WORD_BEFORE = rf"(?<![\w-]|(?-i:{_MARKS}))"
-_WORD_GOES_ON = rf"(?![\w-]|(?-i:{_MARKS}))"
+# "मान" in "अनुमान", nor "💻" in the emoji "👩‍💻"). Before a use, only the marks of the first
+# plane are looked for: the look-behind is tried at every position of every text searched,
+# and a class reaching beyond it is a list the engine reads through each time (seven times
+# slower a search); the few marks beyond (skin tones, old scripts') mostly follow a letter.
+_WORD_BEFORE = rf"(?<![\w-]|(?-i:{_marks(0xFFFF)}))"
+_WORD_GOES_ON = rf"(?![\w-]|(?-i:{_marks()}))"
 
 
 def _name_pattern(name: str) -> str:
