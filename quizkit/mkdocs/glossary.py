@@ -9,7 +9,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from html import escape
+from html import escape, unescape
 from pathlib import Path
 from typing import Annotated
 
@@ -239,7 +239,7 @@ def page_id_clashes(html: str, terms: Iterable[Term]) -> list[Problem]:
     """A problem for each term whose anchor is also the id of another element of the glossary
     page, whose content as built is `html` (its heading "Glossary" has the id "glossary":
     a link to the term "Glossary" would land on the heading)."""
-    ids = collections.Counter(escape(i) for i in re.findall(r'\sid="([^"]*)"', html))
+    ids = collections.Counter(unescape(i) for i in re.findall(r'\sid="([^"]*)"', html))
     message = (
         "its glossary anchor #{} is also the id of another element of the glossary page (a"
         " heading of it): spell the term differently, or give the heading another id"
@@ -247,7 +247,7 @@ def page_id_clashes(html: str, terms: Iterable[Term]) -> list[Problem]:
     return [
         Problem(str(t.source), t.line, t.term, "term", message.format(t.slug))
         for t in terms
-        if ids[escape(t.slug)] > 1
+        if ids[t.slug] > 1
     ]
 
 
@@ -266,22 +266,26 @@ def _clash_message(name: str, first: Term, spelt: str, text: str) -> str:
     )
 
 
-def _marks(limit: int = 0x10FFFF) -> str:
-    """A character class of what joins the characters beside it into one, up to code point
-    `limit`: combining marks, variation selectors, emoji skin tones and the zero-width joiner
-    (re's \\w has none of them)."""
+def _mark_ranges() -> list[tuple[int, int]]:
+    """The code point ranges of what joins the characters beside it into one: combining
+    marks, variation selectors, emoji skin tones and the zero-width joiner (re's \\w has
+    none of them)."""
     ranges: list[list[int]] = []
     # Unicode has no marks beyond plane 1 but the variation selectors of plane 14.
     for code in itertools.chain(range(0x20000), range(0xE0000, 0xE1000)):
-        if code > limit:
-            break
         mark = unicodedata.category(chr(code)) in ("Mn", "Mc", "Me")
         if mark or code == 0x200D or 0x1F3FB <= code <= 0x1F3FF:  # emoji skin tones
             if ranges and ranges[-1][1] == code - 1:
                 ranges[-1][1] = code
             else:
                 ranges.append([code, code])
-    return "[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges) + "]"
+    return [(a, b) for a, b in ranges]
+
+
+def _marks(ranges: list[tuple[int, int]], limit: int = 0x10FFFF) -> str:
+    """A character class of the `ranges` up to code point `limit`."""
+    kept = [(a, min(b, limit)) for a, b in ranges if a <= limit]
+    return "[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in kept) + "]"
 
 
 # A use is a whole word: not next to a letter, a digit or "-", nor to a mark that joins it to
@@ -290,8 +294,9 @@ def _marks(limit: int = 0x10FFFF) -> str:
 # plane are looked for: the look-behind is tried at every position of every text searched,
 # and a class reaching beyond it is a list the engine reads through each time (seven times
 # slower a search); the few marks beyond (skin tones, old scripts') mostly follow a letter.
-_WORD_BEFORE = rf"(?<![\w-]|(?-i:{_marks(0xFFFF)}))"
-_WORD_GOES_ON = rf"(?![\w-]|(?-i:{_marks()}))"
+_MARK_RANGES = _mark_ranges()
+_WORD_BEFORE = rf"(?<![\w-]|(?-i:{_marks(_MARK_RANGES, 0xFFFF)}))"
+_WORD_GOES_ON = rf"(?![\w-]|(?-i:{_marks(_MARK_RANGES)}))"
 
 
 def _name_pattern(name: str) -> str:

@@ -169,9 +169,7 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
         if page.file.src_uri == self._glossary_src(files):
             problems = page_id_clashes(html, self.course.terms)
             if problems:
-                root = f"{Path(config.config_file_path or '.').resolve().parent}/"
-                message = "\n".join(map(str, problems)).replace(root, "")
-                raise PluginError("quizkit: content errors:\n" + message)
+                raise _content_errors(config, map(str, problems))
         # Python-Markdown does not render a notebook lesson, so the quiz extension's work
         # (quizkit.markdown_ext.quiz) is done here, on the HTML mkdocs-jupyter made.
         lesson = self._lesson(page)
@@ -201,9 +199,7 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
     def on_env(self, env, config, files):
         # Every page is rendered by now: report every notebook's problems at once.
         if self._notebook_errors:
-            root = f"{Path(config.config_file_path or '.').resolve().parent}/"
-            message = "\n".join(self._notebook_errors).replace(root, "")
-            raise PluginError("quizkit: content errors:\n" + message)
+            raise _content_errors(config, self._notebook_errors)
         return env
 
     def on_post_page(self, output, page, config):
@@ -242,6 +238,12 @@ class QuizkitPlugin(BasePlugin[QuizkitConfig]):
             log.info("quizkit %s", offline.write_service_worker(Path(config.site_dir), ASSETS))
         except (ValueError, RuntimeBundleError) as exc:
             raise PluginError(f"quizkit offline: {exc}") from None
+
+
+def _content_errors(config, lines) -> PluginError:
+    """The build's error for content problems, one per line, paths relative to mkdocs.yml."""
+    root = f"{Path(config.config_file_path or '.').resolve().parent}/"
+    return PluginError("quizkit: content errors:\n" + "\n".join(lines).replace(root, ""))
 
 
 def _add_to_toc(toc, link: AnchorLink) -> None:
